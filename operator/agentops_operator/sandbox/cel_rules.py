@@ -1,0 +1,76 @@
+"""CEL `x-kubernetes-validations` on custom resources, evaluated with the cel-python library.
+
+Follows "Validation rules" in the CRD docs: each rule sees its node as `self` (and, on
+update, the prior value as `oldSelf`; a rule that uses `oldSelf` is a transition rule and is
+skipped on create). A failed rule reports `message` (or "failed rule: <rule>") at the node's
+path or at `fieldPath`. Not here: Kubernetes' CEL extension libraries (strings, lists,
+regex and quantity helpers beyond standard CEL), cost budgets, `messageExpression`
+(its text is shown unevaluated). Compiled programs are cached by rule text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import celpy
+from celpy.adapter import json_to_cel
+
+from .errors import FieldError
+
+JsonDict = dict[str, Any]
+
+_ENVIRONMENT = celpy.Environment()
+
+
+@lru_cache(maxsize=1024)
+def _compile(rule: str) -> Any:
+    return _ENVIRONMENT.program(_ENVIRONMENT.compile(rule))
+
+
+def compile_error(rule: str) -> str | None:
+    """Why a rule does not compile, or None; used to reject a CRD with a broken rule."""
+    try:
+        _compile(rule)
+    except Exception as error:  # cel-python raises several unrelated types for bad syntax
+        return str(error).splitlines()[0]
+    return None
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return '"object"'
+    if isinstance(value, list):
+        return '"array"'
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def evaluate_rules(schema: JsonDict, value: Any, old: Any, path: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for rule in schema.get("x-kubernetes-validations") or []:
+        text = rule["rule"]
+        uses_old = "oldSelf" in text
+        if uses_old and old is None:
+            continue
+        activation = {"self": json_to_cel(value)}
+        if uses_old:
+            activation["oldSelf"] = json_to_cel(old)
+        try:
+            passed = bool(_compile(text).evaluate(activation))
+            detail = rule.get("message") or rule.get("messageExpression") or f"failed rule: {text}"
+        except Exception as error:  # an evaluation error fails the rule, as on the real server
+            passed = False
+            detail = f"failed rule: {text}: {str(error).splitlines()[0]}"
+        if not passed:
+            field_path = path
+            if rule.get("fieldPath"):
+                field_path = path + rule["fieldPath"] if path else rule["fieldPath"].lstrip(".")
+            reason = {
+                "FieldValueForbidden": "FieldValueForbidden",
+                "FieldValueRequired": "FieldValueRequired",
+                "FieldValueDuplicate": "FieldValueDuplicate",
+            }.get(rule.get("reason", ""), "FieldValueInvalid")
+            errors.append(FieldError(field_path, reason, f"Invalid value: {_show(value)}: {detail}"))
+    return errors

@@ -1,0 +1,136 @@
+"""DELETE semantics: preconditions, finalizers, propagation policies, and 200 versus 202.
+
+From "Finalizers", "Garbage Collection" and "Use Cascading Deletion": an object with
+finalizers (or deleted with propagationPolicy Foreground or Orphan, which add the
+`foregroundDeletion` / `orphan` finalizers) gets a deletionTimestamp and stays (202
+Accepted); otherwise it is removed at once (200 OK). The garbage collector and namespace
+controller that finish the job are in `controllers.py`. Namespaces are always deleted
+gracefully through their `spec.finalizers` (`kubernetes`), as the namespace lifecycle
+describes.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .errors import bad_request, conflict
+from .kinds import ResourceType
+from .resources import Resources, WriteOptions, now_rfc3339
+
+JsonDict = dict[str, Any]
+
+FOREGROUND = "foregroundDeletion"
+ORPHAN = "orphan"
+# batch/v1 Jobs still default to orphaning their Pods when no policy is given.
+_DEFAULT_ORPHAN_KINDS = {("batch", "Job")}
+
+
+def _policy(rt: ResourceType, options: JsonDict) -> str:
+    policy = options.get("propagationPolicy")
+    if policy is None and options.get("orphanDependents") is not None:
+        policy = "Orphan" if options["orphanDependents"] else "Background"
+    if policy is None:
+        policy = "Orphan" if (rt.group, rt.kind) in _DEFAULT_ORPHAN_KINDS else "Background"
+    if policy not in ("Foreground", "Background", "Orphan"):
+        raise bad_request(f'Unsupported value: "{policy}": supported values: "Foreground", "Background", "Orphan"')
+    return str(policy)
+
+
+def delete(
+    resources: Resources, rt: ResourceType, namespace: str, name: str, options: JsonDict, dry_run: bool = False
+) -> tuple[JsonDict, int]:
+    """Delete one object; returns the object and the HTTP status the real server would give."""
+    current = resources.raw(rt, namespace, name)
+    meta = current["metadata"]
+    preconditions = options.get("preconditions") or {}
+    if preconditions.get("uid") not in (None, meta["uid"]):
+        raise conflict(
+            rt.plural,
+            rt.group,
+            name,
+            f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in object meta: {meta['uid']}",
+        )
+    if preconditions.get("resourceVersion") not in (None, meta["resourceVersion"]):
+        raise conflict(
+            rt.plural,
+            rt.group,
+            name,
+            "Precondition failed: ResourceVersion in precondition: "
+            f"{preconditions['resourceVersion']}, ResourceVersion in object meta: "
+            f"{meta['resourceVersion']}",
+        )
+    policy = _policy(rt, options)
+    if dry_run:
+        return resources.view(rt, current), 200
+    if meta.get("deletionTimestamp"):
+        return resources.view(rt, current), 202
+    finalizers = list(meta.get("finalizers") or [])
+    if policy == "Foreground" and FOREGROUND not in finalizers:
+        finalizers.append(FOREGROUND)
+    if policy == "Orphan" and ORPHAN not in finalizers:
+        finalizers.append(ORPHAN)
+    if rt.kind == "Namespace" and rt.group == "":
+        return _terminate_namespace(resources, rt, current, finalizers), 200
+    if not finalizers:
+        return resources.view(rt, resources.store.remove(rt.storage_key, current)), 200
+    return _mark_deleting(resources, rt, current, finalizers), 202
+
+
+def _mark_deleting(resources: Resources, rt: ResourceType, current: JsonDict, finalizers: list[str]) -> JsonDict:
+    updated = copy.deepcopy(current)
+    meta = updated["metadata"]
+    meta["deletionTimestamp"] = now_rfc3339()
+    meta["deletionGracePeriodSeconds"] = 0
+    meta["finalizers"] = finalizers
+    meta["resourceVersion"] = str(resources.store.next_revision())
+    resources.store.put(rt.storage_key, updated, "MODIFIED", current)
+    return resources.view(rt, updated)
+
+
+def _terminate_namespace(resources: Resources, rt: ResourceType, current: JsonDict, finalizers: list[str]) -> JsonDict:
+    updated = copy.deepcopy(current)
+    meta = updated["metadata"]
+    meta["deletionTimestamp"] = now_rfc3339()
+    meta["deletionGracePeriodSeconds"] = 0
+    if finalizers:
+        meta["finalizers"] = finalizers
+    updated.setdefault("status", {})["phase"] = "Terminating"
+    meta["resourceVersion"] = str(resources.store.next_revision())
+    resources.store.put(rt.storage_key, updated, "MODIFIED", current)
+    return updated
+
+
+def remove_finalizer(resources: Resources, rt: ResourceType, obj: JsonDict, finalizer: str) -> None:
+    """Take one finalizer off (as its controller would); the object goes once none remain."""
+    meta = obj["metadata"]
+    remaining = [f for f in meta.get("finalizers") or [] if f != finalizer]
+    if remaining == list(meta.get("finalizers") or []):
+        return
+    patch = {"metadata": {"finalizers": remaining or None, "resourceVersion": meta["resourceVersion"]}}
+    resources.patch(
+        rt,
+        meta.get("namespace", ""),
+        meta["name"],
+        "application/merge-patch+json",
+        patch,
+        WriteOptions(manager="kube-controller-manager"),
+    )
+
+
+def delete_collection(
+    resources: Resources,
+    rt: ResourceType,
+    namespace: str | None,
+    label_selector: str | None,
+    field_selector: str | None,
+    options: JsonDict,
+    dry_run: bool,
+) -> JsonDict:
+    listed = resources.list_items(rt, namespace, label_selector=label_selector, field_selector=field_selector)
+    deleted = []
+    for item in listed["items"]:
+        meta = item["metadata"]
+        obj, _ = delete(resources, rt, meta.get("namespace", ""), meta["name"], options, dry_run)
+        deleted.append(obj)
+    return {**listed, "items": deleted}

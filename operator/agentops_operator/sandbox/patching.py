@@ -1,0 +1,185 @@
+"""The three PATCH bodies the API server accepts besides apply: JSON merge, JSON and strategic.
+
+JSON merge patch is RFC 7386; JSON patch is RFC 6902 through the `jsonpatch` library (a
+failed `test` op is a 422, as in the apiserver's patch handler). Strategic merge patch is
+Kubernetes-only ("Update API Objects in Place Using kubectl patch"): lists in built-in kinds
+merge by their `patchMergeKey` (containers by name, ports by containerPort, …) and the
+patch may carry `$patch`, `$retainKeys`, `$setElementOrder/…` and `$deleteFromPrimitiveList/…`
+directives. No maintained Python library implements it, so it is written here for the
+fields of the built-in kinds this stand-in serves; custom resources reject it (415).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import jsonpatch
+
+from .errors import bad_request, unprocessable
+
+JsonDict = dict[str, Any]
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge recursively, `null` deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def json_patch(target: JsonDict, operations: Any) -> JsonDict:
+    if not isinstance(operations, list):
+        raise bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+    try:
+        patch = jsonpatch.JsonPatch(operations)
+    except (jsonpatch.InvalidJsonPatch, TypeError) as error:
+        raise bad_request(f"invalid JSON patch: {error}") from None
+    try:
+        result = patch.apply(target)
+    except jsonpatch.JsonPatchTestFailed as error:
+        raise unprocessable(f"the server rejected our request due to an error in our request: {error}") from None
+    except (jsonpatch.JsonPatchConflict, jsonpatch.JsonPointerException, IndexError, KeyError) as error:
+        raise unprocessable(f"the server rejected our request due to an error in our request: {error}") from None
+    if not isinstance(result, dict):
+        raise unprocessable("the patched document is not an object")
+    return result
+
+
+# patchMergeKey of the list fields in the built-in kinds we serve (from the API reference's
+# "Patch strategy: merge on key …" notes). Lists not named here are replaced whole.
+_MERGE_KEYS: dict[str, str] = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "volumeDevices": "devicePath",
+    "imagePullSecrets": "name",
+    "hostAliases": "ip",
+    "ownerReferences": "uid",
+    "conditions": "type",
+    "topologySpreadConstraints": "topologyKey",
+    "resourceClaims": "name",
+    "ports": "containerPort",
+}
+# Primitive lists with patchStrategy "merge": union instead of replace.
+_MERGED_PRIMITIVE_LISTS = {"finalizers"}
+
+_DIRECTIVE_PREFIXES = ("$setElementOrder/", "$deleteFromPrimitiveList/")
+
+
+def merge_key(kind: str, path: tuple[str, ...]) -> str | None:
+    """The merge key of the list at `path` in an object of `kind`, or None if it is atomic."""
+    field = path[-1]
+    if field == "ports":
+        if kind == "Service" and path == ("spec", "ports"):
+            return "port"
+        if not {"containers", "initContainers", "ephemeralContainers"} & set(path):
+            return None
+    return _MERGE_KEYS.get(field)
+
+
+def _is_directive(key: str) -> bool:
+    return key in ("$patch", "$retainKeys") or key.startswith(_DIRECTIVE_PREFIXES)
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if not _is_directive(k) and v is not None}
+    if isinstance(value, list):
+        return [_strip(v) for v in value if not (isinstance(v, dict) and v.get("$patch") == "delete")]
+    return value
+
+
+def strategic_merge_patch(target: JsonDict, patch: Any, kind: str) -> JsonDict:
+    if not isinstance(patch, dict):
+        raise bad_request("strategic merge patch must be a JSON object")
+    result = _merge_map(target, patch, kind, ())
+    return result if result is not None else {}
+
+
+def _merge_map(original: JsonDict, patch: JsonDict, kind: str, path: tuple[str, ...]) -> JsonDict | None:
+    directive = patch.get("$patch")
+    if directive == "replace":
+        return _strip(patch)  # type: ignore[no-any-return]
+    if directive == "delete":
+        return None
+    if directive not in (None, "merge"):
+        raise bad_request(f"Unknown patch type: {directive}")
+    result = copy.deepcopy(original)
+    for key, value in patch.items():
+        if _is_directive(key):
+            continue
+        if value is None:
+            result.pop(key, None)
+            continue
+        field_path = (*path, key)
+        current = result.get(key)
+        if isinstance(value, dict):
+            merged = _merge_map(current if isinstance(current, dict) else {}, value, kind, field_path)
+            if merged is None:
+                result.pop(key, None)
+            else:
+                result[key] = merged
+        elif isinstance(value, list):
+            result[key] = _merge_list(current if isinstance(current, list) else [], value, kind, field_path)
+        else:
+            result[key] = value
+    for key, value in patch.items():
+        if key.startswith("$deleteFromPrimitiveList/"):
+            field = key.split("/", 1)[1]
+            result[field] = [v for v in result.get(field, []) if v not in value]
+    for key, value in patch.items():
+        if key.startswith("$setElementOrder/"):
+            field = key.split("/", 1)[1]
+            if isinstance(result.get(field), list):
+                result[field] = _reorder(result[field], value, merge_key(kind, (*path, field)))
+    if "$retainKeys" in patch:
+        keep = set(patch["$retainKeys"])
+        result = {k: v for k, v in result.items() if k in keep}
+    return result
+
+
+def _merge_list(original: list[Any], patch: list[Any], kind: str, path: tuple[str, ...]) -> list[Any]:
+    key = merge_key(kind, path)
+    if path[-1] in _MERGED_PRIMITIVE_LISTS:
+        return original + [v for v in patch if v not in original]
+    if key is None or any(isinstance(v, dict) and v.get("$patch") == "replace" for v in patch):
+        return [_strip(v) for v in patch if not (isinstance(v, dict) and "$patch" in v and len(v) == 1)]
+    result = copy.deepcopy(original)
+    for item in patch:
+        if not isinstance(item, dict):
+            result.append(item)
+            continue
+        index = next(
+            (i for i, cur in enumerate(result) if isinstance(cur, dict) and cur.get(key) == item.get(key)), None
+        )
+        if item.get("$patch") == "delete":
+            if index is not None:
+                del result[index]
+            continue
+        if index is None:
+            result.append(_strip(item))
+        else:
+            merged = _merge_map(result[index], item, kind, path)
+            if merged is not None:
+                result[index] = merged
+    return result
+
+
+def _reorder(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
+    def identity(item: Any) -> Any:
+        return item.get(key) if key and isinstance(item, dict) else item
+
+    wanted = [identity(o) for o in order]
+    ranked = [i for i in items if identity(i) in wanted]
+    ranked.sort(key=lambda i: wanted.index(identity(i)))
+    return ranked + [i for i in items if identity(i) not in wanted]
