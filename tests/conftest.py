@@ -49,7 +49,9 @@ def kubectl(kubeconfig: Path, tmp_path: Path) -> KubectlRunner:
     binary = kubectl_binary()
     cache = tmp_path / "kubectl-cache"
 
-    def run(*args: str, input: str | None = None, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, input: str | None = None, check: bool = True, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         command = [binary, "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache), *args]
         result = subprocess.run(command, input=input, capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:

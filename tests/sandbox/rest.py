@@ -32,7 +32,12 @@ def deployment(name: str, image: str = "nginx:1.25", replicas: int = 1) -> dict[
                 "metadata": {"labels": labels},
                 "spec": {
                     "containers": [
-                        {"name": "main", "image": image, "ports": [{"containerPort": 8080}], "env": [{"name": "A", "value": "1"}]}
+                        {
+                            "name": "main",
+                            "image": image,
+                            "ports": [{"containerPort": 8080}],
+                            "env": [{"name": "A", "value": "1"}],
+                        }
                     ]
                 },
             },
@@ -55,7 +60,9 @@ def status_of(response: httpx.Response, code: int, reason: str) -> dict[str, Any
     return body  # type: ignore[no-any-return]
 
 
-def watch_events(client: httpx.Client, path: str, count: int, timeout: float = 10, **params: str) -> list[dict[str, Any]]:
+def watch_events(
+    client: httpx.Client, path: str, count: int, timeout: float = 10, **params: str
+) -> list[dict[str, Any]]:
     """Open a watch and collect `count` events (or what arrives before the stream ends)."""
     events: list[dict[str, Any]] = []
     with client.stream("GET", path, params={"watch": "true", **params}, timeout=timeout) as response:

@@ -105,7 +105,10 @@ def test_noop_update_does_not_bump_resource_version(api: httpx.Client) -> None:
 
 def test_server_fields_cannot_be_overwritten(api: httpx.Client) -> None:
     created = ok(api.post(CM, json=configmap("a")))
-    forged = {**created, "metadata": {**created["metadata"], "uid": "forged", "creationTimestamp": "2000-01-01T00:00:00Z"}}
+    forged = {
+        **created,
+        "metadata": {**created["metadata"], "uid": "forged", "creationTimestamp": "2000-01-01T00:00:00Z"},
+    }
     updated = ok(api.put(f"{CM}/a", json={**forged, "data": {"k": "2"}}))
     assert updated["metadata"]["uid"] == created["metadata"]["uid"]
     assert updated["metadata"]["creationTimestamp"] == created["metadata"]["creationTimestamp"]
@@ -127,7 +130,9 @@ def test_list_across_namespaces(api: httpx.Client) -> None:
     ok(api.post("/api/v1/namespaces", json={"metadata": {"name": "team"}}))
     ok(api.post(CM, json=configmap("a")))
     ok(api.post("/api/v1/namespaces/team/configmaps", json=configmap("b")))
-    everywhere = {(i["metadata"]["namespace"], i["metadata"]["name"]) for i in ok(api.get("/api/v1/configmaps"))["items"]}
+    everywhere = {
+        (i["metadata"]["namespace"], i["metadata"]["name"]) for i in ok(api.get("/api/v1/configmaps"))["items"]
+    }
     assert {("default", "a"), ("team", "b")} <= everywhere
 
 
@@ -151,7 +156,11 @@ def test_builtin_defaults_are_filled_in(api: httpx.Client) -> None:
     container = spec["template"]["spec"]["containers"][0]
     assert container["imagePullPolicy"] == "IfNotPresent"
     assert container["ports"][0]["protocol"] == "TCP"
-    service = ok(api.post("/api/v1/namespaces/default/services", json={"metadata": {"name": "svc"}, "spec": {"ports": [{"port": 80}]}}))
+    service = ok(
+        api.post(
+            "/api/v1/namespaces/default/services", json={"metadata": {"name": "svc"}, "spec": {"ports": [{"port": 80}]}}
+        )
+    )
     assert service["spec"]["clusterIP"].startswith("10.96.") and service["spec"]["ports"][0]["targetPort"] == 80
 
 

@@ -467,8 +467,11 @@ def _spec_of(rt: ResourceType, obj: JsonDict) -> JsonDict:
 
 
 def _same(new: JsonDict, old: JsonDict) -> bool:
+    """Equal but for resourceVersion and managedFields timestamps: such a write is a no-op."""
+
     def strip(obj: JsonDict) -> JsonDict:
-        meta = {k: v for k, v in obj["metadata"].items() if k not in ("managedFields", "resourceVersion")}
+        meta = {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"}
+        meta["managedFields"] = [{k: v for k, v in e.items() if k != "time"} for e in meta.get("managedFields") or []]
         return {**obj, "metadata": meta}
 
     return strip(new) == strip(old)
