@@ -7,6 +7,7 @@ changes", "Watch bookmarks" and "Resource versions" (kubernetes.io/docs/referenc
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -144,10 +145,8 @@ def test_watch_stream_closes_when_server_stops(tmp_path) -> None:  # type: ignor
         done = threading.Event()
 
         def watch() -> None:
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 watch_events(client, CM, 100, timeout=20, resourceVersion="1")
-            except httpx.HTTPError:
-                pass
             done.set()
 
         threading.Thread(target=watch, daemon=True).start()
