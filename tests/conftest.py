@@ -6,15 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from agentops_operator.sandbox import ThreadedApiServer
-
-KubectlRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def kubectl_binary() -> str:
@@ -44,18 +42,21 @@ def kubeconfig(apiserver: ThreadedApiServer, tmp_path: Path) -> Path:
     return apiserver.write_kubeconfig(tmp_path / "kubeconfig")
 
 
-@pytest.fixture
-def kubectl(kubeconfig: Path, tmp_path: Path) -> KubectlRunner:
-    binary = kubectl_binary()
-    cache = tmp_path / "kubectl-cache"
+class Kubectl:
+    """Real kubectl bound to the stand-in's kubeconfig and a private cache directory."""
 
-    def run(
-        *args: str, input: str | None = None, check: bool = True, timeout: float = 60
+    def __init__(self, kubeconfig: Path, cache: Path) -> None:
+        self.argv = [kubectl_binary(), "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache)]
+
+    def __call__(
+        self, *args: str, input: str | None = None, check: bool = True, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
-        command = [binary, "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache), *args]
-        result = subprocess.run(command, input=input, capture_output=True, text=True, timeout=timeout)
+        result = subprocess.run([*self.argv, *args], input=input, capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
         return result
 
-    return run
+
+@pytest.fixture
+def kubectl(kubeconfig: Path, tmp_path: Path) -> Kubectl:
+    return Kubectl(kubeconfig, tmp_path / "kubectl-cache")

@@ -1,0 +1,130 @@
+"""Contract: a tiny kopf operator runs through kopf's own machinery against the stand-in.
+
+kopf relies on discovery, list+watch with resourceVersion, JSON/merge patches of finalizers and
+annotations, the status subresource, and core Events; this test fails if any of those drift from
+what kopf expects of a real API server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import kopf
+import pytest
+
+from agentops_operator.sandbox import ThreadedApiServer
+from tests.sandbox.rest import MERGE, ok
+from tests.sandbox.widgets import CRDS, WIDGET_CRD, WIDGETS
+
+GADGET_CRD = copy.deepcopy(WIDGET_CRD)
+GADGET_CRD["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"] = {
+    "type": "object",
+    "x-kubernetes-preserve-unknown-fields": True,
+}
+
+
+class TinyOperator:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.registry = kopf.OperatorRegistry()
+        self.deleted: list[str] = []
+        self.ticks = 0
+        self.stop_flag: asyncio.Future[Any] | None = None
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self._register()
+
+    def _register(self) -> None:
+        registry = self.registry
+
+        @kopf.on.login(registry=registry)
+        def login(**_: Any) -> kopf.ConnectionInfo:
+            return kopf.ConnectionInfo(server=self.url, insecure=True)
+
+        @kopf.on.startup(registry=registry)
+        def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+            settings.watching.server_timeout = 5
+
+        @kopf.on.create("example.com", "v1", "widgets", id="created", registry=registry)
+        def created(body: Any, spec: Any, patch: kopf.Patch, **_: Any) -> dict[str, Any]:
+            patch.status["phase"] = "Created"
+            kopf.info(body, reason="Created", message="widget created")
+            return {"size": spec["size"]}
+
+        @kopf.on.update("example.com", "v1", "widgets", field="spec.size", registry=registry)
+        def resized(new: Any, patch: kopf.Patch, **_: Any) -> None:
+            patch.status["seenSize"] = new
+
+        @kopf.on.delete("example.com", "v1", "widgets", registry=registry)
+        def deleted(name: str, **_: Any) -> None:
+            self.deleted.append(name)
+
+        @kopf.timer("example.com", "v1", "widgets", interval=0.2, registry=registry)
+        def tick(**_: Any) -> None:
+            self.ticks += 1
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.stop_flag = self.loop.create_future()
+        self.loop.run_until_complete(
+            kopf.operator(registry=self.registry, standalone=True, namespaces=["default"], stop_flag=self.stop_flag)
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.stop_flag is not None:
+            self.loop.call_soon_threadsafe(self.stop_flag.set_result, None)
+        self.thread.join(timeout=15)
+
+
+@pytest.fixture
+def operator_env(apiserver: ThreadedApiServer, api: httpx.Client) -> Iterator[TinyOperator]:
+    ok(api.post(CRDS, json=copy.deepcopy(GADGET_CRD)))
+    tiny = TinyOperator(apiserver.url)
+    tiny.start()
+    try:
+        yield tiny
+    finally:
+        tiny.stop()
+
+
+def eventually(predicate, timeout: float = 15):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_kopf_handlers_timers_and_finalizers(operator_env: TinyOperator, api: httpx.Client) -> None:
+    ok(
+        api.post(
+            WIDGETS,
+            json={"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"size": 2}},
+        )
+    )
+    obj = eventually(lambda: (w := ok(api.get(f"{WIDGETS}/w"))).get("status", {}).get("phase") == "Created" and w)
+    assert any("kopf" in f for f in obj["metadata"]["finalizers"])
+    assert obj["status"]["created"] == {"size": 2}
+    ok(api.patch(f"{WIDGETS}/w", json={"spec": {"size": 4}}, headers=MERGE))
+    eventually(lambda: ok(api.get(f"{WIDGETS}/w")).get("status", {}).get("seenSize") == 4)
+    eventually(lambda: operator_env.ticks >= 2)
+    events = eventually(
+        lambda: ok(api.get("/api/v1/namespaces/default/events", params={"fieldSelector": "involvedObject.name=w"}))[
+            "items"
+        ]
+    )
+    assert any("created" in e["message"] for e in events), events
+    ok(api.delete(f"{WIDGETS}/w"), 202)
+    eventually(lambda: api.get(f"{WIDGETS}/w").status_code == 404)
+    assert operator_env.deleted == ["w"]
