@@ -1,0 +1,1 @@
+"""Implementations of the ports: Kubernetes (kube/), and later routers, metrics and notifiers."""

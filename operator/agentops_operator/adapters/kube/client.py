@@ -1,0 +1,130 @@
+"""A small async Kubernetes REST client on httpx.
+
+Why not the official `kubernetes` client for requests: it is synchronous, and the operator runs
+on kopf's asyncio loop; blocking calls in threads would cap the 1,000-agent goal. Connection
+details (server, CA, client certificates, bearer token, in-cluster service account) are still
+loaded by the official client's well-kept config loaders (`connection_from_environment`), so
+kubeconfig semantics match kubectl's; only the transport is httpx.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from kubernetes import client as k8s_client
+from kubernetes import config as k8s_config
+
+JsonDict = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Connection:
+    server: str
+    ca_path: str | None = None
+    verify: bool = True
+    cert: tuple[str, str] | None = None
+    token: str | None = None
+    default_namespace: str = "default"
+
+
+def connection_from_environment(kubeconfig: str | None = None) -> Connection:
+    """In-cluster service account if present, else the kubeconfig (KUBECONFIG or ~/.kube/config)."""
+    configuration = k8s_client.Configuration()
+    namespace = "default"
+    try:
+        if kubeconfig:
+            raise k8s_config.ConfigException("explicit kubeconfig given")
+        k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    except k8s_config.ConfigException:
+        k8s_config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)  # type: ignore[no-untyped-call]
+        _, context = k8s_config.list_kube_config_contexts(config_file=kubeconfig)  # type: ignore[no-untyped-call]
+        namespace = (context or {}).get("context", {}).get("namespace", "default")
+    token = (configuration.api_key or {}).get("authorization")
+    cert = (
+        (configuration.cert_file, configuration.key_file)
+        if configuration.cert_file and configuration.key_file
+        else None
+    )
+    return Connection(
+        server=configuration.host.rstrip("/"),
+        ca_path=configuration.ssl_ca_cert,
+        verify=bool(configuration.verify_ssl),
+        cert=cert,
+        token=token.removeprefix("Bearer ").strip() if token else None,
+        default_namespace=namespace,
+    )
+
+
+class KubeApiError(Exception):
+    """A non-2xx answer; `status` is the API's Status object when it sent one."""
+
+    def __init__(self, code: int, status: JsonDict) -> None:
+        super().__init__(f"{code} {status.get('reason', '')}: {status.get('message', '')}")
+        self.code = code
+        self.reason = str(status.get("reason", ""))
+        self.status = status
+
+
+class KubeClient:
+    def __init__(self, connection: Connection, timeout: float = 30.0, max_connections: int = 20) -> None:
+        headers = {"Accept": "application/json", "User-Agent": "agentops-operator"}
+        if connection.token:
+            headers["Authorization"] = f"Bearer {connection.token}"
+        verify: Any = connection.ca_path if connection.ca_path and connection.verify else connection.verify
+        self._http = httpx.AsyncClient(
+            base_url=connection.server,
+            headers=headers,
+            verify=verify,
+            cert=connection.cert,
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        )
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> JsonDict | None:
+        headers = {"Content-Type": content_type} if content_type else None
+        response = await self._http.request(method, path, json=json, params=params, headers=headers)
+        if response.status_code == 404 and method == "GET":
+            return None
+        if response.status_code >= 400:
+            try:
+                status = response.json()
+            except ValueError:
+                status = {"message": response.text}
+            raise KubeApiError(response.status_code, status if isinstance(status, dict) else {"message": str(status)})
+        body = response.json() if response.content else None
+        return body if isinstance(body, dict) else None
+
+    async def get(self, path: str, params: dict[str, str] | None = None) -> JsonDict | None:
+        return await self.request("GET", path, params=params)
+
+    async def apply(self, path: str, manifest: JsonDict, field_manager: str) -> JsonDict | None:
+        """Server-side apply (force: the operator owns the objects it creates)."""
+        return await self.request(
+            "PATCH",
+            path,
+            json=manifest,
+            params={"fieldManager": field_manager, "force": "true"},
+            content_type="application/apply-patch+yaml",
+        )
+
+    async def merge_patch(self, path: str, patch: JsonDict, field_manager: str) -> JsonDict | None:
+        return await self.request(
+            "PATCH",
+            path,
+            json=patch,
+            params={"fieldManager": field_manager},
+            content_type="application/merge-patch+json",
+        )

@@ -1,0 +1,196 @@
+"""Generates the AgentDeployment CustomResourceDefinition from the pydantic models.
+
+One source of truth: field types, bounds, enums, patterns and descriptions come from the models;
+this module turns pydantic's JSON Schema into a Kubernetes structural schema (refs inlined,
+optionals flattened, free-form maps marked `x-kubernetes-preserve-unknown-fields`) and adds what
+JSON Schema cannot say: CEL cross-field rules, printer columns, names and subresources.
+`python -m agentops_operator.api.crd --write` regenerates `crds/`; a test fails on drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from . import resource
+from .spec import AgentDeploymentSpec
+from .status import AgentDeploymentStatus
+
+JsonDict = dict[str, Any]
+_DROP = {"title", "additionalProperties", "$defs", "default"}
+
+
+def structural(model: type[BaseModel]) -> JsonDict:
+    raw = model.model_json_schema(by_alias=True, mode="validation")
+    return _convert(raw, raw.get("$defs", {}))
+
+
+def _convert(node: JsonDict, defs: JsonDict) -> JsonDict:
+    if "$ref" in node:
+        target = defs[node["$ref"].split("/")[-1]]
+        merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        return _convert(merged, defs)
+    if "anyOf" in node:
+        options = [o for o in node["anyOf"] if o.get("type") != "null"]
+        if len(options) == 1:
+            rest = {k: v for k, v in node.items() if k != "anyOf"}
+            return _convert({**options[0], **rest}, defs)
+    out: JsonDict = {}
+    for key, value in node.items():
+        if key in _DROP:
+            continue
+        if key == "properties":
+            out["properties"] = {name: _convert(child, defs) for name, child in value.items()}
+        elif key == "items":
+            out["items"] = _convert(value, defs)
+        else:
+            out[key] = value
+    if "enum" in out and "type" not in out:
+        out["type"] = "string"
+    default = node.get("default")
+    if default is not None and not isinstance(default, dict | list):
+        out["default"] = default
+    additional = node.get("additionalProperties")
+    if out.get("type") == "object" and "properties" not in out:
+        if isinstance(additional, dict) and additional.get("type") in ("string", "integer", "number", "boolean"):
+            out["additionalProperties"] = {"type": additional["type"]}
+        else:
+            out["x-kubernetes-preserve-unknown-fields"] = True
+    return out
+
+
+def _spec_schema() -> JsonDict:
+    spec = structural(AgentDeploymentSpec)
+    spec["description"] = AgentDeploymentSpec.__doc__
+    spec["x-kubernetes-validations"] = [
+        {
+            "rule": "!has(self.tools) || self.tools.all(t, self.tools.exists_one(u, u.name == t.name))",
+            "message": "tool names must be unique: rename or remove the duplicate in spec.tools",
+        },
+        {
+            "rule": "!has(self.guardrails) || self.guardrails.all(g, self.guardrails.exists_one(h, h.name == g.name))",
+            "message": "guardrail names must be unique: rename or remove the duplicate in spec.guardrails",
+        },
+    ]
+    spec["properties"]["prompt"]["x-kubernetes-validations"] = [
+        {
+            "rule": "has(self.system) != has(self.configMapKeyRef)",
+            "message": "set exactly one of spec.prompt.system or spec.prompt.configMapKeyRef",
+        }
+    ]
+    return spec
+
+
+def crd_manifest() -> JsonDict:
+    status = structural(AgentDeploymentStatus)
+    status["description"] = AgentDeploymentStatus.__doc__
+    schema: JsonDict = {
+        "type": "object",
+        "description": "AgentDeployment versions an AI agent's runtime, model, prompt, tools and guardrails "
+        "as one immutable revision and rolls new revisions out safely.",
+        "required": ["spec"],
+        "x-kubernetes-validations": [
+            {
+                "rule": "self.metadata.name.size() <= 52 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+                "message": "metadata.name must be a DNS-1035 label of at most 52 characters "
+                "(it names the agent's Service and, with the revision hash, its Deployments)",
+            }
+        ],
+        "properties": {
+            "apiVersion": {"type": "string", "description": "APIVersion of this object: agentops.dev/v1alpha1."},
+            "kind": {"type": "string", "description": "Kind of this object: AgentDeployment."},
+            "metadata": {"type": "object"},
+            "spec": _spec_schema(),
+            "status": status,
+        },
+    }
+    ready = '.status.conditions[?(@.type=="Ready")]'
+    columns = [
+        {
+            "name": "Ready",
+            "type": "string",
+            "jsonPath": f"{ready}.status",
+            "description": "Whether a revision is serving.",
+        },
+        {
+            "name": "Stable",
+            "type": "string",
+            "jsonPath": ".status.stableRevision.hash",
+            "description": "Serving revision hash.",
+        },
+        {
+            "name": "Latest",
+            "type": "string",
+            "jsonPath": ".status.latestRevision.hash",
+            "description": "Revision of the current spec.",
+        },
+        {"name": "Replicas", "type": "integer", "jsonPath": ".spec.replicas", "description": "Desired Pods."},
+        {
+            "name": "Reason",
+            "type": "string",
+            "jsonPath": f"{ready}.reason",
+            "priority": 1,
+            "description": "Why Ready is what it is.",
+        },
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+    ]
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{resource.PLURAL}.{resource.GROUP}"},
+        "spec": {
+            "group": resource.GROUP,
+            "scope": "Namespaced",
+            "names": {
+                "plural": resource.PLURAL,
+                "singular": resource.SINGULAR,
+                "kind": resource.KIND,
+                "listKind": f"{resource.KIND}List",
+                "shortNames": list(resource.SHORT_NAMES),
+                "categories": list(resource.CATEGORIES),
+            },
+            "versions": [
+                {
+                    "name": resource.VERSION,
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "additionalPrinterColumns": columns,
+                    "schema": {"openAPIV3Schema": schema},
+                }
+            ],
+        },
+    }
+
+
+HEADER = "# Generated by `python -m agentops_operator.api.crd --write`; do not edit by hand.\n"
+CRD_FILES = {"agentdeployments.agentops.dev.yaml": crd_manifest}
+
+
+def render(name: str) -> str:
+    return HEADER + yaml.safe_dump(CRD_FILES[name](), sort_keys=False, width=120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m agentops_operator.api.crd", description=__doc__)
+    parser.add_argument("--write", action="store_true", help="write crds/ and the chart's crds/ instead of printing")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root (default: .)")
+    args = parser.parse_args(argv)
+    for name in CRD_FILES:
+        text = render(name)
+        if not args.write:
+            sys.stdout.write(text)
+            continue
+        for folder in (args.root / "crds", args.root / "charts" / "agentops-operator" / "crds"):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

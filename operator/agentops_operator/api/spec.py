@@ -1,0 +1,160 @@
+"""`AgentDeployment.spec`: what a user declares about one agent.
+
+Everything that changes the agent's behaviour — runtime, model, prompt, tools, guardrails — is
+part of the revision (see `engine/revisions.py`); `replicas` and `revisionHistoryLimit` are not.
+Field descriptions become the CRD's descriptions, so `kubectl explain` reads from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from .base import WireModel
+
+NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+TOOL_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
+
+
+class EnvVar(WireModel):
+    """An environment variable for the agent's container."""
+
+    name: str = Field(description="Variable name.", min_length=1, pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+    value: str | None = Field(default=None, description="Literal value.")
+    value_from: dict[str, Any] | None = Field(
+        default=None, description="A Kubernetes EnvVarSource (secretKeyRef, configMapKeyRef, fieldRef, …)."
+    )
+
+
+class ResourceRequirements(WireModel):
+    """Compute resources for the agent's container, as in a Pod spec."""
+
+    requests: dict[str, str] | None = Field(
+        default=None, description="Minimum resources, e.g. {cpu: 100m, memory: 128Mi}."
+    )
+    limits: dict[str, str] | None = Field(default=None, description="Maximum resources, e.g. {memory: 512Mi}.")
+
+
+class Toleration(WireModel):
+    """A Pod toleration."""
+
+    key: str | None = Field(default=None, description="Taint key the toleration applies to.")
+    operator: Literal["Exists", "Equal"] | None = Field(default=None, description="Exists or Equal (default Equal).")
+    value: str | None = Field(default=None, description="Taint value to match with Equal.")
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = Field(
+        default=None, description="Taint effect to match."
+    )
+    toleration_seconds: int | None = Field(default=None, description="How long a NoExecute taint is tolerated.")
+
+
+class Runtime(WireModel):
+    """How the agent runs: its container image and Pod settings."""
+
+    image: str = Field(
+        description="Container image of the agent service, e.g. ghcr.io/acme/support-agent:1.4.2.", min_length=1
+    )
+    port: int = Field(default=8080, ge=1, le=65535, description="Port the agent serves requests on.")
+    metrics_port: int = Field(
+        default=9090, ge=1, le=65535, description="Port of the agent SDK's Prometheus /metrics endpoint."
+    )
+    env: list[EnvVar] = Field(
+        default_factory=list,
+        description="Extra environment variables. AGENT_NAME, AGENT_NAMESPACE and AGENT_REVISION are always set.",
+    )
+    resources: ResourceRequirements | None = Field(default=None, description="CPU and memory requests and limits.")
+    service_account_name: str | None = Field(default=None, description="ServiceAccount the agent's Pods run as.")
+    node_selector: dict[str, str] | None = Field(
+        default=None, description="Node labels the agent's Pods must be scheduled on."
+    )
+    tolerations: list[Toleration] = Field(default_factory=list, description="Taints the agent's Pods tolerate.")
+    pod_annotations: dict[str, str] | None = Field(default=None, description="Annotations added to the agent's Pods.")
+
+
+class Pricing(WireModel):
+    """Token prices that override the built-in price table for cost metrics."""
+
+    input_per_million_tokens_usd: float = Field(
+        ge=0, alias="inputPerMillionTokensUSD", description="USD per million input tokens."
+    )
+    output_per_million_tokens_usd: float = Field(
+        ge=0, alias="outputPerMillionTokensUSD", description="USD per million output tokens."
+    )
+
+
+class ModelParameters(WireModel):
+    """Sampling parameters passed to the model."""
+
+    temperature: float | None = Field(default=None, ge=0, le=2, description="Sampling temperature, 0 to 2.")
+    top_p: float | None = Field(default=None, ge=0, le=1, description="Nucleus sampling probability mass, 0 to 1.")
+    max_output_tokens: int | None = Field(default=None, ge=1, description="Upper bound on tokens generated per call.")
+
+
+class Model(WireModel):
+    """The LLM the agent calls."""
+
+    provider: str = Field(min_length=1, description="Model provider, e.g. openai, anthropic, google, bedrock, vllm.")
+    name: str = Field(min_length=1, description="Model name at that provider, e.g. gpt-4o-mini.")
+    parameters: ModelParameters | None = Field(default=None, description="Sampling parameters.")
+    pricing: Pricing | None = Field(
+        default=None, description="Price override for cost accounting; the offline price table is used when unset."
+    )
+
+
+class ConfigMapKeyRef(WireModel):
+    """A key of a ConfigMap in the agent's namespace."""
+
+    name: str = Field(min_length=1, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", description="ConfigMap name.")
+    key: str = Field(min_length=1, description="Key in the ConfigMap's data.")
+
+
+class Prompt(WireModel):
+    """The system prompt: inline text, or a reference to a ConfigMap key (exactly one)."""
+
+    system: str | None = Field(default=None, description="System prompt text.")
+    config_map_key_ref: ConfigMapKeyRef | None = Field(
+        default=None, description="ConfigMap key holding the system prompt; editing it creates a new revision."
+    )
+
+
+class Tool(WireModel):
+    """A tool the agent may call."""
+
+    name: str = Field(pattern=TOOL_NAME_PATTERN, description="Tool name, unique within the agent.")
+    description: str | None = Field(default=None, description="What the tool does, as shown to the model.")
+    endpoint: str | None = Field(default=None, description="URL the tool is served at, if remote.")
+    side_effects: Literal["None", "Idempotent", "External"] = Field(
+        default="External",
+        description="None: read-only. Idempotent: safe to retry. External: changes the world (runs dry in shadow mode).",
+    )
+    rate_limit_per_minute: int | None = Field(
+        default=None, ge=1, description="Calls per minute allowed per agent replica."
+    )
+
+
+class Guardrail(WireModel):
+    """A check applied to inputs, outputs or tool calls."""
+
+    name: str = Field(pattern=TOOL_NAME_PATTERN, description="Guardrail name, unique within the agent.")
+    type: str = Field(min_length=1, description="Guardrail implementation, e.g. pii, prompt-injection, topic, regex.")
+    stage: Literal["Input", "Output", "Tool"] = Field(description="Where the check runs.")
+    action: Literal["Block", "Redact", "Flag"] = Field(description="What happens when it triggers.")
+    config: dict[str, Any] | None = Field(
+        default=None, description="Free-form settings of the guardrail implementation."
+    )
+
+
+class AgentDeploymentSpec(WireModel):
+    """The desired agent. Runtime, model, prompt, tools and guardrails together form one revision."""
+
+    replicas: int = Field(default=1, ge=0, le=1000, description="Number of agent Pods for the serving revision.")
+    runtime: Runtime = Field(description="Container image and Pod settings.")
+    model: Model = Field(description="The LLM the agent uses.")
+    prompt: Prompt = Field(description="The system prompt.")
+    tools: list[Tool] = Field(default_factory=list, max_length=128, description="Tools the agent may call.")
+    guardrails: list[Guardrail] = Field(
+        default_factory=list, max_length=64, description="Checks on inputs, outputs and tool calls."
+    )
+    revision_history_limit: int = Field(
+        default=5, ge=0, le=50, description="Old revisions kept (scaled to zero) for rollback and diff."
+    )

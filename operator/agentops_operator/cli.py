@@ -1,0 +1,79 @@
+"""`agentops-operator`: run the operator, or print/write its CRDs.
+
+`agentops-operator run` wraps kopf: which namespaces to watch (or all), a liveness endpoint,
+a Prometheus metrics port, JSON or text logs, and the Prometheus address later analysis uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import kopf
+from prometheus_client import start_http_server
+
+from .api import crd
+from .handlers.app import OperatorApp, OperatorConfig
+
+
+def _run(args: argparse.Namespace) -> int:
+    log_format = {"json": kopf.LogFormat.JSON, "text": kopf.LogFormat.FULL}[args.log_format]
+    kopf.configure(verbose=args.verbose, log_format=log_format)
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr=args.metrics_address)
+    app = OperatorApp(
+        OperatorConfig(
+            namespaces=args.namespace or [],
+            kubeconfig=args.kubeconfig,
+            resync_seconds=args.resync_seconds,
+            prometheus_url=args.prometheus_url,
+        )
+    )
+    liveness = f"http://{args.liveness_address}:{args.liveness_port}/healthz" if args.liveness_port else None
+    asyncio.run(
+        kopf.operator(
+            registry=app.registry,
+            standalone=True,
+            clusterwide=not args.namespace,
+            namespaces=args.namespace or [],
+            liveness_endpoint=liveness,
+        )
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="agentops-operator", description="Deploys AI agents on Kubernetes, safely.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the operator")
+    run.add_argument(
+        "-n", "--namespace", action="append", help="watch this namespace (repeatable; default: all namespaces)"
+    )
+    run.add_argument(
+        "--kubeconfig", help="kubeconfig file (default: in-cluster service account, else KUBECONFIG or ~/.kube/config)"
+    )
+    run.add_argument(
+        "--liveness-port", type=int, default=8081, help="port of the /healthz endpoint (0 disables; default 8081)"
+    )
+    run.add_argument("--liveness-address", default="0.0.0.0", help="address of the /healthz endpoint")
+    run.add_argument(
+        "--metrics-port", type=int, default=9102, help="port of the operator's /metrics (0 disables; default 9102)"
+    )
+    run.add_argument("--metrics-address", default="0.0.0.0", help="address of the operator's /metrics")
+    run.add_argument("--log-format", choices=("json", "text"), default="text", help="log line format (default text)")
+    run.add_argument("--prometheus-url", help="Prometheus the rollout analysis queries (used by progressive rollouts)")
+    run.add_argument("--resync-seconds", type=float, default=30.0, help="periodic re-check of every agent (default 30)")
+    run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    crds = commands.add_parser("crds", help="print the CRDs, or write them into crds/ and the chart")
+    crds.add_argument("--write", action="store_true")
+    args = parser.parse_args(argv)
+    if args.command == "crds":
+        return crd.main(["--write"] if args.write else [])
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    return _run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

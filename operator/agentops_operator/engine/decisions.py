@@ -1,0 +1,88 @@
+"""What the engine sees and what it asks for: Observation in, Decision out. Plain data only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..api.status import AgentDeploymentStatus
+from .manifests import Identity
+
+JsonDict = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One revision Deployment as observed."""
+
+    revision: str
+    replicas: int
+    available_replicas: int
+    generation: int
+    observed_generation: int
+    desired_hash: str | None
+
+    @property
+    def available(self) -> bool:
+        return self.observed_generation >= self.generation and self.available_replicas >= self.replicas
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The cluster as read for one reconcile of one agent."""
+
+    identity: Identity
+    generation: int
+    prompt_text: str | None
+    workloads: dict[str, Workload] = field(default_factory=dict)
+    bundles: dict[str, str | None] = field(default_factory=dict)  # revision -> desired-hash annotation
+    service_hash: str | None = None  # desired-hash annotation of the Service, if it exists
+    prompt_error: tuple[str, str] | None = None  # (field, message) when the prompt cannot be resolved
+
+
+@dataclass(frozen=True)
+class Apply:
+    """Create the object, or replace it if its desired-hash differs."""
+
+    manifest: JsonDict
+
+    @property
+    def kind(self) -> str:
+        return str(self.manifest["kind"])
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest["metadata"]["name"])
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Set a revision Deployment's replicas (old revisions go to zero and stay for history)."""
+
+    name: str
+    replicas: int
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Remove a child that fell out of the revision history."""
+
+    kind: str  # "Deployment" or "ConfigMap"
+    name: str
+
+
+Action = Apply | Scale | Delete
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str  # Normal or Warning
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    actions: tuple[Action, ...]
+    status: AgentDeploymentStatus
+    events: tuple[Event, ...] = ()

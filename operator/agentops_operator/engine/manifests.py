@@ -1,0 +1,170 @@
+"""Desired child objects of an agent, as plain dicts: bundle ConfigMap, revision Deployment, Service.
+
+Pure functions of the agent's identity and a revision's bundle, so an old revision's Deployment
+can be rebuilt from its bundle alone. Each manifest carries `agentops.dev/desired-hash`, the hash
+of the manifest itself: the engine compares it with what it observed and writes only on change,
+so a steady agent causes no API writes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..api import resource
+from .revisions import revision_hash
+
+JsonDict = dict[str, Any]
+
+LABEL_AGENT = "agentops.dev/agent"
+LABEL_REVISION = "agentops.dev/revision"
+LABEL_NAME = "app.kubernetes.io/name"
+LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
+MANAGED_BY = "agentops-operator"
+DESIRED_HASH = "agentops.dev/desired-hash"
+BUNDLE_KEY = "bundle.json"
+BUNDLE_PATH = "/etc/agentops/bundle"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who owns the children: the AgentDeployment's namespace, name and uid."""
+
+    namespace: str
+    name: str
+    uid: str
+
+    def owner_reference(self) -> JsonDict:
+        return {
+            "apiVersion": resource.API_VERSION,
+            "kind": resource.KIND,
+            "name": self.name,
+            "uid": self.uid,
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+
+    def revision_name(self, revision: str) -> str:
+        return f"{self.name}-{revision}"
+
+
+def labels(identity: Identity, revision: str | None = None) -> dict[str, str]:
+    result = {LABEL_NAME: identity.name, LABEL_MANAGED_BY: MANAGED_BY, LABEL_AGENT: identity.name}
+    if revision:
+        result[LABEL_REVISION] = revision
+    return result
+
+
+def _stamp(manifest: JsonDict) -> JsonDict:
+    manifest["metadata"].setdefault("annotations", {})[DESIRED_HASH] = revision_hash(manifest)
+    return manifest
+
+
+def desired_hash(manifest: JsonDict) -> str:
+    return str(manifest["metadata"]["annotations"][DESIRED_HASH])
+
+
+def bundle_config_map(identity: Identity, revision: str, bundle: JsonDict) -> JsonDict:
+    return _stamp(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": identity.revision_name(revision),
+                "namespace": identity.namespace,
+                "labels": labels(identity, revision),
+                "ownerReferences": [identity.owner_reference()],
+            },
+            "immutable": True,
+            "data": {BUNDLE_KEY: json.dumps(bundle, indent=2, sort_keys=True, ensure_ascii=False) + "\n"},
+        }
+    )
+
+
+def revision_deployment(identity: Identity, revision: str, bundle: JsonDict, replicas: int) -> JsonDict:
+    runtime = bundle["runtime"]
+    revision_labels = labels(identity, revision)
+    env = [
+        {"name": "AGENT_NAME", "value": identity.name},
+        {"name": "AGENT_NAMESPACE", "value": identity.namespace},
+        {"name": "AGENT_REVISION", "value": revision},
+        {"name": "AGENTOPS_BUNDLE_PATH", "value": BUNDLE_PATH},
+        {"name": "AGENTOPS_METRICS_PORT", "value": str(runtime.get("metricsPort", 9090))},
+        *copy.deepcopy(runtime.get("env", [])),
+    ]
+    container: JsonDict = {
+        "name": "agent",
+        "image": runtime["image"],
+        "ports": [
+            {"name": "http", "containerPort": runtime.get("port", 8080)},
+            {"name": "metrics", "containerPort": runtime.get("metricsPort", 9090)},
+        ],
+        "env": env,
+        "volumeMounts": [{"name": "bundle", "mountPath": BUNDLE_PATH, "readOnly": True}],
+    }
+    if runtime.get("resources"):
+        container["resources"] = copy.deepcopy(runtime["resources"])
+    pod_spec: JsonDict = {
+        "containers": [container],
+        "volumes": [{"name": "bundle", "configMap": {"name": identity.revision_name(revision)}}],
+    }
+    for key in ("serviceAccountName", "nodeSelector", "tolerations"):
+        if runtime.get(key):
+            pod_spec[key] = copy.deepcopy(runtime[key])
+    annotations = {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": str(runtime.get("metricsPort", 9090)),
+        **(runtime.get("podAnnotations") or {}),
+    }
+    return _stamp(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {
+                "name": identity.revision_name(revision),
+                "namespace": identity.namespace,
+                "labels": revision_labels,
+                "ownerReferences": [identity.owner_reference()],
+            },
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": {LABEL_AGENT: identity.name, LABEL_REVISION: revision}},
+                "template": {
+                    "metadata": {"labels": revision_labels, "annotations": annotations},
+                    "spec": pod_spec,
+                },
+            },
+        }
+    )
+
+
+def service(identity: Identity, revision: str, bundle: JsonDict) -> JsonDict:
+    runtime = bundle["runtime"]
+    return _stamp(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": identity.name,
+                "namespace": identity.namespace,
+                "labels": labels(identity),
+                "ownerReferences": [identity.owner_reference()],
+            },
+            "spec": {
+                "selector": {LABEL_AGENT: identity.name, LABEL_REVISION: revision},
+                "ports": [
+                    {"name": "http", "port": runtime.get("port", 8080), "targetPort": "http"},
+                    {"name": "metrics", "port": runtime.get("metricsPort", 9090), "targetPort": "metrics"},
+                ],
+            },
+        }
+    )
+
+
+def parse_bundle(text: str) -> JsonDict:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError("bundle is not a JSON object")
+    return value

@@ -1,0 +1,108 @@
+"""The operator as kopf sees it: which changes trigger a reconcile, and nothing more.
+
+Only event, index and timer handlers are used: they keep no state on the objects (no
+finalizers, no kopf annotations), so the operator writes nothing but children, status and
+Events, and an idle agent causes no writes. Triggers: the AgentDeployment itself, its revision
+Deployments (availability), ConfigMaps it takes its prompt from, and a periodic resync that also
+retries after errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import kopf
+
+from ..adapters.kube.client import KubeClient, connection_from_environment
+from ..adapters.kube.workloads import KubeWorkloads
+from ..api import resource
+from ..engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
+from ..runtime.reconciler import Reconciler
+
+log = logging.getLogger(__name__)
+AGENTS = (resource.GROUP, resource.VERSION, resource.PLURAL)
+
+
+@dataclass
+class OperatorConfig:
+    namespaces: list[str] = field(default_factory=list)  # empty: all namespaces
+    kubeconfig: str | None = None
+    resync_seconds: float = 30.0
+    prometheus_url: str | None = None  # used by the analysis issues; accepted now so deployments can set it
+
+
+class OperatorApp:
+    def __init__(self, config: OperatorConfig) -> None:
+        self.config = config
+        self.registry = kopf.OperatorRegistry()
+        self.client: KubeClient | None = None
+        self.reconciler: Reconciler | None = None
+        self._register()
+
+    async def _safely(self, namespace: str, name: str, body: dict[str, Any] | None = None) -> None:
+        if self.reconciler is None:
+            return
+        try:
+            if body is not None:
+                await self.reconciler.reconcile(body)
+            else:
+                await self.reconciler.reconcile_named(namespace, name)
+        except Exception as error:  # logged; the resync timer retries
+            log.warning("reconcile of %s/%s failed, will retry: %s", namespace, name, error)
+
+    def _register(self) -> None:
+        registry = self.registry
+
+        @kopf.on.login(registry=registry)
+        def login(**_: Any) -> kopf.ConnectionInfo:
+            connection = connection_from_environment(self.config.kubeconfig)
+            self.client = KubeClient(connection)
+            self.reconciler = Reconciler(KubeWorkloads(self.client))
+            return kopf.ConnectionInfo(
+                server=connection.server,
+                ca_path=connection.ca_path,
+                insecure=not connection.verify,
+                token=connection.token,
+                certificate_path=connection.cert[0] if connection.cert else None,
+                private_key_path=connection.cert[1] if connection.cert else None,
+                default_namespace=connection.default_namespace,
+            )
+
+        @kopf.on.startup(registry=registry)
+        def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+            settings.watching.server_timeout = 300
+
+        @kopf.on.cleanup(registry=registry)
+        async def close(**_: Any) -> None:
+            if self.client is not None:
+                await self.client.close()
+
+        @kopf.index(*AGENTS, id="prompt_refs", registry=registry)
+        def prompt_refs(**kwargs: Any) -> dict[tuple[str, str], str]:
+            ref = (kwargs["spec"].get("prompt") or {}).get("configMapKeyRef") or {}
+            return {(kwargs["namespace"], ref["name"]): kwargs["name"]} if ref.get("name") else {}
+
+        @kopf.on.event(*AGENTS, registry=registry)
+        async def agent_changed(**kwargs: Any) -> None:
+            if kwargs["type"] != "DELETED":
+                await self._safely(kwargs["namespace"], kwargs["name"], dict(kwargs["body"]))
+
+        @kopf.timer(
+            *AGENTS, interval=self.config.resync_seconds, initial_delay=self.config.resync_seconds, registry=registry
+        )
+        async def resync(**kwargs: Any) -> None:
+            await self._safely(kwargs["namespace"], kwargs["name"])
+
+        @kopf.on.event("apps", "v1", "deployments", labels={LABEL_MANAGED_BY: MANAGED_BY}, registry=registry)
+        async def revision_changed(**kwargs: Any) -> None:
+            agent = kwargs["labels"].get(LABEL_AGENT)
+            if agent:
+                await self._safely(kwargs["namespace"], agent)
+
+        @kopf.on.event("", "v1", "configmaps", registry=registry)
+        async def prompt_changed(**kwargs: Any) -> None:
+            index: kopf.Index[tuple[str, str], str] = kwargs["prompt_refs"]
+            for agent in index.get((kwargs["namespace"], kwargs["name"]), []):
+                await self._safely(kwargs["namespace"], agent)

@@ -1,0 +1,1 @@
+"""Interfaces to the outside world, one small Protocol each, with a Nop implementation."""

@@ -1,0 +1,83 @@
+"""Reads what `decide` needs for one agent: its resolved prompt and its child objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..api.resource import AgentDeployment
+from ..engine.decisions import Observation, Workload
+from ..engine.manifests import DESIRED_HASH, LABEL_REVISION, Identity
+from ..ports.workloads import Workloads
+
+JsonDict = dict[str, Any]
+
+
+def _owned_by(obj: JsonDict, uid: str) -> bool:
+    return any(ref.get("uid") == uid for ref in (obj.get("metadata") or {}).get("ownerReferences") or [])
+
+
+def _annotation(obj: JsonDict) -> str | None:
+    value = ((obj.get("metadata") or {}).get("annotations") or {}).get(DESIRED_HASH)
+    return str(value) if value is not None else None
+
+
+def workload_of(deployment: JsonDict) -> Workload:
+    meta, spec, status = deployment["metadata"], deployment.get("spec") or {}, deployment.get("status") or {}
+    return Workload(
+        revision=meta["labels"][LABEL_REVISION],
+        replicas=int(spec.get("replicas", 1)),
+        available_replicas=int(status.get("availableReplicas", 0)),
+        generation=int(meta.get("generation", 1)),
+        observed_generation=int(status.get("observedGeneration", 0)),
+        desired_hash=_annotation(deployment),
+    )
+
+
+async def resolve_prompt(workloads: Workloads, agent: AgentDeployment) -> tuple[str | None, tuple[str, str] | None]:
+    prompt = agent.spec.prompt
+    if prompt.system is not None:
+        return prompt.system, None
+    ref = prompt.config_map_key_ref
+    if ref is None:
+        return None, ("spec.prompt", "set spec.prompt.system or spec.prompt.configMapKeyRef")
+    config_map = await workloads.get_config_map(agent.namespace, ref.name)
+    if config_map is None:
+        return None, (
+            "spec.prompt.configMapKeyRef.name",
+            f'ConfigMap "{ref.name}" not found in namespace "{agent.namespace}"; create it or point the reference at an existing one',
+        )
+    data = config_map.get("data") or {}
+    if ref.key not in data:
+        keys = ", ".join(sorted(data)) or "none"
+        return None, (
+            "spec.prompt.configMapKeyRef.key",
+            f'ConfigMap "{ref.name}" has no key "{ref.key}" (keys: {keys}); fix the key or add it to the ConfigMap',
+        )
+    return str(data[ref.key]), None
+
+
+async def observe(workloads: Workloads, agent: AgentDeployment) -> Observation:
+    prompt_text, prompt_error = await resolve_prompt(workloads, agent)
+    identity = Identity(agent.namespace, agent.name, agent.uid)
+    if prompt_error is not None:
+        return Observation(identity=identity, generation=agent.generation, prompt_text=None, prompt_error=prompt_error)
+    children = await workloads.list_children(agent.namespace, agent.name)
+    workloads_by_revision = {
+        (w := workload_of(d)).revision: w
+        for d in children.deployments
+        if _owned_by(d, agent.uid) and LABEL_REVISION in (d["metadata"].get("labels") or {})
+    }
+    bundles = {
+        cm["metadata"]["labels"][LABEL_REVISION]: _annotation(cm)
+        for cm in children.config_maps
+        if _owned_by(cm, agent.uid) and LABEL_REVISION in (cm["metadata"].get("labels") or {})
+    }
+    service = children.service if children.service is not None and _owned_by(children.service, agent.uid) else None
+    return Observation(
+        identity=identity,
+        generation=agent.generation,
+        prompt_text=prompt_text,
+        workloads=workloads_by_revision,
+        bundles=bundles,
+        service_hash=_annotation(service) if service else None,
+    )

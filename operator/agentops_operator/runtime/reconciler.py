@@ -1,0 +1,113 @@
+"""One reconcile of one agent: parse → observe → decide → execute (cluster first, then status).
+
+Reconciles of the same agent are serialised by a per-agent lock (a Deployment event and the
+agent's own event may arrive together); different agents never wait on each other, and an
+error in one agent's reconcile is that agent's alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from ..api import conditions as c
+from ..api.resource import AgentDeployment, InvalidSpec
+from ..api.status import AgentDeploymentStatus
+from ..engine.decide import decide, invalid
+from ..engine.decisions import Apply, Decision, Delete, Scale
+from ..ports.workloads import Workloads
+from . import metrics
+from .observe import observe
+
+JsonDict = dict[str, Any]
+log = logging.getLogger(__name__)
+
+_STATUS_KEYS = ("observedGeneration", "conditions", "stableRevision", "latestRevision", "history")
+
+
+def rfc3339_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Reconciler:
+    def __init__(self, workloads: Workloads, now: Callable[[], str] = rfc3339_now) -> None:
+        self.workloads = workloads
+        self.now = now
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    async def reconcile_named(self, namespace: str, name: str) -> None:
+        body = await self.workloads.get_agent(namespace, name)
+        if body is not None:
+            await self.reconcile(body)
+
+    async def reconcile(self, body: JsonDict) -> None:
+        meta = body["metadata"]
+        if meta.get("deletionTimestamp"):
+            return  # children go with it through their ownerReferences
+        key = (meta["namespace"], meta["name"])
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            fresh = await self.workloads.get_agent(*key)
+            if fresh is None:
+                self._locks.pop(key, None)
+                return
+            started = time.perf_counter()
+            try:
+                await self._reconcile(fresh)
+                metrics.RECONCILES.labels(result="success").inc()
+            except Exception:
+                metrics.RECONCILES.labels(result="error").inc()
+                raise
+            finally:
+                metrics.RECONCILE_SECONDS.observe(time.perf_counter() - started)
+
+    async def _reconcile(self, body: JsonDict) -> None:
+        meta = body["metadata"]
+        try:
+            agent = AgentDeployment.parse(body)
+        except InvalidSpec as error:
+            old = _status_of(body)
+            decision = invalid(
+                old, int(meta.get("generation", 1)), error.field, error.message, c.INVALID_SPEC, self.now()
+            )
+            await self._finish(body, old, decision)
+            return
+        observation = await observe(self.workloads, agent)
+        decision = decide(agent.spec, agent.status, observation, self.now())
+        for action in decision.actions:
+            await self._execute(agent, action)
+        await self._finish(body, agent.status, decision)
+
+    async def _execute(self, agent: AgentDeployment, action: Apply | Scale | Delete) -> None:
+        if isinstance(action, Apply):
+            log.info("applying %s %s/%s", action.kind, agent.namespace, action.name)
+            await self.workloads.apply(action.manifest)
+        elif isinstance(action, Scale):
+            log.info("scaling Deployment %s/%s to %d", agent.namespace, action.name, action.replicas)
+            await self.workloads.scale(agent.namespace, action.name, action.replicas)
+        else:
+            log.info("deleting %s %s/%s (beyond revisionHistoryLimit)", action.kind, agent.namespace, action.name)
+            await self.workloads.delete(action.kind, agent.namespace, action.name)
+
+    async def _finish(self, body: JsonDict, old: AgentDeploymentStatus, decision: Decision) -> None:
+        meta = body["metadata"]
+        if decision.status != old:
+            wire = decision.status.wire()
+            patch = {key: wire.get(key) for key in _STATUS_KEYS}
+            await self.workloads.write_status(meta["namespace"], meta["name"], patch)
+        for event in decision.events:
+            try:
+                await self.workloads.post_event(body, event)
+            except Exception as error:  # an Event is a courtesy: never fail the reconcile for it
+                log.warning("could not post event %s: %s", event.reason, error)
+
+
+def _status_of(body: JsonDict) -> AgentDeploymentStatus:
+    try:
+        return AgentDeploymentStatus.model_validate(body.get("status") or {})
+    except ValueError:
+        return AgentDeploymentStatus()

@@ -1,0 +1,68 @@
+"""Runs the real operator (kopf + OperatorApp) on a thread against the API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import kopf
+
+from agentops_operator.handlers.app import OperatorApp, OperatorConfig
+
+T = TypeVar("T")
+
+
+class RunningOperator:
+    def __init__(self, kubeconfig: Path, resync_seconds: float = 2.0, namespaces: list[str] | None = None) -> None:
+        self.app = OperatorApp(OperatorConfig(kubeconfig=str(kubeconfig), resync_seconds=resync_seconds))
+        self.namespaces = namespaces or []
+        self.loop = asyncio.new_event_loop()
+        self.stop_flag: asyncio.Future[Any] | None = None
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True, name="operator")
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.stop_flag = self.loop.create_future()
+        ready_flag = self.loop.create_future()
+        ready_flag.add_done_callback(lambda _: self.ready.set())
+        self.loop.run_until_complete(
+            kopf.operator(
+                registry=self.app.registry,
+                standalone=True,
+                clusterwide=not self.namespaces,
+                namespaces=self.namespaces,
+                stop_flag=self.stop_flag,
+                ready_flag=ready_flag,
+            )
+        )
+        self.loop.close()
+
+    def start(self) -> RunningOperator:
+        self.thread.start()
+        assert self.ready.wait(20), "operator did not start"
+        return self
+
+    def stop(self) -> None:
+        if self.stop_flag is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(lambda: self.stop_flag.done() or self.stop_flag.set_result(None))  # type: ignore[union-attr]
+        self.thread.join(timeout=20)
+
+
+def eventually(predicate: Callable[[], T | None], timeout: float = 20.0, message: str = "condition not met") -> T:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+        except AssertionError as error:
+            last = error
+        else:
+            if last:
+                return last
+        time.sleep(0.05)
+    raise AssertionError(f"{message} (last: {last})")
