@@ -1,14 +1,17 @@
 """The operator as kopf sees it: which changes trigger a reconcile, and nothing more.
 
-Only event, index and timer handlers are used: they keep no state on the objects (no
-finalizers, no kopf annotations), so the operator writes nothing but children, status and
-Events, and an idle agent causes no writes. Triggers: the AgentDeployment itself, its revision
-Deployments (availability), ConfigMaps it takes its prompt from, and a periodic resync that also
-retries after errors.
+Only event and index handlers are used: they keep no state on the objects (no finalizers, no
+kopf annotations; kopf timers would add a finalizer, so the periodic resync is a plain task), so
+the operator writes nothing but children, status and Events, deleting an agent never waits for
+the operator, and an idle agent causes no writes. Triggers: the AgentDeployment itself, its
+revision Deployments (availability), ConfigMaps it takes its prompt from, and a periodic resync
+that also retries after errors.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +42,17 @@ class OperatorApp:
         self.registry = kopf.OperatorRegistry()
         self.client: KubeClient | None = None
         self.reconciler: Reconciler | None = None
+        self._resync_task: asyncio.Task[None] | None = None
         self._register()
+
+    async def _resync_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.resync_seconds)
+            if self.reconciler is not None:
+                try:
+                    await self.reconciler.resync(self.config.namespaces)
+                except Exception as error:  # the API may be briefly unreachable: try next period
+                    log.warning("periodic resync failed: %s", error)
 
     async def _safely(self, namespace: str, name: str, body: dict[str, Any] | None = None) -> None:
         if self.reconciler is None:
@@ -71,11 +84,16 @@ class OperatorApp:
             )
 
         @kopf.on.startup(registry=registry)
-        def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
             settings.watching.server_timeout = 300
+            self._resync_task = asyncio.get_running_loop().create_task(self._resync_forever())
 
         @kopf.on.cleanup(registry=registry)
         async def close(**_: Any) -> None:
+            if self._resync_task is not None:
+                self._resync_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._resync_task
             if self.client is not None:
                 await self.client.close()
 
@@ -88,12 +106,6 @@ class OperatorApp:
         async def agent_changed(**kwargs: Any) -> None:
             if kwargs["type"] != "DELETED":
                 await self._safely(kwargs["namespace"], kwargs["name"], dict(kwargs["body"]))
-
-        @kopf.timer(
-            *AGENTS, interval=self.config.resync_seconds, initial_delay=self.config.resync_seconds, registry=registry
-        )
-        async def resync(**kwargs: Any) -> None:
-            await self._safely(kwargs["namespace"], kwargs["name"])
 
         @kopf.on.event("apps", "v1", "deployments", labels={LABEL_MANAGED_BY: MANAGED_BY}, registry=registry)
         async def revision_changed(**kwargs: Any) -> None:

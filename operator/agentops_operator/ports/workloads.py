@@ -26,6 +26,8 @@ class Children:
 class Workloads(Protocol):
     async def get_agent(self, namespace: str, name: str) -> JsonDict | None: ...
 
+    async def list_agents(self, namespace: str | None) -> list[JsonDict]: ...
+
     async def get_config_map(self, namespace: str, name: str) -> JsonDict | None: ...
 
     async def list_children(self, namespace: str, agent: str) -> Children: ...
@@ -46,6 +48,9 @@ class NopWorkloads:
 
     async def get_agent(self, namespace: str, name: str) -> JsonDict | None:
         return None
+
+    async def list_agents(self, namespace: str | None) -> list[JsonDict]:
+        return []
 
     async def get_config_map(self, namespace: str, name: str) -> JsonDict | None:
         return None

@@ -39,6 +39,23 @@ class Reconciler:
         self.now = now
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
+    async def resync(self, namespaces: list[str], concurrency: int = 8) -> None:
+        """Reconcile every agent once (the periodic safety net that also retries failures)."""
+        agents: list[JsonDict] = []
+        for namespace in namespaces or [None]:  # type: ignore[list-item]
+            agents += await self.workloads.list_agents(namespace)
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(body: JsonDict) -> None:
+            async with limit:
+                try:
+                    await self.reconcile(body)
+                except Exception as error:
+                    meta = body["metadata"]
+                    log.warning("resync of %s/%s failed: %s", meta.get("namespace"), meta.get("name"), error)
+
+        await asyncio.gather(*(one(body) for body in agents))
+
     async def reconcile_named(self, namespace: str, name: str) -> None:
         body = await self.workloads.get_agent(namespace, name)
         if body is not None:

@@ -47,7 +47,9 @@ class Routes:
         self.registry: Registry = resources.registry
         self.watches = watches
         self.address = address
-        self.requests: Counter[str] = Counter()
+        # (client, verb, group, resource[/subresource]) -> count, as an audit log would record
+        # them; tests use it to check RBAC rules against what a client really did.
+        self.requests: Counter[tuple[str, str, str, str]] = Counter()
 
     def install(self, app: web.Application) -> None:
         app.middlewares.append(self._errors)
@@ -162,7 +164,7 @@ class Routes:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if rt.namespaced and name is not None and namespace is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
-        self.requests[f"{request.method} {rt.plural}"] += 1
+        self._audit(request, rt, watch, name, subresource)
         ns = namespace or ""
         if watch:
             return await self.watches.serve(request, rt, namespace)
@@ -173,6 +175,20 @@ class Routes:
         if subresource == "finalize":
             subresource = ""
         return await self._object(request, rt, ns, name, subresource)
+
+    def _audit(
+        self, request: web.Request, rt: ResourceType, watch: bool, name: str | None, subresource: str, verb: str = ""
+    ) -> None:
+        verbs = {
+            "POST": "create",
+            "PUT": "update",
+            "PATCH": "patch",
+            "DELETE": "delete" if name else "deletecollection",
+        }
+        verb = verb or ("watch" if watch else verbs.get(request.method, "get" if name else "list"))
+        client = request.headers.get("User-Agent", "").split("/", 1)[0].strip() or "unknown"
+        resource = f"{rt.plural}/{subresource}" if subresource else rt.plural
+        self.requests[(client, verb, rt.group, resource)] += 1
 
     async def _body(self, request: web.Request) -> Any:
         raw = await request.read()
@@ -274,6 +290,8 @@ class Routes:
             patched = self.resources.patch(
                 rt, namespace, name, request.content_type, await self._body(request), opts, subresource
             )
+            if not existed:  # the real server authorizes a create-by-apply as "create" too
+                self._audit(request, rt, False, None, subresource, verb="create")
             return self._respond(request, rt, patched, 200 if existed else 201, opts)
         if request.method == "DELETE":
             if subresource:

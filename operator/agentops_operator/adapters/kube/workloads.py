@@ -37,6 +37,12 @@ class KubeWorkloads:
     async def get_agent(self, namespace: str, name: str) -> JsonDict | None:
         return await self.client.get(self._agent_path(namespace, name))
 
+    async def list_agents(self, namespace: str | None) -> list[JsonDict]:
+        scope = f"namespaces/{namespace}/" if namespace else ""
+        listed = await self.client.get(f"/apis/{resource.GROUP}/{resource.VERSION}/{scope}{resource.PLURAL}") or {}
+        items: list[JsonDict] = listed.get("items", [])
+        return items
+
     async def get_config_map(self, namespace: str, name: str) -> JsonDict | None:
         return await self.client.get(f"{_collection('ConfigMap', namespace)}/{name}")
 

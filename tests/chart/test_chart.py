@@ -1,0 +1,133 @@
+"""The Helm chart, rendered and linted by the real Helm engine (helm-python-sdk), its manifests
+checked with kubernetes-validate, applied to the API stand-in with kubectl, and its RBAC checked
+against the requests the operator really makes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import helm_python as helm
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.conftest import Kubectl
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "charts" / "agentops-operator"
+KUBE_VERSION = "1.30"
+
+
+def render(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    chart = helm.Chart.load(str(CHART))
+    rendered = chart.render(values or {}, name="agentops", namespace="agentops-system", is_install=True)
+    docs: list[dict[str, Any]] = []
+    for path, text in sorted(rendered.items()):
+        if path.endswith(".yaml"):
+            docs += [d for d in yaml.safe_load_all(text) if d]
+    return docs
+
+
+def by_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [d for d in docs if d["kind"] == kind]
+
+
+def test_lint_has_no_errors_or_warnings() -> None:
+    report = helm.lint(str(CHART), strict=True)
+    assert report["errors"] == []
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []
+
+
+def test_rendered_manifests_validate_against_kubernetes_schemas() -> None:
+    for values in ({}, {"watchNamespaces": ["team-a", "team-b"]}):
+        for doc in render(values):
+            kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+
+
+def test_operator_deployment_is_locked_down() -> None:
+    (deployment,) = by_kind(render(), "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    assert container["resources"]["requests"] and container["resources"]["limits"]["memory"]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz" and container["readinessProbe"]
+    assert "--log-format=json" in container["args"] and container["args"][0] == "run"
+    assert by_kind(render(), "Service")[0]["spec"]["ports"][0]["name"] == "metrics"
+
+
+def test_crds_ship_with_the_chart() -> None:
+    chart = helm.Chart.load(str(CHART))
+    names = [Path(c["name"]).name for c in chart.crds]
+    assert names == ["agentdeployments.agentops.dev.yaml"]
+
+
+def test_namespaced_mode_binds_per_namespace() -> None:
+    docs = render({"watchNamespaces": ["team-a", "team-b"]})
+    bindings = by_kind(docs, "RoleBinding")
+    assert sorted(b["metadata"]["namespace"] for b in bindings) == ["team-a", "team-b"]
+    (deployment,) = by_kind(docs, "Deployment")
+    assert {"--namespace=team-a", "--namespace=team-b"} <= set(
+        deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    )
+    assert len(by_kind(docs, "ClusterRoleBinding")) == 1  # only the cluster-scoped discovery reads
+
+
+def test_service_monitor_is_optional() -> None:
+    assert by_kind(render(), "ServiceMonitor") == []
+    (monitor,) = by_kind(
+        render({"metrics": {"port": 9102, "serviceMonitor": {"enabled": True, "interval": "15s"}}}), "ServiceMonitor"
+    )
+    assert monitor["spec"]["endpoints"][0] == {"port": "metrics", "interval": "15s"}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param({"logFormat": "xml"}, id="bad-log-format"),
+        pytest.param({"watchNamespaces": ["Not_A_Namespace"]}, id="bad-namespace"),
+        pytest.param({"resyncSeconds": 0}, id="zero-resync"),
+        pytest.param({"unknownKey": True}, id="unknown-key"),
+    ],
+)
+def test_values_schema_rejects_mistakes(values: dict[str, Any]) -> None:
+    chart = helm.Chart.load(str(CHART))
+    with pytest.raises(helm.HelmError):
+        chart.validate_schema(values)
+
+
+@pytest.fixture
+def rendered_file(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "rendered.yaml"
+    path.write_text(yaml.safe_dump_all(render()))
+    yield path
+
+
+def test_rendered_chart_applies_to_the_api_stand_in(kubectl: Kubectl, rendered_file: Path) -> None:
+    kubectl("apply", "-f", str(CHART / "crds"))
+    kubectl(
+        "apply",
+        "-f",
+        "-",
+        input=yaml.safe_dump({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "agentops-system"}}),
+    )
+    out = kubectl("apply", "-f", str(rendered_file)).stdout
+    assert "deployment.apps/agentops-agentops-operator created" in out
+    assert "clusterrole.rbac.authorization.k8s.io/agentops-agentops-operator-agents created" in out
+
+
+def granted(docs: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    rules = set()
+    for role in by_kind(docs, "ClusterRole"):
+        for rule in role["rules"]:
+            for group in rule["apiGroups"]:
+                for resource in rule["resources"]:
+                    for verb in rule["verbs"]:
+                        rules.add((group, resource, verb))
+    return rules

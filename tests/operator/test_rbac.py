@@ -1,0 +1,38 @@
+"""The chart's RBAC grants exactly what the operator uses: every request the operator and kopf made
+during a full scenario is allowed by the rendered ClusterRoles, and no granted verb goes unused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from agentops_operator.sandbox import ThreadedApiServer
+from tests.chart.test_chart import granted, render
+from tests.conftest import Kubectl
+from tests.operator.harness import RunningOperator, eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = (
+    (ROOT / "examples" / "support-agent.yaml").read_text().replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 0")
+)
+OPERATOR_CLIENTS = {"agentops-operator", "kopf"}
+
+
+def test_chart_rbac_matches_operator_requests(
+    operator: RunningOperator, kubectl: Kubectl, api: httpx.Client, cluster: ThreadedApiServer
+) -> None:
+    kubectl("apply", "-f", "-", input=EXAMPLE)
+    kubectl("wait", "--for=condition=Ready", "agd/support-agent", "--timeout=30s")
+    kubectl("apply", "-f", "-", input=EXAMPLE.replace("never promise refunds", "never promise refunds (v2)"))
+    kubectl("wait", "--for=condition=Progressing=False", "agd/support-agent", "--timeout=30s")
+    kubectl("apply", "-f", "-", input=EXAMPLE.replace("never promise refunds", "never promise refunds (v3)"))
+    eventually(lambda: len(api.get("/apis/apps/v1/namespaces/default/deployments").json()["items"]) == 2)
+    kubectl("apply", "-f", str(ROOT / "examples" / "support-agent-prompt-configmap.yaml"))
+    kubectl("wait", "--for=condition=Ready", "agd/triage-agent", "--timeout=30s")
+
+    requests = cluster.call(lambda s: dict(s.routes.requests) if s.routes else {})
+    used = {(group, resource, verb) for (client, verb, group, resource) in requests if client in OPERATOR_CLIENTS}
+    allowed = granted(render())
+    assert used - allowed == set(), f"the chart does not grant: {sorted(used - allowed)}"
+    assert allowed - used == set(), f"the chart grants unused verbs: {sorted(allowed - used)}"

@@ -1,0 +1,93 @@
+"""Unit: the AgentDeployment models, parsing errors, and the generated CRD."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from agentops_operator.api import crd
+from agentops_operator.api.resource import AgentDeployment, InvalidSpec
+from agentops_operator.api.spec import AgentDeploymentSpec
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
+
+
+def test_example_round_trips_in_camel_case() -> None:
+    spec = AgentDeploymentSpec.model_validate(EXAMPLE["spec"])
+    assert spec.runtime.metrics_port == 9090 and spec.tools[1].rate_limit_per_minute == 120
+    wire = spec.wire()
+    assert wire["revisionHistoryLimit"] == 5 and wire["tools"][0]["sideEffects"] == "None"
+    assert AgentDeploymentSpec.model_validate(wire) == spec
+
+
+def test_defaults() -> None:
+    spec = AgentDeploymentSpec.model_validate(
+        {"runtime": {"image": "x"}, "model": {"provider": "p", "name": "m"}, "prompt": {"system": "s"}}
+    )
+    assert (spec.replicas, spec.revision_history_limit, spec.runtime.port, spec.runtime.metrics_port) == (
+        1,
+        5,
+        8080,
+        9090,
+    )
+    assert spec.tools == [] and spec.guardrails == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param({"replicas": -1}, "spec.replicas", id="negative-replicas"),
+        pytest.param({"tools": [{"name": "ok", "sideEffects": "Maybe"}]}, "spec.tools[0].sideEffects", id="bad-enum"),
+        pytest.param({"runtime": {"image": ""}}, "spec.runtime.image", id="empty-image"),
+        pytest.param({"model": {"provider": "p"}}, "spec.model.name", id="missing-model-name"),
+    ],
+)
+def test_parse_names_the_field_of_a_bad_spec(change: dict[str, Any], field: str) -> None:
+    body = {"metadata": {"name": "a", "namespace": "default"}, "spec": {**EXAMPLE["spec"], **change}}
+    with pytest.raises(InvalidSpec) as error:
+        AgentDeployment.parse(body)
+    assert error.value.field == field
+    assert "fix the manifest" in error.value.message
+
+
+def test_committed_crds_match_the_generator() -> None:
+    for name in crd.CRD_FILES:
+        expected = crd.render(name)
+        for folder in ("crds", "charts/agentops-operator/crds"):
+            committed = (ROOT / folder / name).read_text()
+            assert committed == expected, f"{folder}/{name} is stale: run `agentops-operator crds --write`"
+
+
+def _walk(schema: dict[str, Any], path: str) -> list[str]:
+    missing = []
+    for key, child in (schema.get("properties") or {}).items():
+        child_path = f"{path}.{key}"
+        if key != "metadata" and not child.get("description"):
+            missing.append(child_path)
+        missing += _walk(child, child_path)
+    if isinstance(schema.get("items"), dict):
+        missing += _walk(schema["items"], f"{path}[]")
+    return missing
+
+
+def test_every_field_is_described_and_schema_is_structural() -> None:
+    manifest = crd.crd_manifest()
+    version = manifest["spec"]["versions"][0]
+    schema = version["schema"]["openAPIV3Schema"]
+    assert _walk(schema, "") == []
+    text = yaml.safe_dump(schema)
+    assert "$ref" not in text and "anyOf" not in text and "title" not in text
+    assert manifest["spec"]["names"]["shortNames"] == ["agd"] and manifest["spec"]["names"]["categories"] == ["agents"]
+    assert version["subresources"] == {"status": {}}
+    assert [c["name"] for c in version["additionalPrinterColumns"]] == [
+        "Ready",
+        "Stable",
+        "Latest",
+        "Replicas",
+        "Reason",
+        "Age",
+    ]
