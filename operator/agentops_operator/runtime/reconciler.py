@@ -1,7 +1,7 @@
 """One reconcile of one agent: parse → observe → decide → execute (cluster first, then status).
 
 Reconciles of the same agent are serialised by a per-agent lock (a Deployment event and the
-agent's own event may arrive together); different agents never wait on each other, and an
+agent's own event may arrive together); at most `concurrency` agents reconcile at once; an
 error in one agent's reconcile is that agent's alone.
 """
 
@@ -34,10 +34,13 @@ def rfc3339_now() -> str:
 
 
 class Reconciler:
-    def __init__(self, workloads: Workloads, now: Callable[[], str] = rfc3339_now) -> None:
+    def __init__(self, workloads: Workloads, now: Callable[[], str] = rfc3339_now, concurrency: int = 16) -> None:
         self.workloads = workloads
         self.now = now
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        # Bounds reconciles in flight: kopf starts one worker per object, and a thousand agents
+        # at once would queue a thousand requests in the HTTP pool (slow, and unkind to the API).
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def resync(self, namespaces: list[str], concurrency: int = 8) -> None:
         """Reconcile every agent once (the periodic safety net that also retries failures)."""
@@ -67,7 +70,7 @@ class Reconciler:
             return  # children go with it through their ownerReferences
         key = (meta["namespace"], meta["name"])
         lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        async with lock, self._slots:
             fresh = await self.workloads.get_agent(*key)
             if fresh is None:
                 self._locks.pop(key, None)

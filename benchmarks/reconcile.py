@@ -1,0 +1,199 @@
+"""Operator reconcile benchmark against the API stand-in.
+
+Runs the real operator (`agentops-operator run`, a separate process, so its memory is its own)
+against the stand-in with the Deployment simulator on (0 s delay), and prints:
+
+1. apply → children latency over 200 agents applied one after another: from the POST of an
+   AgentDeployment to its revision Deployment existing, and to Ready=True (p50/p99);
+2. 1,000 agents applied at once: time until all are Ready, and the operator's peak RSS;
+3. writes to the API during 10 s of idleness afterwards (goal: 0).
+
+Goals: p50 ≤ 0.1 s, p99 ≤ 0.5 s; 1,000 agents ≤ 60 s and ≤ 250 MB; 0 writes when idle.
+    .venv/bin/python benchmarks/reconcile.py [--agents 1000] [--latency-agents 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from agentops_operator.api.crd import crd_manifest
+from agentops_operator.sandbox import ThreadedApiServer
+
+AGENTS = "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments"
+
+
+def agent(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "agentops.dev/v1alpha1",
+        "kind": "AgentDeployment",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": 1,
+            "runtime": {"image": "ghcr.io/agentops-dev/example-agent:0.1.0"},
+            "model": {"provider": "openai", "name": "gpt-4o-mini"},
+            "prompt": {"system": f"You are agent {name}."},
+            "tools": [{"name": "search", "sideEffects": "None"}],
+        },
+    }
+
+
+class Recorder:
+    """Watches Deployments and AgentDeployments and records when each agent got there."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.deployed: dict[str, float] = {}
+        self.ready: dict[str, float] = {}
+        self._threads = [
+            threading.Thread(target=self._watch, args=("/apis/apps/v1/deployments", self._on_deployment), daemon=True),
+            threading.Thread(
+                target=self._watch, args=("/apis/agentops.dev/v1alpha1/agentdeployments", self._on_agent), daemon=True
+            ),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _watch(self, path: str, handle: Any) -> None:
+        with (
+            httpx.Client(base_url=self.url, timeout=None) as client,
+            client.stream("GET", path, params={"watch": "true"}) as stream,
+        ):
+            for line in stream.iter_lines():
+                if line:
+                    handle(json.loads(line)["object"], time.perf_counter())
+
+    def _on_deployment(self, obj: dict[str, Any], now: float) -> None:
+        name = obj["metadata"].get("labels", {}).get("agentops.dev/agent")
+        if name:
+            self.deployed.setdefault(name, now)
+
+    def _on_agent(self, obj: dict[str, Any], now: float) -> None:
+        conditions = obj.get("status", {}).get("conditions", [])
+        if any(c["type"] == "Ready" and c["status"] == "True" for c in conditions):
+            self.ready.setdefault(obj["metadata"]["name"], now)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until(predicate: Any, timeout: float) -> bool:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=1000)
+    parser.add_argument("--latency-agents", type=int, default=200)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="agentops-bench-"))
+    with (
+        ThreadedApiServer(simulate_deployments=True, deployment_delay=0.0) as server,
+        httpx.Client(base_url=server.url, timeout=30) as api,
+    ):
+        kubeconfig = server.write_kubeconfig(workdir / "kubeconfig")
+        api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd_manifest()).raise_for_status()
+        recorder = Recorder(server.url)
+        operator = subprocess.Popen(
+            [
+                sys.executable,
+                *os.environ.get("BENCH_PROFILE", "").split(),
+                "-m",
+                "agentops_operator.cli",
+                "run",
+                "--kubeconfig",
+                str(kubeconfig),
+                "--liveness-port",
+                "0",
+                "--metrics-port",
+                "0",
+                "--resync-seconds",
+                "30",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(workdir / "operator.log", "w"),
+            env={**os.environ},
+        )
+        try:
+            time.sleep(3)  # kopf start-up
+            sent: dict[str, float] = {}
+            for index in range(args.latency_agents):
+                name = f"lat-{index:04d}"
+                sent[name] = time.perf_counter()
+                api.post(AGENTS, json=agent(name)).raise_for_status()
+                wait_until(lambda n=name: n in recorder.ready, 10)
+            to_children = [(recorder.deployed[n] - t) for n, t in sent.items() if n in recorder.deployed]
+            to_ready = [(recorder.ready[n] - t) for n, t in sent.items() if n in recorder.ready]
+            print(
+                f"apply -> revision Deployment over {len(to_children)} agents: p50 {statistics.median(to_children):.3f} s, p99 {pct(to_children, 0.99):.3f} s"
+            )
+            print(
+                f"apply -> Ready=True            over {len(to_ready)} agents: p50 {statistics.median(to_ready):.3f} s, p99 {pct(to_ready, 0.99):.3f} s"
+            )
+
+            start = time.perf_counter()
+            names = [f"bulk-{index:04d}" for index in range(args.agents)]
+            for name in names:
+                api.post(AGENTS, json=agent(name)).raise_for_status()
+            posted = time.perf_counter() - start
+            done = wait_until(lambda: all(n in recorder.ready for n in names), 600)
+            elapsed = time.perf_counter() - start
+            ready_count = sum(1 for n in names if n in recorder.ready)
+            print(
+                f"{args.agents} agents: {ready_count} Ready in {elapsed:.1f} s (POSTs took {posted:.1f} s){'' if done else ' (timed out)'}"
+            )
+            print(f"operator peak RSS: {peak_rss_mb(operator.pid):.0f} MB")
+            print(
+                f"CPU seconds so far: operator {cpu_seconds(operator.pid):.1f}, API stand-in and this script {time.process_time():.1f}"
+            )
+
+            time.sleep(2)
+            before = server.call(lambda s: s.store.writes)
+            time.sleep(10)
+            after = server.call(lambda s: s.store.writes)
+            audit = server.call(lambda s: dict(s.routes.requests) if s.routes else {})
+            if os.environ.get("BENCH_AUDIT"):
+                for key, count in sorted(audit.items(), key=lambda kv: -kv[1])[:20]:
+                    print("   ", key, count)
+            print(f"API writes during 10 s idle with {args.agents + args.latency_agents} agents: {after - before}")
+        finally:
+            operator.send_signal(signal.SIGINT)
+            try:
+                operator.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                operator.kill()
+
+
+if __name__ == "__main__":
+    main()
