@@ -125,6 +125,7 @@ def main() -> None:
         kubeconfig = server.write_kubeconfig(workdir / "kubeconfig")
         api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd_manifest()).raise_for_status()
         recorder = Recorder(server.url)
+        log_file = (workdir / "operator.log").open("w")
         operator = subprocess.Popen(
             [
                 sys.executable,
@@ -142,7 +143,7 @@ def main() -> None:
                 "30",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=open(workdir / "operator.log", "w"),
+            stderr=log_file,
             env={**os.environ},
         )
         try:
@@ -193,6 +194,7 @@ def main() -> None:
                 operator.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 operator.kill()
+            log_file.close()
 
 
 if __name__ == "__main__":
