@@ -21,6 +21,10 @@ from .handlers.app import OperatorApp, OperatorConfig
 def _run(args: argparse.Namespace) -> int:
     log_format = {"json": kopf.LogFormat.JSON, "text": kopf.LogFormat.FULL}[args.log_format]
     kopf.configure(verbose=args.verbose, log_format=log_format)
+    if not args.verbose:
+        # One line per HTTP request and per handled event drowns what matters: what was changed.
+        for noisy in ("httpx", "httpcore", "kopf.objects"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.metrics_port:
         start_http_server(args.metrics_port, addr=args.metrics_address)
     app = OperatorApp(
@@ -71,7 +75,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "crds":
         return crd.main(["--write"] if args.write else [])
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     return _run(args)
 
 
