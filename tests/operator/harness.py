@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import kopf
 
 from agentops_operator.handlers.app import OperatorApp, OperatorConfig
@@ -59,7 +60,7 @@ def eventually(predicate: Callable[[], T | None], timeout: float = 20.0, message
     while time.monotonic() < deadline:
         try:
             last = predicate()
-        except AssertionError as error:
+        except (AssertionError, httpx.TransportError) as error:  # not there yet
             last = error
         else:
             if last:

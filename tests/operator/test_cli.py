@@ -1,0 +1,63 @@
+"""`agentops-operator`: the run command serves liveness and metrics and logs JSON; `crds` prints
+the CRD. Run as real subprocesses, as a user or the chart's Deployment would."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import Kubectl
+from tests.operator.harness import eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_run_serves_liveness_metrics_and_json_logs(kubectl: Kubectl, kubeconfig: Path, tmp_path: Path) -> None:
+    liveness, metrics = free_port(), free_port()
+    log_path = tmp_path / "operator.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "agentops_operator.cli", "run", "--kubeconfig", str(kubeconfig), "--log-format", "json",
+             "--liveness-port", str(liveness), "--liveness-address", "127.0.0.1",
+             "--metrics-port", str(metrics), "--metrics-address", "127.0.0.1"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        eventually(lambda: httpx.get(f"http://127.0.0.1:{liveness}/healthz", timeout=1).status_code == 200, timeout=30)
+        kubectl("apply", "-f", str(ROOT / "examples" / "support-agent.yaml"))
+        kubectl("wait", "--for=condition=Ready", "agd/support-agent", "--timeout=30s")
+        text = httpx.get(f"http://127.0.0.1:{metrics}/metrics", timeout=2).text
+        assert 'agentops_operator_reconciles_total{result="success"}' in text
+        assert "agentops_operator_reconcile_duration_seconds_bucket" in text
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+    lines = [line for line in log_path.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]
+    assert any("applying Deployment default/support-agent-" in r.get("message", "") for r in records)
+
+
+def test_crds_command_prints_the_generated_crd() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "agentops_operator.cli", "crds"], capture_output=True, text=True, check=True
+    ).stdout
+    assert out == (ROOT / "crds" / "agentdeployments.agentops.dev.yaml").read_text()
+
+
+def test_bad_flags_are_usage_errors_not_tracebacks() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "agentops_operator.cli", "run", "--log-format", "xml"], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "invalid choice: 'xml'" in result.stderr and "Traceback" not in result.stderr
