@@ -19,13 +19,9 @@ import time
 import httpx
 
 from agentops_operator.sandbox import ThreadedApiServer
+from bench_stats import percentile
 
 CM = "/api/v1/namespaces/default/configmaps"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:

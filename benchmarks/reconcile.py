@@ -31,6 +31,7 @@ import httpx
 
 from agentops_operator.api.crd import crd_manifest
 from agentops_operator.sandbox import ThreadedApiServer
+from bench_stats import percentile
 
 AGENTS = "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments"
 
@@ -107,11 +108,6 @@ def wait_until(predicate: Any, timeout: float) -> bool:
     return False
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agents", type=int, default=1000)
@@ -157,10 +153,10 @@ def main() -> None:
             to_children = [(recorder.deployed[n] - t) for n, t in sent.items() if n in recorder.deployed]
             to_ready = [(recorder.ready[n] - t) for n, t in sent.items() if n in recorder.ready]
             print(
-                f"apply -> revision Deployment over {len(to_children)} agents: p50 {statistics.median(to_children):.3f} s, p99 {pct(to_children, 0.99):.3f} s"
+                f"apply -> revision Deployment over {len(to_children)} agents: p50 {statistics.median(to_children):.3f} s, p99 {percentile(to_children, 0.99):.3f} s"
             )
             print(
-                f"apply -> Ready=True            over {len(to_ready)} agents: p50 {statistics.median(to_ready):.3f} s, p99 {pct(to_ready, 0.99):.3f} s"
+                f"apply -> Ready=True            over {len(to_ready)} agents: p50 {statistics.median(to_ready):.3f} s, p99 {percentile(to_ready, 0.99):.3f} s"
             )
 
             start = time.perf_counter()

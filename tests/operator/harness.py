@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx
 import kopf
 
 from agentops_operator.handlers.app import OperatorApp, OperatorConfig
-
-T = TypeVar("T")
 
 
 class RunningOperator:
@@ -52,18 +47,3 @@ class RunningOperator:
         if self.stop_flag is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(lambda: self.stop_flag.done() or self.stop_flag.set_result(None))  # type: ignore[union-attr]
         self.thread.join(timeout=20)
-
-
-def eventually(predicate: Callable[[], T | None], timeout: float = 20.0, message: str = "condition not met") -> T:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-        except (AssertionError, httpx.TransportError) as error:  # not there yet
-            last = error
-        else:
-            if last:
-                return last
-        time.sleep(0.05)
-    raise AssertionError(f"{message} (last: {last})")

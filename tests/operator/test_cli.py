@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import Kubectl
-from tests.operator.harness import eventually
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 

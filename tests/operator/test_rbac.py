@@ -10,7 +10,8 @@ import httpx
 from agentops_operator.sandbox import ThreadedApiServer
 from tests.chart.test_chart import granted, render
 from tests.conftest import Kubectl
-from tests.operator.harness import RunningOperator, eventually
+from tests.operator.harness import RunningOperator
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (

@@ -20,7 +20,8 @@ import yaml
 
 from agentops_operator.sandbox import ThreadedApiServer
 from tests.conftest import Kubectl
-from tests.operator.harness import RunningOperator, eventually
+from tests.operator.harness import RunningOperator
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (ROOT / "examples" / "support-agent.yaml").read_text()

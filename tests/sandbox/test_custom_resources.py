@@ -9,22 +9,12 @@ additional printer columns, deleting a CRD deletes its objects.
 from __future__ import annotations
 
 import copy
-import time
 
 import httpx
 
 from tests.sandbox.rest import MERGE, ok, status_of
 from tests.sandbox.widgets import CRDS, WIDGET_CRD, WIDGETS, install_widgets, widget
-
-
-def wait_for(predicate, timeout: float = 5.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
+from tests.waiting import eventually
 
 
 def test_crd_is_served_at_once_and_established(api: httpx.Client) -> None:
@@ -40,7 +30,7 @@ def test_crd_is_served_at_once_and_established(api: httpx.Client) -> None:
             c["type"] == "Established" and c["status"] == "True" for c in crd.get("status", {}).get("conditions", [])
         )
 
-    wait_for(established)
+    eventually(established)
 
 
 def test_crd_name_must_be_plural_dot_group(api: httpx.Client) -> None:
@@ -152,7 +142,7 @@ def test_deleting_the_crd_deletes_its_objects_and_stops_serving(api: httpx.Clien
     install_widgets(api)
     ok(api.post(WIDGETS, json=widget("a")))
     ok(api.delete(f"{CRDS}/widgets.example.com"), (200, 202))
-    wait_for(lambda: api.get("/apis/example.com/v1").status_code == 404)
+    eventually(lambda: api.get("/apis/example.com/v1").status_code == 404)
     status_of(api.get(f"{CRDS}/widgets.example.com"), 404, "NotFound")
     install_widgets(api)
     assert ok(api.get(WIDGETS))["items"] == []

@@ -13,15 +13,11 @@ from typing import Any
 import httpx
 
 from tests.sandbox.rest import CM, DEPLOY, MERGE, configmap, deployment, ok, status_of
+from tests.waiting import eventually
 
 
-def eventually_gone(api: httpx.Client, path: str, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if api.get(path).status_code == 404:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{path} still exists")
+def eventually_gone(api: httpx.Client, path: str) -> None:
+    eventually(lambda: api.get(path).status_code == 404, timeout=5, message=f"{path} still exists")
 
 
 def owned_by(owner: dict[str, Any], name: str, block: bool = False) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ import pytest
 from agentops_operator.sandbox import ThreadedApiServer
 from tests.sandbox.rest import MERGE, ok
 from tests.sandbox.widgets import CRDS, WIDGET_CRD, WIDGETS
+from tests.waiting import eventually
 
 GADGET_CRD = copy.deepcopy(WIDGET_CRD)
 GADGET_CRD["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"] = {
@@ -94,16 +94,6 @@ def operator_env(apiserver: ThreadedApiServer, api: httpx.Client) -> Iterator[Ti
         yield tiny
     finally:
         tiny.stop()
-
-
-def eventually(predicate, timeout: float = 15):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_kopf_handlers_timers_and_finalizers(operator_env: TinyOperator, api: httpx.Client) -> None:

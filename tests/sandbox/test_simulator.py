@@ -20,16 +20,7 @@ import yaml
 from agentops_operator.sandbox import ThreadedApiServer
 from agentops_operator.sandbox.simulator import JOB_OUTCOME_ANNOTATION
 from tests.sandbox.rest import DEPLOY, MERGE, deployment, ok
-
-
-def eventually(predicate, timeout: float = 5):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
+from tests.waiting import eventually
 
 
 def test_deployments_stay_unavailable_without_the_simulator(api: httpx.Client) -> None:
