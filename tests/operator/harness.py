@@ -10,11 +10,19 @@ from typing import Any
 import kopf
 
 from agentops_operator.handlers.app import OperatorApp, OperatorConfig
+from agentops_operator.ports.metrics import MetricProvider
 
 
 class RunningOperator:
-    def __init__(self, kubeconfig: Path, resync_seconds: float = 2.0, namespaces: list[str] | None = None) -> None:
-        self.app = OperatorApp(OperatorConfig(kubeconfig=str(kubeconfig), resync_seconds=resync_seconds))
+    def __init__(
+        self,
+        kubeconfig: Path,
+        resync_seconds: float = 2.0,
+        namespaces: list[str] | None = None,
+        metrics: MetricProvider | None = None,
+    ) -> None:
+        config = OperatorConfig(kubeconfig=str(kubeconfig), resync_seconds=resync_seconds, metrics=metrics)
+        self.app = OperatorApp(config)
         self.namespaces = namespaces or []
         self.loop = asyncio.new_event_loop()
         self.stop_flag: asyncio.Future[Any] | None = None

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import yaml
 
 from agentops_operator.sandbox import ThreadedApiServer
 from tests.chart.test_chart import granted, render
 from tests.conftest import Kubectl
+from tests.operator import routing
 from tests.operator.harness import RunningOperator
 from tests.waiting import eventually
 
@@ -31,6 +33,22 @@ def test_chart_rbac_matches_operator_requests(
     eventually(lambda: len(api.get("/apis/apps/v1/namespaces/default/deployments").json()["items"]) == 2)
     kubectl("apply", "-f", str(ROOT / "examples" / "support-agent-prompt-configmap.yaml"))
     kubectl("wait", "--for=condition=Ready", "agd/triage-agent", "--timeout=30s")
+    # Progressive rollouts through both routers, with a manual promote (annotation removal).
+    routing.install(api)
+    for name, traffic in (
+        ("gw-agent", {"gatewayAPI": {"httpRouteName": "support"}}),
+        ("mesh-agent", {"istio": {"virtualServiceName": "support"}}),
+    ):
+        agent = yaml.safe_load(EXAMPLE)
+        agent["metadata"]["name"] = name
+        agent["spec"]["rollout"] = {"trafficRouting": traffic, "steps": [{"pause": {}}]}
+        kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
+        kubectl("wait", "--for=condition=Ready", f"agd/{name}", "--timeout=30s")
+        agent["spec"]["prompt"]["system"] += " (v2)"
+        kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
+        kubectl("wait", "--for=condition=Paused", f"agd/{name}", "--timeout=30s")
+        kubectl("annotate", "agd", name, "agentops.dev/promote=full")
+        kubectl("wait", "--for=condition=Progressing=False", f"agd/{name}", "--timeout=30s")
 
     requests = cluster.call(lambda s: dict(s.routes.requests) if s.routes else {})
     used = {(group, resource, verb) for (client, verb, group, resource) in requests if client in OPERATOR_CLIENTS}

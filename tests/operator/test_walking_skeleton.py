@@ -103,8 +103,8 @@ def test_apply_creates_revision_children_and_becomes_ready(
     }
 
     header, row = kubectl("get", "agd").stdout.splitlines()
-    assert header.split() == ["NAME", "READY", "STABLE", "LATEST", "REPLICAS", "AGE"]
-    assert row.split()[:5] == ["support-agent", "True", revision["hash"], revision["hash"], "2"]
+    assert header.split() == ["NAME", "READY", "STABLE", "CANARY", "WEIGHT", "STEP", "STATUS", "AGE"]
+    assert row.split()[:4] == ["support-agent", "True", revision["hash"], "Healthy"]  # no canary: its columns are empty
     events = api.get(
         "/api/v1/namespaces/default/events", params={"fieldSelector": "involvedObject.name=support-agent"}
     ).json()["items"]

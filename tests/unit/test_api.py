@@ -83,11 +83,5 @@ def test_every_field_is_described_and_schema_is_structural() -> None:
     assert "$ref" not in text and "anyOf" not in text and "title" not in text
     assert manifest["spec"]["names"]["shortNames"] == ["agd"] and manifest["spec"]["names"]["categories"] == ["agents"]
     assert version["subresources"] == {"status": {}}
-    assert [c["name"] for c in version["additionalPrinterColumns"]] == [
-        "Ready",
-        "Stable",
-        "Latest",
-        "Replicas",
-        "Reason",
-        "Age",
-    ]
+    names = [c["name"] for c in version["additionalPrinterColumns"]]
+    assert names == ["Ready", "Stable", "Canary", "Weight", "Step", "Status", "Latest", "Replicas", "Reason", "Age"]

@@ -36,16 +36,16 @@ def workload(
 def observe(
     *workloads: Workload, bundles: tuple[str, ...] = (), service: str | None = None, prompt: str | None = PROMPT
 ) -> Observation:
-    service_hash = None
+    services = {}
     if service:
-        service_hash = manifests.desired_hash(manifests.service(IDENTITY, service, bundle(SPEC, PROMPT)))
+        services["support-agent"] = manifests.desired_hash(manifests.service(IDENTITY, service, bundle(SPEC, PROMPT)))
     return Observation(
         identity=IDENTITY,
         generation=1,
         prompt_text=prompt,
         workloads={w.revision: w for w in workloads},
         bundles=dict.fromkeys(bundles),
-        service_hash=service_hash,
+        services=services,
         prompt_error=None if prompt is not None else ("spec.prompt.configMapKeyRef.name", 'ConfigMap "p" not found'),
     )
 

@@ -48,6 +48,10 @@ def _convert(node: JsonDict, defs: JsonDict) -> JsonDict:
             out["properties"] = {name: _convert(child, defs) for name, child in value.items()}
         elif key == "items":
             out["items"] = _convert(value, defs)
+        elif key in ("exclusiveMinimum", "exclusiveMaximum") and not isinstance(value, bool):
+            # JSON Schema 2020 puts the bound here; OpenAPI v3.0 (and Kubernetes) wants a flag.
+            out["minimum" if key == "exclusiveMinimum" else "maximum"] = value
+            out[key] = True
         else:
             out[key] = value
     if "enum" in out and "type" not in out:
@@ -76,6 +80,29 @@ def _spec_schema() -> JsonDict:
             "rule": "!has(self.guardrails) || self.guardrails.all(g, self.guardrails.exists_one(h, h.name == g.name))",
             "message": "guardrail names must be unique: rename or remove the duplicate in spec.guardrails",
         },
+    ]
+    rollout = spec["properties"]["rollout"]["properties"]
+    rollout["steps"]["items"]["x-kubernetes-validations"] = [
+        {
+            "rule": "[has(self.canary), has(self.shadow), has(self.pause), has(self.ramp)].filter(x, x).size() == 1",
+            "message": "each step sets exactly one of canary, shadow, pause or ramp",
+        }
+    ]
+    rollout["steps"]["items"]["properties"]["ramp"]["x-kubernetes-validations"] = [
+        {"rule": "self.toWeight >= self.fromWeight", "message": "ramp toWeight must be at least fromWeight"}
+    ]
+    rollout["analysis"]["properties"]["checks"]["items"]["x-kubernetes-validations"] = [
+        {
+            "rule": "has(self.min) || has(self.max) || has(self.maxRatioToStable) || has(self.minRatioToStable)",
+            "message": "a check needs at least one of min, max, maxRatioToStable or minRatioToStable",
+        },
+        {
+            "rule": "(self.name == 'custom') == has(self.query)",
+            "message": "query is required for, and only allowed on, custom checks",
+        },
+    ]
+    rollout["trafficRouting"]["x-kubernetes-validations"] = [
+        {"rule": "!(has(self.gatewayAPI) && has(self.istio))", "message": "set at most one of gatewayAPI or istio"}
     ]
     spec["properties"]["prompt"]["x-kubernetes-validations"] = [
         {
@@ -111,34 +138,17 @@ def crd_manifest() -> JsonDict:
     }
     ready = '.status.conditions[?(@.type=="Ready")]'
     columns = [
-        {
-            "name": "Ready",
-            "type": "string",
-            "jsonPath": f"{ready}.status",
-            "description": "Whether a revision is serving.",
-        },
-        {
-            "name": "Stable",
-            "type": "string",
-            "jsonPath": ".status.stableRevision.hash",
-            "description": "Serving revision hash.",
-        },
-        {
-            "name": "Latest",
-            "type": "string",
-            "jsonPath": ".status.latestRevision.hash",
-            "description": "Revision of the current spec.",
-        },
-        {"name": "Replicas", "type": "integer", "jsonPath": ".spec.replicas", "description": "Desired Pods."},
-        {
-            "name": "Reason",
-            "type": "string",
-            "jsonPath": f"{ready}.reason",
-            "priority": 1,
-            "description": "Why Ready is what it is.",
-        },
+        {"name": "Ready", "type": "string", "jsonPath": f"{ready}.status", "description": "Whether a revision is serving."},
+        {"name": "Stable", "type": "string", "jsonPath": ".status.stableRevision.hash", "description": "Serving revision."},
+        {"name": "Canary", "type": "string", "jsonPath": ".status.canaryRevision.hash", "description": "Revision being rolled out."},
+        {"name": "Weight", "type": "integer", "jsonPath": ".status.rollout.weight", "description": "Percent of traffic on the canary."},
+        {"name": "Step", "type": "string", "jsonPath": ".status.rollout.stepKind", "description": "Current rollout step."},
+        {"name": "Status", "type": "string", "jsonPath": ".status.summary", "description": "Healthy, Progressing, Paused, Degraded or Invalid."},
+        {"name": "Latest", "type": "string", "jsonPath": ".status.latestRevision.hash", "priority": 1, "description": "Revision of the current spec."},
+        {"name": "Replicas", "type": "integer", "jsonPath": ".spec.replicas", "priority": 1, "description": "Desired Pods."},
+        {"name": "Reason", "type": "string", "jsonPath": f"{ready}.reason", "priority": 1, "description": "Why Ready is what it is."},
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-    ]
+    ]  # fmt: skip
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",

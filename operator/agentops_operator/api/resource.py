@@ -49,6 +49,7 @@ class AgentDeployment:
     generation: int
     spec: AgentDeploymentSpec
     status: AgentDeploymentStatus
+    annotations: dict[str, str]
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> AgentDeployment:
@@ -70,4 +71,5 @@ class AgentDeployment:
             generation=int(meta.get("generation", 1)),
             spec=spec,
             status=status,
+            annotations=dict(meta.get("annotations") or {}),
         )

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from .base import WireModel
+from .rollout import Rollout
 
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 TOOL_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
@@ -157,4 +158,7 @@ class AgentDeploymentSpec(WireModel):
     )
     revision_history_limit: int = Field(
         default=5, ge=0, le=50, description="Old revisions kept (scaled to zero) for rollback and diff."
+    )
+    rollout: Rollout | None = Field(
+        default=None, description="Progressive delivery; without it a new revision replaces the old one once available."
     )

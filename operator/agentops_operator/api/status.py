@@ -44,6 +44,60 @@ class HistoryEntry(WireModel):
     outcome: Outcome = Field(description="Progressing, Stable (serving), Superseded or Failed.")
 
 
+Verdict = Literal["Pass", "Fail", "Inconclusive", "Error"]
+
+
+class CheckResult(WireModel):
+    """One check of one analysis: both arms' values, the bound, and the verdict."""
+
+    name: str = Field(description="Check name.")
+    canary: float | None = Field(default=None, description="The new revision's value (unset when unknown).")
+    stable: float | None = Field(default=None, description="The stable revision's value (unset when unknown).")
+    bound: str = Field(description="The bound the canary was held to, e.g. '>= 0.9' or '<= 1.5x stable'.")
+    verdict: Verdict = Field(description="Pass, Fail, Inconclusive (too little data) or Error (metrics backend).")
+    reason: str = Field(default="", description="Why the verdict is not Pass.")
+
+
+class AnalysisRun(WireModel):
+    """The last analysis of the canary."""
+
+    time: str = Field(description="When it was measured (RFC 3339).")
+    verdict: Verdict = Field(description="Overall: Fail if any check failed, else Error, else Inconclusive, else Pass.")
+    checks: list[CheckResult] = Field(default_factory=list, description="Each check's result.")
+
+
+class RolloutStatus(WireModel):
+    """Where the progressive rollout of the new revision stands; enough to resume after a restart."""
+
+    revision: str = Field(description="Hash of the revision being rolled out.")
+    step_index: int = Field(default=0, ge=0, description="Index of the current step in the expanded plan.")
+    step_kind: str = Field(default="", description="canary, shadow or pause.")
+    step_count: int = Field(default=0, ge=0, description="Steps in the expanded plan.")
+    started_at: str = Field(description="When the rollout of this revision began.")
+    step_started_at: str | None = Field(
+        default=None, description="When the current step began (the canary was available)."
+    )
+    weight: int = Field(default=0, ge=0, le=100, description="Percent of live traffic the new revision receives now.")
+    shadow_percent: int = Field(
+        default=0, ge=0, le=100, description="Percent of traffic mirrored to the new revision now."
+    )
+    paused: bool = Field(
+        default=False, description="Whether the rollout is held (manually, or by analysis or metrics)."
+    )
+    pause_reason: str | None = Field(default=None, description="Why it is held.")
+    hold_message: str | None = Field(default=None, description="What holds or stopped the rollout, for people.")
+    skip_analysis: bool = Field(default=False, description="Analysis switched off for this rollout by an operator.")
+    consecutive_failures: int = Field(default=0, ge=0, description="Failed analyses in a row.")
+    consecutive_inconclusive: int = Field(default=0, ge=0, description="Inconclusive analyses in a row.")
+    consecutive_errors: int = Field(default=0, ge=0, description="Metric-backend errors in a row.")
+    last_analysis: AnalysisRun | None = Field(default=None, description="The most recent analysis.")
+    step_passed: bool = Field(default=False, description="Whether an analysis passed during the current step.")
+    aborted_at: str | None = Field(
+        default=None, description="When the rollout was aborted (traffic returned to stable)."
+    )
+    abort_reason: str | None = Field(default=None, description="CamelCase reason of the abort.")
+
+
 class AgentDeploymentStatus(WireModel):
     """Observed state of an AgentDeployment."""
 
@@ -52,3 +106,10 @@ class AgentDeploymentStatus(WireModel):
     stable_revision: RevisionRef | None = Field(default=None, description="The revision the Service routes to.")
     latest_revision: RevisionRef | None = Field(default=None, description="The revision the current spec describes.")
     history: list[HistoryEntry] = Field(default_factory=list, description="Recent revisions, oldest first (bounded).")
+    canary_revision: RevisionRef | None = Field(
+        default=None, description="The revision being rolled out progressively."
+    )
+    rollout: RolloutStatus | None = Field(default=None, description="Progress of the current progressive rollout.")
+    summary: str = Field(
+        default="", description="One word for printer columns: Healthy, Progressing, Paused, Degraded or Invalid."
+    )

@@ -1,21 +1,29 @@
-"""The direct rollout: the pure heart of the reconcile. `decide(spec, status, observation, now)`.
+"""The heart of the reconcile: `decide(spec, status, observation, now) -> Decision`. Pure.
 
-A new revision gets its bundle ConfigMap and Deployment; once that Deployment is available the
-Service moves to it, older revisions scale to zero and stay for history, and revisions beyond
-`revisionHistoryLimit` are deleted. Only differences produce actions, so a steady agent yields
-none. A spec the schema could not reject (a missing prompt ConfigMap) produces no actions at all
-and a Ready=False condition naming the field. Progressive steps come in a later issue.
+Every revision gets its bundle ConfigMap and Deployment. The first revision, and every new
+revision when `spec.rollout` has no steps, goes live directly: once available the Service
+switches to it. With steps, a new revision is rolled out next to the stable one by
+`progressive.advance` (traffic weights, mirrors, analysis, abort, promote). Either way, old
+revisions scale to zero and stay for history, and revisions beyond `revisionHistoryLimit` are
+deleted. Only differences produce actions, so a steady agent yields none. A spec the schema
+could not reject (a missing prompt ConfigMap) produces no actions and Ready=False naming the field.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..api import conditions as c
 from ..api.spec import AgentDeploymentSpec
-from ..api.status import AgentDeploymentStatus, Condition, HistoryEntry, RevisionRef
+from ..api.status import AgentDeploymentStatus, HistoryEntry
 from . import manifests
 from .conditions import set_condition
-from .decisions import Action, Apply, Decision, Delete, Event, Observation, Scale
+from .decisions import Action, Apply, Decision, Delete, Event, Observation, RemoveAnnotations, Scale, SetTraffic
+from .progressive import Progress, advance
 from .revisions import bundle, revision_hash
+from .status import compose_status
+
+JsonDict = dict[str, Any]
 
 
 def invalid(
@@ -25,9 +33,19 @@ def invalid(
     text = f"{field}: {message}"
     conditions = set_condition(status.conditions, c.READY, "False", reason, text, now, generation)
     conditions = set_condition(conditions, c.DEGRADED, "True", reason, text, now, generation)
-    new_status = status.model_copy(update={"observed_generation": generation, "conditions": conditions})
+    new_status = status.model_copy(
+        update={"observed_generation": generation, "conditions": conditions, "summary": "Invalid"}
+    )
     events = (Event("Warning", reason, text),) if new_status != status else ()
     return Decision(actions=(), status=new_status, events=events)
+
+
+def stable_service_name(identity: manifests.Identity) -> str:
+    return f"{identity.name}-stable"
+
+
+def canary_service_name(identity: manifests.Identity) -> str:
+    return f"{identity.name}-canary"
 
 
 def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation: Observation, now: str) -> Decision:
@@ -40,52 +58,138 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     latest = revision_hash(content)
     history, latest_entry, events = _record(status.history, latest, now)
     actions: list[Action] = []
-
-    config_map = manifests.bundle_config_map(identity, latest, content)
     if latest not in observation.bundles:
-        actions.append(Apply(config_map))
-    deployment = manifests.revision_deployment(identity, latest, content, spec.replicas)
+        actions.append(Apply(manifests.bundle_config_map(identity, latest, content)))
+
+    stable = status.stable_revision.hash if status.stable_revision else None
+    rollout_spec = spec.rollout if spec.rollout and spec.rollout.steps else None
+    routing = spec.rollout.traffic_routing if spec.rollout else None
+    routed = routing is not None and (routing.gateway_api is not None or routing.istio is not None)
+    progress: Progress | None = None
+    stable_replicas = spec.replicas
+    canary_replicas = spec.replicas
+    if rollout_spec is not None and stable is not None and stable != latest and stable in observation.workloads:
+        progress = advance(
+            rollout_spec,
+            status.rollout,
+            latest,
+            spec.replicas,
+            routed,
+            observation.workloads.get(latest),
+            observation.annotations,
+            observation.measurements,
+            now,
+        )
+        events += progress.events
+        canary_replicas = 0 if progress.scale_canary_down else progress.canary_replicas
+        if progress.promote:
+            canary_replicas = spec.replicas
+        elif not routed:
+            stable_replicas = max(spec.replicas - (0 if progress.rollout.aborted_at else canary_replicas), 0)
+        if progress.handled_annotations:
+            actions.append(RemoveAnnotations(tuple(progress.handled_annotations)))
+
+    deployment = manifests.revision_deployment(identity, latest, content, canary_replicas)
     workload = observation.workloads.get(latest)
     if workload is None or workload.desired_hash != manifests.desired_hash(deployment):
         actions.append(Apply(deployment))
 
-    latest_ready = workload is not None and workload.available and workload.replicas == spec.replicas
-    stable_hash = status.stable_revision.hash if status.stable_revision else None
-    if latest_ready:
-        if stable_hash != latest:
+    if progress is not None:
+        if progress.promote:
+            stable = latest
             events.append(
                 Event(
-                    "Normal",
-                    c.REVISION_AVAILABLE,
-                    f"revision {latest_entry.number} ({latest}) is available and now serves traffic",
+                    "Normal", c.REVISION_AVAILABLE, f"revision {latest_entry.number} ({latest}) now serves all traffic"
                 )
             )
-        stable_hash = latest
-    if stable_hash == latest:
-        desired_service = manifests.service(identity, latest, content)
-        if observation.service_hash != manifests.desired_hash(desired_service):
-            actions.append(Apply(desired_service))
+    elif workload is not None and workload.available and workload.replicas == spec.replicas and stable != latest:
+        events.append(
+            Event(
+                "Normal",
+                c.REVISION_AVAILABLE,
+                f"revision {latest_entry.number} ({latest}) is available and now serves traffic",
+            )
+        )
+        stable = latest
+    in_rollout = progress is not None and not progress.promote
 
-    history = [_with_outcome(e, latest, stable_hash) for e in history]
-    keep = _kept_revisions(history, spec.revision_history_limit, latest, stable_hash)
+    stable_bundle = content if stable == latest else None
+    actions += _services(spec, identity, observation, stable, latest, in_rollout, routed, content, stable_bundle)
+    if stable is not None and stable != latest and in_rollout:
+        old = observation.workloads.get(stable)
+        if old is not None and old.replicas != stable_replicas:
+            actions.append(Scale(identity.revision_name(stable), stable_replicas))
+    if routed and routing is not None and stable is not None:
+        weight = progress.weight if in_rollout and progress else 0
+        mirror = progress.mirror_percent if in_rollout and progress else 0
+        affinity = spec.rollout.session_affinity if spec.rollout else None
+        if routing.gateway_api is not None:
+            router, route, rule = "gatewayAPI", routing.gateway_api.http_route_name, routing.gateway_api.rule_name
+        else:
+            assert routing.istio is not None
+            router, route, rule = "istio", routing.istio.virtual_service_name, routing.istio.route_name
+        actions.append(
+            SetTraffic(
+                router,
+                route,
+                rule,
+                stable_service_name(identity),
+                canary_service_name(identity),
+                spec.runtime.port,
+                weight,
+                mirror,
+                affinity.header if affinity else None,
+                affinity.cookie if affinity else None,
+            )
+        )
+
+    history = [_with_outcome(e, latest, stable, progress) for e in history]
+    keep = _kept_revisions(history, spec.revision_history_limit, latest, stable)
     for revision, old in sorted(observation.workloads.items()):
-        if revision in (latest, stable_hash):
+        if revision in (latest, stable):
             continue
         if revision not in keep:
-            actions.append(Delete("Deployment", old_name(identity, revision)))
-        elif old.replicas != 0 and (stable_hash == latest or stable_hash is None):
-            actions.append(Scale(old_name(identity, revision), 0))
+            actions.append(Delete("Deployment", identity.revision_name(revision)))
+        elif old.replicas != 0:
+            actions.append(Scale(identity.revision_name(revision), 0))
     for revision in sorted(observation.bundles):
-        if revision not in keep and revision not in (latest, stable_hash):
-            actions.append(Delete("ConfigMap", old_name(identity, revision)))
-    history = [e for e in history if e.hash in keep or e.hash in (latest, stable_hash)]
+        if revision not in keep and revision not in (latest, stable):
+            actions.append(Delete("ConfigMap", identity.revision_name(revision)))
+    history = [e for e in history if e.hash in keep or e.hash in (latest, stable)]
 
-    new_status = _status(status, spec, observation, history, latest, stable_hash, now)
-    return Decision(actions=tuple(actions), status=new_status, events=tuple(events))
+    new_status = compose_status(
+        status, spec, observation, history, latest, stable, progress if in_rollout else None, now
+    )
+    return Decision(
+        actions=tuple(actions),
+        status=new_status,
+        events=tuple(events),
+        requeue_after=progress.requeue_after if in_rollout and progress else None,
+    )
 
 
-def old_name(identity: manifests.Identity, revision: str) -> str:
-    return identity.revision_name(revision)
+def _services(
+    spec: AgentDeploymentSpec,
+    identity: manifests.Identity,
+    observation: Observation,
+    stable: str | None,
+    latest: str,
+    in_rollout: bool,
+    routed: bool,
+    content: JsonDict,
+    stable_bundle: JsonDict | None,
+) -> list[Action]:
+    """The agent's Service (and, with a router, its stable and canary Services) as they should be."""
+    if stable is None:
+        return []
+    # Ports come from the current spec: a rollout that changes ports is not supported yet.
+    wanted = [manifests.service(identity, None if in_rollout and not routed else stable, stable_bundle or content)]
+    if routed:
+        wanted.append(manifests.service(identity, stable, content, stable_service_name(identity)))
+        wanted.append(
+            manifests.service(identity, latest if in_rollout else stable, content, canary_service_name(identity))
+        )
+    return [Apply(s) for s in wanted if observation.services.get(s["metadata"]["name"]) != manifests.desired_hash(s)]
 
 
 def _record(history: list[HistoryEntry], latest: str, now: str) -> tuple[list[HistoryEntry], HistoryEntry, list[Event]]:
@@ -98,91 +202,16 @@ def _record(history: list[HistoryEntry], latest: str, now: str) -> tuple[list[Hi
     return [*history, entry], entry, [Event("Normal", "RevisionCreated", f"created revision {number} ({latest})")]
 
 
-def _with_outcome(entry: HistoryEntry, latest: str, stable: str | None) -> HistoryEntry:
+def _with_outcome(entry: HistoryEntry, latest: str, stable: str | None, progress: Progress | None) -> HistoryEntry:
     if entry.hash == stable:
         outcome = "Stable"
     elif entry.hash == latest:
-        outcome = "Progressing"
+        outcome = "Failed" if progress is not None and progress.rollout.aborted_at else "Progressing"
     else:
-        outcome = "Superseded"
+        outcome = "Superseded" if entry.outcome != "Failed" else "Failed"
     return entry if entry.outcome == outcome else entry.model_copy(update={"outcome": outcome})
 
 
 def _kept_revisions(history: list[HistoryEntry], limit: int, latest: str, stable: str | None) -> set[str]:
     older = [e for e in sorted(history, key=lambda e: e.number, reverse=True) if e.hash not in (latest, stable)]
     return {latest, *([stable] if stable else []), *(e.hash for e in older[:limit])}
-
-
-def _ref(identity: manifests.Identity, history: list[HistoryEntry], revision: str) -> RevisionRef:
-    number = next(e.number for e in history if e.hash == revision)
-    return RevisionRef(number=number, hash=revision, name=identity.revision_name(revision))
-
-
-def _status(
-    status: AgentDeploymentStatus,
-    spec: AgentDeploymentSpec,
-    observation: Observation,
-    history: list[HistoryEntry],
-    latest: str,
-    stable: str | None,
-    now: str,
-) -> AgentDeploymentStatus:
-    identity, generation = observation.identity, observation.generation
-    latest_ref = _ref(identity, history, latest)
-    stable_ref = _ref(identity, history, stable) if stable else None
-    latest_workload = observation.workloads.get(latest)
-    available = latest_workload.available_replicas if latest_workload else 0
-    progress = f"{available}/{spec.replicas} replicas available"
-    conditions: list[Condition] = list(status.conditions)
-    if stable_ref is not None:
-        serving = observation.workloads.get(stable_ref.hash)
-        ready_replicas = serving.available_replicas if serving else 0
-        conditions = set_condition(
-            conditions,
-            c.READY,
-            "True",
-            c.REVISION_AVAILABLE,
-            f"revision {stable_ref.number} ({stable_ref.hash}) serves traffic with {ready_replicas} available replicas",
-            now,
-            generation,
-        )
-    else:
-        conditions = set_condition(
-            conditions,
-            c.READY,
-            "False",
-            c.AWAITING_FIRST_REVISION,
-            f"waiting for Deployment {latest_ref.name} to become available ({progress})",
-            now,
-            generation,
-        )
-    if stable == latest:
-        conditions = set_condition(
-            conditions,
-            c.PROGRESSING,
-            "False",
-            c.ROLLOUT_COMPLETE,
-            f"revision {latest_ref.number} ({latest}) is rolled out",
-            now,
-            generation,
-        )
-    else:
-        conditions = set_condition(
-            conditions,
-            c.PROGRESSING,
-            "True",
-            c.REVISION_PROGRESSING,
-            f"rolling out revision {latest_ref.number} ({latest}): {progress}",
-            now,
-            generation,
-        )
-    conditions = set_condition(conditions, c.DEGRADED, "False", c.AS_EXPECTED, "no problems detected", now, generation)
-    return status.model_copy(
-        update={
-            "observed_generation": generation,
-            "conditions": conditions,
-            "latest_revision": latest_ref,
-            "stable_revision": stable_ref,
-            "history": history,
-        }
-    )

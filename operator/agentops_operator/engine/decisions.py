@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..api.status import AgentDeploymentStatus
+from .analysis import Measurement
 from .manifests import Identity
 
 JsonDict = dict[str, Any]
@@ -36,8 +37,10 @@ class Observation:
     prompt_text: str | None
     workloads: dict[str, Workload] = field(default_factory=dict)
     bundles: dict[str, str | None] = field(default_factory=dict)  # revision -> desired-hash annotation
-    service_hash: str | None = None  # desired-hash annotation of the Service, if it exists
+    services: dict[str, str | None] = field(default_factory=dict)  # Service name -> desired-hash annotation
     prompt_error: tuple[str, str] | None = None  # (field, message) when the prompt cannot be resolved
+    annotations: dict[str, str] = field(default_factory=dict)  # the agent's own annotations (manual actions)
+    measurements: dict[str, Measurement] | None = None  # set when the runtime measured the canary this time
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,30 @@ class Delete:
     name: str
 
 
-Action = Apply | Scale | Delete
+@dataclass(frozen=True)
+class SetTraffic:
+    """Route `weight` percent of live traffic to the canary Service and mirror `mirror_percent`."""
+
+    router: str  # "gatewayAPI" or "istio"
+    route_name: str
+    rule_name: str | None
+    stable_service: str
+    canary_service: str
+    port: int
+    weight: int
+    mirror_percent: int
+    affinity_header: str | None = None
+    affinity_cookie: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoveAnnotations:
+    """Take handled manual-action annotations off the AgentDeployment."""
+
+    keys: tuple[str, ...]
+
+
+Action = Apply | Scale | Delete | SetTraffic | RemoveAnnotations
 
 
 @dataclass(frozen=True)
@@ -86,3 +112,4 @@ class Decision:
     actions: tuple[Action, ...]
     status: AgentDeploymentStatus
     events: tuple[Event, ...] = ()
+    requeue_after: float | None = None  # seconds until the engine wants to look again (timers, analysis)

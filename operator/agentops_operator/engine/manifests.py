@@ -140,20 +140,25 @@ def revision_deployment(identity: Identity, revision: str, bundle: JsonDict, rep
     )
 
 
-def service(identity: Identity, revision: str, bundle: JsonDict) -> JsonDict:
+def service(identity: Identity, revision: str | None, bundle: JsonDict, name: str | None = None) -> JsonDict:
+    """A Service over one revision, or over every revision of the agent when `revision` is None
+    (replica-ratio rollouts split traffic by Pod counts)."""
     runtime = bundle["runtime"]
+    selector = {LABEL_AGENT: identity.name}
+    if revision is not None:
+        selector[LABEL_REVISION] = revision
     return _stamp(
         {
             "apiVersion": "v1",
             "kind": "Service",
             "metadata": {
-                "name": identity.name,
+                "name": name or identity.name,
                 "namespace": identity.namespace,
                 "labels": labels(identity),
                 "ownerReferences": [identity.owner_reference()],
             },
             "spec": {
-                "selector": {LABEL_AGENT: identity.name, LABEL_REVISION: revision},
+                "selector": selector,
                 "ports": [
                     {"name": "http", "port": runtime.get("port", 8080), "targetPort": "http"},
                     {"name": "metrics", "port": runtime.get("metricsPort", 9090), "targetPort": "metrics"},

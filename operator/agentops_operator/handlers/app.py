@@ -20,8 +20,12 @@ import kopf
 
 from ..adapters.kube.client import KubeClient, connection_from_environment
 from ..adapters.kube.workloads import KubeWorkloads
+from ..adapters.routers.gateway_api import GatewayApiRouter
+from ..adapters.routers.istio import IstioRouter
 from ..api import resource
 from ..engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
+from ..ports.metrics import MetricProvider
+from ..ports.traffic import TrafficRouter
 from ..runtime.reconciler import Reconciler
 
 log = logging.getLogger(__name__)
@@ -33,7 +37,8 @@ class OperatorConfig:
     namespaces: list[str] = field(default_factory=list)  # empty: all namespaces
     kubeconfig: str | None = None
     resync_seconds: float = 30.0
-    prometheus_url: str | None = None  # used by the analysis issues; accepted now so deployments can set it
+    prometheus_url: str | None = None  # the Prometheus provider comes with the SDK issue; accepted now
+    metrics: MetricProvider | None = None  # where analysis reads numbers; None: every analysis errors
 
 
 class OperatorApp:
@@ -72,7 +77,11 @@ class OperatorApp:
         def login(**_: Any) -> kopf.ConnectionInfo:
             connection = connection_from_environment(self.config.kubeconfig)
             self.client = KubeClient(connection)
-            self.reconciler = Reconciler(KubeWorkloads(self.client))
+            routers: dict[str, TrafficRouter] = {
+                "gatewayAPI": GatewayApiRouter(self.client, resource.FIELD_MANAGER),
+                "istio": IstioRouter(self.client, resource.FIELD_MANAGER),
+            }
+            self.reconciler = Reconciler(KubeWorkloads(self.client), metrics=self.config.metrics, routers=routers)
             return kopf.ConnectionInfo(
                 server=connection.server,
                 ca_path=connection.ca_path,

@@ -20,7 +20,7 @@ class Children:
 
     deployments: list[JsonDict] = field(default_factory=list)
     config_maps: list[JsonDict] = field(default_factory=list)
-    service: JsonDict | None = None
+    services: list[JsonDict] = field(default_factory=list)
 
 
 class Workloads(Protocol):
@@ -39,6 +39,8 @@ class Workloads(Protocol):
     async def delete(self, kind: str, namespace: str, name: str) -> None: ...
 
     async def write_status(self, namespace: str, name: str, status: JsonDict) -> None: ...
+
+    async def remove_annotations(self, namespace: str, name: str, keys: tuple[str, ...]) -> None: ...
 
     async def post_event(self, regarding: JsonDict, event: Event) -> None: ...
 
@@ -68,6 +70,9 @@ class NopWorkloads:
         return None
 
     async def write_status(self, namespace: str, name: str, status: JsonDict) -> None:
+        return None
+
+    async def remove_annotations(self, namespace: str, name: str, keys: tuple[str, ...]) -> None:
         return None
 
     async def post_event(self, regarding: JsonDict, event: Event) -> None:

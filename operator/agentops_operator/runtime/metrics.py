@@ -1,8 +1,13 @@
-"""The operator's own Prometheus metrics (served on --metrics-port)."""
+"""The operator's own Prometheus metrics (served on --metrics-port): what users of Argo Rollouts and
+Flagger ask for — reconciles, rollout weight and step, analysis values per check and arm,
+verdicts, promotions and aborts."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
+
+from ..api.status import AgentDeploymentStatus
+from ..engine.decisions import Decision
 
 RECONCILES = Counter("agentops_operator_reconciles_total", "Reconciles of AgentDeployments by result.", ["result"])
 RECONCILE_SECONDS = Histogram(
@@ -10,3 +15,39 @@ RECONCILE_SECONDS = Histogram(
     "Time from reading an AgentDeployment to its status being written.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+ROLLOUT_WEIGHT = Gauge(
+    "agentops_rollout_weight_percent", "Percent of live traffic on the canary.", ["namespace", "agent"]
+)
+ROLLOUT_MIRROR = Gauge(
+    "agentops_rollout_shadow_percent", "Percent of traffic mirrored to the canary.", ["namespace", "agent"]
+)
+ROLLOUT_STEP = Gauge(
+    "agentops_rollout_step", "Index of the current rollout step (-1 when none is running).", ["namespace", "agent"]
+)
+ANALYSIS_VALUE = Gauge(
+    "agentops_analysis_value", "Last measured value of an analysis check.", ["namespace", "agent", "check", "arm"]
+)
+ANALYSIS_VERDICTS = Counter(
+    "agentops_analysis_verdicts_total", "Analyses by overall verdict.", ["namespace", "agent", "verdict"]
+)
+PROMOTIONS = Counter("agentops_rollout_promotions_total", "Revisions promoted to stable.", ["namespace", "agent"])
+ABORTS = Counter("agentops_rollout_aborts_total", "Rollouts aborted, by reason.", ["namespace", "agent", "reason"])
+
+
+def record(namespace: str, agent: str, before: AgentDeploymentStatus, decision: Decision) -> None:
+    after = decision.status
+    rollout = after.rollout
+    ROLLOUT_WEIGHT.labels(namespace, agent).set(rollout.weight if rollout else 0)
+    ROLLOUT_MIRROR.labels(namespace, agent).set(rollout.shadow_percent if rollout else 0)
+    ROLLOUT_STEP.labels(namespace, agent).set(rollout.step_index if rollout else -1)
+    previous = before.rollout
+    if rollout and rollout.last_analysis and (previous is None or previous.last_analysis != rollout.last_analysis):
+        ANALYSIS_VERDICTS.labels(namespace, agent, rollout.last_analysis.verdict).inc()
+        for check in rollout.last_analysis.checks:
+            for arm, value in (("canary", check.canary), ("stable", check.stable)):
+                if value is not None:
+                    ANALYSIS_VALUE.labels(namespace, agent, check.name, arm).set(value)
+    if rollout and rollout.aborted_at and (previous is None or not previous.aborted_at):
+        ABORTS.labels(namespace, agent, rollout.abort_reason or "Unknown").inc()
+    if any(event.reason == "Promoted" for event in decision.events):
+        PROMOTIONS.labels(namespace, agent).inc()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from ..api.resource import AgentDeployment
+from ..engine.analysis import Measurement
 from ..engine.decisions import Observation, Workload
 from ..engine.manifests import DESIRED_HASH, LABEL_REVISION, Identity
+from ..engine.progressive import analysis_due
+from ..ports.metrics import MetricProvider, MetricQuery
 from ..ports.workloads import Workloads
 
 JsonDict = dict[str, Any]
@@ -56,7 +60,9 @@ async def resolve_prompt(workloads: Workloads, agent: AgentDeployment) -> tuple[
     return str(data[ref.key]), None
 
 
-async def observe(workloads: Workloads, agent: AgentDeployment) -> Observation:
+async def observe(
+    workloads: Workloads, agent: AgentDeployment, metrics: MetricProvider | None = None, now: str = ""
+) -> Observation:
     prompt_text, prompt_error = await resolve_prompt(workloads, agent)
     identity = Identity(agent.namespace, agent.name, agent.uid)
     if prompt_error is not None:
@@ -72,12 +78,42 @@ async def observe(workloads: Workloads, agent: AgentDeployment) -> Observation:
         for cm in children.config_maps
         if _owned_by(cm, agent.uid) and LABEL_REVISION in (cm["metadata"].get("labels") or {})
     }
-    service = children.service if children.service is not None and _owned_by(children.service, agent.uid) else None
+    services = {s["metadata"]["name"]: _annotation(s) for s in children.services if _owned_by(s, agent.uid)}
+    measurements = await measure(metrics, agent, now) if metrics is not None else None
     return Observation(
         identity=identity,
         generation=agent.generation,
         prompt_text=prompt_text,
         workloads=workloads_by_revision,
         bundles=bundles,
-        service_hash=_annotation(service) if service else None,
+        services=services,
+        annotations=dict(agent.annotations),
+        measurements=measurements,
     )
+
+
+async def measure(metrics: MetricProvider, agent: AgentDeployment, now: str) -> dict[str, Measurement] | None:
+    """Measure every check when the engine says an analysis is due; None otherwise."""
+    rollout_spec, rollout = agent.spec.rollout, agent.status.rollout
+    if not analysis_due(rollout_spec, rollout, now) or agent.status.stable_revision is None:
+        return None
+    assert rollout_spec is not None and rollout_spec.analysis is not None and rollout is not None
+    analysis = rollout_spec.analysis
+    queries = [
+        MetricQuery(
+            agent.namespace,
+            agent.name,
+            rollout.revision,
+            agent.status.stable_revision.hash,
+            check,
+            analysis.interval_seconds,
+        )
+        for check in analysis.checks
+    ]
+    results = await asyncio.gather(*(metrics.measure(q) for q in queries), return_exceptions=True)
+    measured: dict[str, Measurement] = {}
+    for query, result in zip(queries, results, strict=True):
+        if isinstance(result, BaseException):  # a provider bug must not look like a pass
+            result = Measurement(query.check.label, error=f"{type(result).__name__}: {result}")
+        measured[query.check.label] = result
+    return measured

@@ -18,7 +18,10 @@ from ..api import conditions as c
 from ..api.resource import AgentDeployment, InvalidSpec
 from ..api.status import AgentDeploymentStatus
 from ..engine.decide import decide, invalid
-from ..engine.decisions import Apply, Decision, Delete, Scale
+from ..engine.decisions import Action, Apply, Decision, Event, RemoveAnnotations, Scale, SetTraffic
+from ..engine.plan import format_time
+from ..ports.metrics import MetricProvider, NopMetricProvider
+from ..ports.traffic import RoutingError, TrafficRouter
 from ..ports.workloads import Workloads
 from . import metrics
 from .observe import observe
@@ -26,17 +29,37 @@ from .observe import observe
 JsonDict = dict[str, Any]
 log = logging.getLogger(__name__)
 
-_STATUS_KEYS = ("observedGeneration", "conditions", "stableRevision", "latestRevision", "history")
+_STATUS_KEYS = (
+    "observedGeneration",
+    "conditions",
+    "stableRevision",
+    "latestRevision",
+    "history",
+    "canaryRevision",
+    "rollout",
+    "summary",
+)
 
 
 def rfc3339_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_time(datetime.now(UTC))
 
 
 class Reconciler:
-    def __init__(self, workloads: Workloads, now: Callable[[], str] = rfc3339_now, concurrency: int = 16) -> None:
+    def __init__(
+        self,
+        workloads: Workloads,
+        now: Callable[[], str] = rfc3339_now,
+        concurrency: int = 16,
+        metrics: MetricProvider | None = None,
+        routers: dict[str, TrafficRouter] | None = None,
+    ) -> None:
         self.workloads = workloads
         self.now = now
+        self.metrics: MetricProvider = metrics or NopMetricProvider()
+        self.routers = routers or {}
+        self._timers: dict[tuple[str, str], tuple[float, asyncio.TimerHandle]] = {}
+        self._pending: set[asyncio.Task[None]] = set()
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         # Bounds reconciles in flight: kopf starts one worker per object, and a thousand agents
         # at once would queue a thousand requests in the HTTP pool (slow, and unkind to the API).
@@ -96,14 +119,59 @@ class Reconciler:
             )
             await self._finish(body, old, decision)
             return
-        observation = await observe(self.workloads, agent)
-        decision = decide(agent.spec, agent.status, observation, self.now())
+        now = self.now()
+        observation = await observe(self.workloads, agent, self.metrics, now)
+        decision = decide(agent.spec, agent.status, observation, now)
         for action in decision.actions:
-            await self._execute(agent, action)
+            try:
+                await self._execute(agent, action)
+            except RoutingError as error:
+                await self._warn(body, "TrafficRoutingFailed", str(error))
+                raise
         await self._finish(body, agent.status, decision)
+        metrics.record(agent.namespace, agent.name, agent.status, decision)
+        if decision.requeue_after is not None:
+            self._requeue(agent.namespace, agent.name, decision.requeue_after)
 
-    async def _execute(self, agent: AgentDeployment, action: Apply | Scale | Delete) -> None:
-        if isinstance(action, Apply):
+    def _requeue(self, namespace: str, name: str, delay: float) -> None:
+        """Look at this agent again in `delay` seconds (step timers, analysis intervals)."""
+        loop = asyncio.get_running_loop()
+        key, due = (namespace, name), loop.time() + delay
+        current = self._timers.get(key)
+        if current is not None and current[0] <= due and not current[1].cancelled():
+            return
+        if current is not None:
+            current[1].cancel()
+
+        def fire() -> None:
+            self._timers.pop(key, None)
+            task = loop.create_task(self._requeued(namespace, name))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+        self._timers[key] = (due, loop.call_later(delay, fire))
+
+    async def _requeued(self, namespace: str, name: str) -> None:
+        try:
+            await self.reconcile_named(namespace, name)
+        except Exception as error:  # the periodic resync retries
+            log.warning("scheduled reconcile of %s/%s failed: %s", namespace, name, error)
+
+    async def _warn(self, body: JsonDict, reason: str, message: str) -> None:
+        try:
+            await self.workloads.post_event(body, Event("Warning", reason, message))
+        except Exception as error:
+            log.warning("could not post event %s: %s", reason, error)
+
+    async def _execute(self, agent: AgentDeployment, action: Action) -> None:
+        if isinstance(action, SetTraffic):
+            router = self.routers.get(action.router)
+            if router is None:
+                raise RoutingError(f"no {action.router} router is configured in this operator")
+            await router.set_traffic(agent.namespace, action)
+        elif isinstance(action, RemoveAnnotations):
+            await self.workloads.remove_annotations(agent.namespace, agent.name, action.keys)
+        elif isinstance(action, Apply):
             log.info("applying %s %s/%s", action.kind, agent.namespace, action.name)
             await self.workloads.apply(action.manifest)
         elif isinstance(action, Scale):

@@ -87,6 +87,17 @@ def validate_crd(crd: JsonDict) -> list[FieldError]:
 
 def _check_rules(schema: JsonDict, path: str) -> list[FieldError]:
     errors = []
+    for flag in ("exclusiveMinimum", "exclusiveMaximum"):
+        if flag in schema and not isinstance(schema[flag], bool):
+            # JSONSchemaProps types these as booleans (OpenAPI v3.0); a number is a JSON Schema 2020 habit.
+            errors.append(
+                FieldError(
+                    f"{path}.{flag}",
+                    "FieldValueTypeInvalid",
+                    f"Invalid value: {schema[flag]}: must be a boolean; put the bound in "
+                    f"{'minimum' if flag == 'exclusiveMinimum' else 'maximum'}",
+                )
+            )
     for index, rule in enumerate(schema.get("x-kubernetes-validations") or []):
         problem = compile_error(rule.get("rule", ""))
         if problem:

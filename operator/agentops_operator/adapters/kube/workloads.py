@@ -50,8 +50,8 @@ class KubeWorkloads:
         selector = {"labelSelector": f"{LABEL_AGENT}={agent},{LABEL_MANAGED_BY}={MANAGED_BY}"}
         deployments = await self.client.get(_collection("Deployment", namespace), selector) or {}
         config_maps = await self.client.get(_collection("ConfigMap", namespace), selector) or {}
-        service = await self.client.get(f"{_collection('Service', namespace)}/{agent}")
-        return Children(deployments.get("items", []), config_maps.get("items", []), service)
+        services = await self.client.get(_collection("Service", namespace), selector) or {}
+        return Children(deployments.get("items", []), config_maps.get("items", []), services.get("items", []))
 
     async def apply(self, manifest: JsonDict) -> None:
         meta = manifest["metadata"]
@@ -75,6 +75,10 @@ class KubeWorkloads:
         await self.client.merge_patch(
             f"{self._agent_path(namespace, name)}/status", {"status": status}, resource.FIELD_MANAGER
         )
+
+    async def remove_annotations(self, namespace: str, name: str, keys: tuple[str, ...]) -> None:
+        patch = {"metadata": {"annotations": dict.fromkeys(keys)}}
+        await self.client.merge_patch(self._agent_path(namespace, name), patch, resource.FIELD_MANAGER)
 
     async def post_event(self, regarding: JsonDict, event: Event) -> None:
         meta = regarding["metadata"]

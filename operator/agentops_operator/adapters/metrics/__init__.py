@@ -1,0 +1,1 @@
+"""Metric providers: an in-process one (tests, demo); Prometheus comes with the SDK issue."""

@@ -1,0 +1,69 @@
+"""Istio router: route weights on a VirtualService HTTP route, `mirror` + `mirrorPercentage` for shadow.
+
+The operator owns, in the chosen HTTP route (by `name`, else the first), the `route`
+destinations (the agent's `-stable` and `-canary` Services) and the mirror settings. Session
+affinity under Istio belongs to a DestinationRule's consistent hash, which the operator does not
+manage (documented). Writes only when something differs.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ...engine.decisions import SetTraffic
+from ...ports.traffic import RoutingError
+from ..kube.client import KubeClient
+
+JsonDict = dict[str, Any]
+GROUP_PATH = "/apis/networking.istio.io/v1"
+
+
+def desired_route(route: JsonDict, traffic: SetTraffic) -> JsonDict:
+    updated = copy.deepcopy(route)
+    updated["route"] = [
+        {
+            "destination": {"host": traffic.stable_service, "port": {"number": traffic.port}},
+            "weight": 100 - traffic.weight,
+        },
+        {"destination": {"host": traffic.canary_service, "port": {"number": traffic.port}}, "weight": traffic.weight},
+    ]
+    if traffic.mirror_percent > 0:
+        updated["mirror"] = {"host": traffic.canary_service, "port": {"number": traffic.port}}
+        updated["mirrorPercentage"] = {"value": float(traffic.mirror_percent)}
+    else:
+        updated.pop("mirror", None)
+        updated.pop("mirrorPercentage", None)
+    return updated
+
+
+class IstioRouter:
+    def __init__(self, client: KubeClient, field_manager: str) -> None:
+        self.client = client
+        self.field_manager = field_manager
+
+    async def set_traffic(self, namespace: str, traffic: SetTraffic) -> None:
+        path = f"{GROUP_PATH}/namespaces/{namespace}/virtualservices/{traffic.route_name}"
+        service = await self.client.get(path)
+        if service is None:
+            raise RoutingError(
+                f'VirtualService "{traffic.route_name}" not found in namespace "{namespace}"; create it, or '
+                "fix spec.rollout.trafficRouting.istio.virtualServiceName"
+            )
+        routes: list[JsonDict] = list((service.get("spec") or {}).get("http") or [])
+        index = (
+            0
+            if traffic.rule_name is None
+            else next((i for i, r in enumerate(routes) if r.get("name") == traffic.rule_name), None)
+        )
+        if not routes or index is None:
+            raise RoutingError(
+                f'VirtualService "{traffic.route_name}" has no HTTP route "{traffic.rule_name or "(first)"}"; '
+                "fix spec.rollout.trafficRouting.istio.routeName"
+            )
+        wanted = desired_route(routes[index], traffic)
+        if wanted == routes[index]:
+            return
+        routes[index] = wanted
+        patch = {"metadata": {"resourceVersion": service["metadata"]["resourceVersion"]}, "spec": {"http": routes}}
+        await self.client.merge_patch(path, patch, self.field_manager)

@@ -1,0 +1,173 @@
+"""`spec.rollout`: how a new revision reaches users — steps, analysis, traffic routing.
+
+Steps run in order for every new revision once a stable revision exists (the very first
+revision has nothing to compare with and goes live directly). Between and during steps the
+analysis compares the canary arm with the stable arm; see `engine/analysis.py` for how checks
+are judged. No `rollout` (or no steps) keeps the direct rollout.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import WireModel
+
+CheckName = Literal[
+    "session-success-rate",
+    "cost-per-session",
+    "tool-failure-rate",
+    "guardrail-trigger-rate",
+    "p95-session-duration",
+    "custom",
+]
+
+
+class CanaryStep(WireModel):
+    """Send `weight` percent of live traffic to the new revision for a while."""
+
+    weight: int = Field(ge=0, le=100, description="Percent of traffic routed to the new revision.")
+    duration_seconds: int = Field(
+        default=0, ge=0, description="How long to hold this weight before the next step (analysis runs meanwhile)."
+    )
+
+
+class ShadowStep(WireModel):
+    """Mirror `percent` of live traffic to the new revision; its answers are discarded and tools with side effects run dry."""
+
+    percent: int = Field(ge=1, le=100, description="Percent of requests mirrored to the new revision.")
+    duration_seconds: int = Field(default=0, ge=0, description="How long to mirror before the next step.")
+
+
+class PauseStep(WireModel):
+    """Hold the rollout: for a duration, or until promoted when no duration is given."""
+
+    duration_seconds: int | None = Field(default=None, ge=0, description="Seconds to wait; unset waits for a promote.")
+
+
+class RampStep(WireModel):
+    """A gradual ramp: sugar for canary steps from `fromWeight` to `toWeight` in `stepWeight` increments."""
+
+    from_weight: int = Field(ge=0, le=100, description="First weight of the ramp.")
+    to_weight: int = Field(ge=0, le=100, description="Last weight of the ramp.")
+    step_weight: int = Field(ge=1, le=100, description="Increment between weights.")
+    interval_seconds: int = Field(ge=0, description="Time spent at each weight.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RampStep:
+        if self.to_weight < self.from_weight:
+            raise ValueError("toWeight must be at least fromWeight")
+        return self
+
+
+class Step(WireModel):
+    """One rollout step: exactly one of canary, shadow, pause or ramp."""
+
+    canary: CanaryStep | None = Field(default=None, description="Weighted live traffic.")
+    shadow: ShadowStep | None = Field(default=None, description="Mirrored traffic only, tools dry-run.")
+    pause: PauseStep | None = Field(default=None, description="Wait for a duration or for a promote.")
+    ramp: RampStep | None = Field(default=None, description="Gradual weights, expanded to canary steps.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Step:
+        if sum(x is not None for x in (self.canary, self.shadow, self.pause, self.ramp)) != 1:
+            raise ValueError("set exactly one of canary, shadow, pause or ramp")
+        return self
+
+
+class Check(WireModel):
+    """A signal compared between the canary and the stable arm, with absolute and/or relative bounds."""
+
+    name: CheckName = Field(description="A built-in signal, or custom with a PromQL query.")
+    min: float | None = Field(default=None, description="Fail when the canary's value is below this.")
+    max: float | None = Field(default=None, description="Fail when the canary's value is above this.")
+    max_ratio_to_stable: float | None = Field(default=None, gt=0, description="Fail when canary / stable exceeds this.")
+    min_ratio_to_stable: float | None = Field(
+        default=None, gt=0, description="Fail when canary / stable is below this."
+    )
+    query: str | None = Field(
+        default=None, description="PromQL for custom checks; {{revision}}, {{agent}} and {{namespace}} are substituted."
+    )
+    custom_name: str | None = Field(default=None, description="Display name of a custom check.")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Check:
+        if all(v is None for v in (self.min, self.max, self.max_ratio_to_stable, self.min_ratio_to_stable)):
+            raise ValueError("set at least one of min, max, maxRatioToStable or minRatioToStable")
+        if (self.name == "custom") != (self.query is not None):
+            raise ValueError("query is required for, and only allowed on, custom checks")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.custom_name or self.name
+
+
+class Analysis(WireModel):
+    """How often and how strictly the canary is judged."""
+
+    interval_seconds: int = Field(default=60, ge=1, description="Seconds between two measurements.")
+    min_sessions: int = Field(
+        default=50, ge=0, description="Sessions each arm needs in a window; fewer is Inconclusive."
+    )
+    failure_limit: int = Field(default=2, ge=1, description="Consecutive failed analyses that abort the rollout.")
+    inconclusive_limit: int = Field(
+        default=10, ge=1, description="Consecutive inconclusive analyses that pause the rollout."
+    )
+    error_limit: int = Field(
+        default=3, ge=1, description="Consecutive metric-backend errors that pause the rollout (MetricsUnavailable)."
+    )
+    checks: list[Check] = Field(default_factory=list, max_length=32, description="Checks; all must pass.")
+
+
+class GatewayAPIRouting(WireModel):
+    """Gateway API HTTPRoute whose backendRefs the operator weights."""
+
+    http_route_name: str = Field(alias="httpRouteName", min_length=1, description="HTTPRoute in the agent's namespace.")
+    rule_name: str | None = Field(default=None, description="Rule to manage (by name); the first rule when unset.")
+
+
+class IstioRouting(WireModel):
+    """Istio VirtualService whose route destinations the operator weights."""
+
+    virtual_service_name: str = Field(min_length=1, description="VirtualService in the agent's namespace.")
+    route_name: str | None = Field(default=None, description="HTTP route to manage (by name); the first when unset.")
+
+
+class TrafficRouting(WireModel):
+    """Where weights and mirrors are applied. Neither set: replica ratio (no shadow)."""
+
+    gateway_api: GatewayAPIRouting | None = Field(
+        default=None, alias="gatewayAPI", description="Use a Gateway API HTTPRoute."
+    )
+    istio: IstioRouting | None = Field(default=None, description="Use an Istio VirtualService.")
+
+    @model_validator(mode="after")
+    def _one(self) -> TrafficRouting:
+        if self.gateway_api is not None and self.istio is not None:
+            raise ValueError("set at most one of gatewayAPI or istio")
+        return self
+
+
+class SessionAffinity(WireModel):
+    """Keep one conversation on one revision, keyed by a header or a cookie."""
+
+    header: str | None = Field(default=None, description="Request header carrying the session id.")
+    cookie: str | None = Field(default=None, description="Cookie carrying the session id.")
+
+
+class Rollout(WireModel):
+    """Progressive delivery of new revisions."""
+
+    steps: list[Step] = Field(
+        default_factory=list, max_length=64, description="Steps in order; none means direct rollout."
+    )
+    analysis: Analysis | None = Field(default=None, description="Checks run while steps are in progress.")
+    traffic_routing: TrafficRouting | None = Field(default=None, description="Router for weights and mirrors.")
+    session_affinity: SessionAffinity | None = Field(default=None, description="Sticky sessions across revisions.")
+    progress_deadline_seconds: int = Field(
+        default=600,
+        ge=1,
+        description="Seconds the new revision may take to become available before the rollout aborts.",
+    )

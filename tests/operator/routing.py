@@ -1,0 +1,160 @@
+"""Gateway API HTTPRoute and Istio VirtualService CRDs for the tests (schemas written here, the
+fields the operator manages), plus route objects and readers of their weights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+OBJ: dict[str, Any] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+BACKEND_REF = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "group": {"type": "string"},
+        "kind": {"type": "string"},
+        "name": {"type": "string"},
+        "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+        "weight": {"type": "integer", "minimum": 0, "maximum": 1000000},
+    },
+}
+
+
+def _crd(group: str, plural: str, kind: str, version: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": plural, "singular": kind.lower(), "kind": kind},
+            "versions": [
+                {
+                    "name": version,
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": spec, "status": OBJ}}},
+                }
+            ],
+        },
+    }
+
+
+HTTPROUTE_CRD = _crd("gateway.networking.k8s.io", "httproutes", "HTTPRoute", "v1", {
+    "type": "object",
+    "properties": {
+        "parentRefs": {"type": "array", "items": OBJ},
+        "hostnames": {"type": "array", "items": {"type": "string"}},
+        "rules": {"type": "array", "maxItems": 16, "items": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "matches": {"type": "array", "items": OBJ},
+                "backendRefs": {"type": "array", "items": BACKEND_REF},
+                "filters": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["type"],
+                    "properties": {
+                        "type": {"type": "string", "enum": ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "RequestRedirect", "URLRewrite", "ExtensionRef"]},
+                        "requestMirror": {"type": "object", "properties": {
+                            "backendRef": BACKEND_REF, "percent": {"type": "integer", "minimum": 0, "maximum": 100}}},
+                        "requestHeaderModifier": OBJ,
+                    },
+                }},
+                "sessionPersistence": {"type": "object", "properties": {
+                    "sessionName": {"type": "string"}, "type": {"type": "string", "enum": ["Cookie", "Header"]}}},
+            },
+        }},
+    },
+})  # fmt: skip
+
+VIRTUALSERVICE_CRD = _crd("networking.istio.io", "virtualservices", "VirtualService", "v1", {
+    "type": "object",
+    "properties": {
+        "hosts": {"type": "array", "items": {"type": "string"}},
+        "http": {"type": "array", "items": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "match": {"type": "array", "items": OBJ},
+                "route": {"type": "array", "items": {"type": "object", "properties": {
+                    "destination": {"type": "object", "properties": {
+                        "host": {"type": "string"}, "port": {"type": "object", "properties": {"number": {"type": "integer"}}}}},
+                    "weight": {"type": "integer", "minimum": 0, "maximum": 100}}}},
+                "mirror": {"type": "object", "properties": {
+                    "host": {"type": "string"}, "port": {"type": "object", "properties": {"number": {"type": "integer"}}}}},
+                "mirrorPercentage": {"type": "object", "properties": {"value": {"type": "number"}}},
+            },
+        }},
+    },
+})  # fmt: skip
+
+HTTPROUTE = {
+    "apiVersion": "gateway.networking.k8s.io/v1",
+    "kind": "HTTPRoute",
+    "metadata": {"name": "support"},
+    "spec": {
+        "parentRefs": [{"name": "public-gateway"}],
+        "rules": [
+            {
+                "name": "health",
+                "matches": [{"path": {"type": "Exact", "value": "/healthz"}}],
+                "backendRefs": [{"name": "other", "port": 80}],
+            },
+            {
+                "name": "chat",
+                "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                "backendRefs": [{"name": "support-agent", "port": 8080}],
+            },
+        ],
+    },
+}
+VIRTUALSERVICE = {
+    "apiVersion": "networking.istio.io/v1",
+    "kind": "VirtualService",
+    "metadata": {"name": "support"},
+    "spec": {
+        "hosts": ["support.example.com"],
+        "http": [{"name": "chat", "route": [{"destination": {"host": "support-agent"}}]}],
+    },
+}
+
+HTTPROUTES = "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes"
+VIRTUALSERVICES = "/apis/networking.istio.io/v1/namespaces/default/virtualservices"
+
+
+def install(api: httpx.Client) -> None:
+    for crd in (HTTPROUTE_CRD, VIRTUALSERVICE_CRD):
+        response = api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd)
+        assert response.status_code == 201, response.text
+    for path, obj in ((HTTPROUTES, HTTPROUTE), (VIRTUALSERVICES, VIRTUALSERVICE)):
+        response = api.post(path, json=obj)
+        assert response.status_code == 201, response.text
+
+
+def gateway_traffic(api: httpx.Client) -> tuple[int, int, int, str | None]:
+    """(stable weight, canary weight, mirror percent, session persistence type) of the 'chat' rule."""
+    rule = api.get(f"{HTTPROUTES}/support").json()["spec"]["rules"][1]
+    weights = {ref["name"]: ref.get("weight", 1) for ref in rule["backendRefs"]}
+    mirror = next(
+        (f["requestMirror"].get("percent", 100) for f in rule.get("filters", []) if f["type"] == "RequestMirror"), 0
+    )
+    return (
+        weights.get("support-agent-stable", -1),
+        weights.get("support-agent-canary", -1),
+        mirror,
+        (rule.get("sessionPersistence") or {}).get("type"),
+    )
+
+
+def istio_traffic(api: httpx.Client) -> tuple[int, int, float]:
+    route = api.get(f"{VIRTUALSERVICES}/support").json()["spec"]["http"][0]
+    weights = {r["destination"]["host"]: r.get("weight", 0) for r in route["route"]}
+    return (
+        weights.get("support-agent-stable", -1),
+        weights.get("support-agent-canary", -1),
+        (route.get("mirrorPercentage") or {}).get("value", 0.0),
+    )
