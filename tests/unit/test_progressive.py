@@ -1,0 +1,389 @@
+"""Unit: the progressive rollout engine, driven through `decide` with a fake clock and a fake
+cluster that applies each Decision; tables of cases plus hypothesis properties."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agentops_operator.api.spec import AgentDeploymentSpec
+from agentops_operator.api.status import AgentDeploymentStatus
+from agentops_operator.engine import manifests
+from agentops_operator.engine.analysis import Measurement
+from agentops_operator.engine.decide import decide
+from agentops_operator.engine.decisions import (
+    Apply,
+    Decision,
+    Observation,
+    RemoveAnnotations,
+    Scale,
+    SetTraffic,
+    Workload,
+)
+from agentops_operator.engine.plan import expand, format_time
+from agentops_operator.engine.progressive import analysis_due
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())["spec"]
+IDENTITY = manifests.Identity("default", "support-agent", "uid-1")
+START = datetime(2026, 1, 1, tzinfo=UTC)
+GATEWAY = {"gatewayAPI": {"httpRouteName": "support"}}
+CHECKS = [{"name": "session-success-rate", "min": 0.9}]
+
+
+def spec(
+    steps: list[dict[str, Any]], analysis: dict[str, Any] | None = None, routing: dict[str, Any] | None = GATEWAY
+) -> AgentDeploymentSpec:
+    rollout: dict[str, Any] = {"steps": steps}
+    if analysis is not None:
+        rollout["analysis"] = {"intervalSeconds": 10, "minSessions": 10, **analysis}
+    if routing is not None:
+        rollout["trafficRouting"] = routing
+    return AgentDeploymentSpec.model_validate({**BASE, "rollout": rollout})
+
+
+@dataclass
+class World:
+    """A fake cluster: Deployments become available at once; traffic is what was last set."""
+
+    spec: AgentDeploymentSpec
+    prompt: str = "v1"
+    status: AgentDeploymentStatus = field(default_factory=AgentDeploymentStatus)
+    workloads: dict[str, Workload] = field(default_factory=dict)
+    bundles: dict[str, str | None] = field(default_factory=dict)
+    services: dict[str, str | None] = field(default_factory=dict)
+    traffic: tuple[int, int] = (0, 0)
+    annotations: dict[str, str] = field(default_factory=dict)
+    clock: datetime = START
+    weights_seen: list[int] = field(default_factory=list)
+    last: Decision | None = None
+    passing_measurements: int = 0  # measured values that satisfy CHECKS (judged independently of the engine)
+
+    def tick(
+        self, seconds: float = 0.0, success: float | None = None, sessions: float = 100, error: str | None = None
+    ) -> Decision:
+        self.clock += timedelta(seconds=seconds)
+        now = format_time(self.clock)
+        measurements = None
+        if (
+            analysis_due(self.spec.rollout, self.status.rollout, now)
+            and self.spec.rollout
+            and self.spec.rollout.analysis
+        ):
+            measurements = {
+                c.label: Measurement(
+                    c.label,
+                    canary=success,
+                    stable=0.95,
+                    canary_sessions=sessions,
+                    stable_sessions=sessions,
+                    error=error,
+                )
+                for c in self.spec.rollout.analysis.checks
+            }
+            min_sessions = self.spec.rollout.analysis.min_sessions
+            if (
+                error is None
+                and success is not None
+                and success == success
+                and success >= 0.9
+                and sessions >= min_sessions
+            ):
+                self.passing_measurements += 1
+        observation = Observation(
+            IDENTITY,
+            1,
+            self.prompt,
+            dict(self.workloads),
+            dict(self.bundles),
+            dict(self.services),
+            annotations=dict(self.annotations),
+            measurements=measurements,
+        )
+        decision = decide(self.spec, self.status, observation, now)
+        for action in decision.actions:
+            if isinstance(action, Apply):
+                meta = action.manifest["metadata"]
+                revision = meta.get("labels", {}).get(manifests.LABEL_REVISION, "")
+                if action.kind == "Deployment":
+                    replicas = action.manifest["spec"]["replicas"]
+                    self.workloads[revision] = Workload(
+                        revision, replicas, replicas, 1, 1, manifests.desired_hash(action.manifest)
+                    )
+                elif action.kind == "ConfigMap":
+                    self.bundles[revision] = manifests.desired_hash(action.manifest)
+                else:
+                    self.services[meta["name"]] = manifests.desired_hash(action.manifest)
+            elif isinstance(action, Scale):
+                revision = action.name.rsplit("-", 1)[1]
+                old = self.workloads[revision]
+                self.workloads[revision] = Workload(revision, action.replicas, action.replicas, 1, 1, old.desired_hash)
+            elif isinstance(action, SetTraffic):
+                self.traffic = (action.weight, action.mirror_percent)
+            elif isinstance(action, RemoveAnnotations):
+                for key in action.keys:
+                    self.annotations.pop(key, None)
+        self.status = decision.status
+        self.weights_seen.append(self.traffic[0])
+        self.last = decision
+        return decision
+
+    def stable_number(self) -> int:
+        return self.status.stable_revision.number if self.status.stable_revision else 0
+
+    def release_v2(self) -> None:
+        self.tick()  # v1 created
+        self.tick()  # v1 available -> stable
+        assert self.stable_number() == 1
+        self.prompt = "v2"
+
+
+def condition(world: World, kind: str) -> tuple[str, str]:
+    found = next(c for c in world.status.conditions if c.type == kind)
+    return found.status, found.reason
+
+
+def test_first_revision_goes_live_directly_even_with_steps() -> None:
+    world = World(spec([{"canary": {"weight": 10, "durationSeconds": 60}}]))
+    world.tick()
+    world.tick()
+    assert world.stable_number() == 1 and world.status.rollout is None
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        pytest.param([{"canary": {"weight": 10, "durationSeconds": 5}}], [10, 0], id="single-canary"),
+        pytest.param(
+            [{"canary": {"weight": 10, "durationSeconds": 5}}, {"canary": {"weight": 50, "durationSeconds": 5}}],
+            [10, 50, 0],
+            id="two-canaries",
+        ),
+        pytest.param(
+            [{"ramp": {"fromWeight": 20, "toWeight": 60, "stepWeight": 20, "intervalSeconds": 5}}],
+            [20, 40, 60, 0],
+            id="ramp",
+        ),
+        pytest.param(
+            [{"canary": {"weight": 10, "durationSeconds": 5}}, {"pause": {"durationSeconds": 5}}],
+            [10, 0],
+            id="timed-pause-keeps-weight",
+        ),
+    ],
+)
+def test_steps_without_analysis_follow_their_durations(steps: list[dict[str, Any]], expected: list[int]) -> None:
+    world = World(spec(steps))
+    world.release_v2()
+    for _ in range(40):
+        world.tick(1)
+        if world.stable_number() == 2:
+            break
+    distinct = [w for i, w in enumerate(world.weights_seen) if i == 0 or world.weights_seen[i - 1] != w]
+    assert distinct[-len(expected) :] == expected and world.stable_number() == 2
+    assert world.status.rollout is None and condition(world, "Progressing") == ("False", "RolloutComplete")
+
+
+def test_canary_waits_for_availability_then_deadline_aborts() -> None:
+    world = World(spec([{"canary": {"weight": 10, "durationSeconds": 5}}]))
+    world.release_v2()
+    world.tick()
+    canary = world.status.rollout.revision if world.status.rollout else ""
+    world.workloads[canary] = Workload(
+        canary, world.spec.replicas, 0, 1, 1, world.workloads[canary].desired_hash
+    )  # stuck
+    world.tick(300)
+    assert world.status.rollout and world.status.rollout.step_started_at is None and not world.status.rollout.aborted_at
+    world.tick(301)
+    assert world.status.rollout and world.status.rollout.abort_reason == "ProgressDeadlineExceeded"
+    assert condition(world, "Degraded") == ("True", "ProgressDeadlineExceeded") and world.traffic == (0, 0)
+
+
+def run_with_analysis(successes: list[float | None], analysis: dict[str, Any] | None = None, **kwargs: Any) -> World:
+    world = World(
+        spec(
+            [{"canary": {"weight": 20, "durationSeconds": 10}}],
+            {"failureLimit": 2, "errorLimit": 2, "inconclusiveLimit": 3, "checks": CHECKS, **(analysis or {})},
+        )
+    )
+    world.release_v2()
+    world.tick()
+    world.tick()  # canary available: step starts
+    for value in successes:
+        world.tick(10, success=value, **kwargs)
+    return world
+
+
+@pytest.mark.parametrize(
+    ("successes", "kwargs", "stable", "aborted", "paused"),
+    [
+        pytest.param([0.95, 0.95], {}, 2, None, None, id="passing-promotes"),
+        pytest.param([0.5, 0.5], {}, 1, "AnalysisFailed", None, id="two-failures-abort"),
+        pytest.param([0.5, 0.95], {}, 2, None, None, id="failures-must-be-consecutive"),
+        pytest.param([0.95, 0.95], {"sessions": 3}, 1, None, None, id="too-few-sessions-never-promote"),
+        pytest.param(
+            [0.95, 0.95, 0.95], {"sessions": 3}, 1, None, "AnalysisInconclusive", id="inconclusive-limit-pauses"
+        ),
+        pytest.param([None, None], {"error": "timeout"}, 1, None, "MetricsUnavailable", id="errors-pause"),
+    ],
+)
+def test_analysis_outcomes(
+    successes: list[float | None], kwargs: dict[str, Any], stable: int, aborted: str | None, paused: str | None
+) -> None:
+    world = run_with_analysis(successes, **kwargs)
+    assert world.stable_number() == stable
+    rollout = world.status.rollout
+    if aborted:
+        assert rollout and rollout.abort_reason == aborted and world.traffic == (0, 0)
+        assert condition(world, "Degraded")[0] == "True"
+    if paused:
+        assert rollout and rollout.paused and rollout.pause_reason == paused
+        assert condition(world, "Paused") == ("True", paused)
+
+
+def test_abort_scales_the_canary_down_after_a_delay_and_keeps_stable() -> None:
+    world = run_with_analysis([0.5, 0.5])
+    canary = world.status.rollout.revision if world.status.rollout else ""
+    assert world.workloads[canary].replicas == world.spec.replicas
+    world.tick(31)
+    assert world.workloads[canary].replicas == 0 and world.stable_number() == 1
+    assert [h.outcome for h in world.status.history] == ["Stable", "Failed"]
+
+
+@pytest.mark.parametrize(
+    ("annotations", "check"),
+    [
+        pytest.param({"agentops.dev/abort": ""}, lambda w: w.status.rollout.abort_reason == "ManualAbort", id="abort"),
+        pytest.param({"agentops.dev/pause": ""}, lambda w: w.status.rollout.pause_reason == "ManualPause", id="pause"),
+        pytest.param({"agentops.dev/promote": "full"}, lambda w: w.stable_number() == 2, id="promote-full"),
+        pytest.param({"agentops.dev/skip-analysis": ""}, lambda w: w.status.rollout.skip_analysis, id="skip-analysis"),
+    ],
+)
+def test_manual_annotations_act_once_and_are_removed(annotations: dict[str, str], check: Any) -> None:
+    world = World(spec([{"canary": {"weight": 20, "durationSeconds": 100}}], {"checks": CHECKS}))
+    world.release_v2()
+    world.tick()
+    world.tick()
+    world.annotations = dict(annotations)
+    world.tick(1)
+    assert check(world) and world.annotations == {}
+
+
+def test_pause_without_duration_waits_for_promote_and_retry_restarts_an_abort() -> None:
+    world = World(
+        spec(
+            [
+                {"canary": {"weight": 20, "durationSeconds": 1}},
+                {"pause": {}},
+                {"canary": {"weight": 60, "durationSeconds": 1}},
+            ]
+        )
+    )
+    world.release_v2()
+    for _ in range(5):
+        world.tick(1)
+    assert condition(world, "Paused") == ("True", "AwaitingPromotion") and world.traffic == (20, 0)
+    world.tick(600)
+    assert world.stable_number() == 1
+    world.annotations = {"agentops.dev/promote": "step"}
+    world.tick(1)
+    assert world.traffic == (60, 0)
+    world.annotations = {"agentops.dev/abort": ""}
+    world.tick(1)
+    assert world.traffic == (0, 0)
+    world.annotations = {"agentops.dev/retry": ""}
+    world.tick(1)
+    world.tick(1)
+    assert world.status.rollout and not world.status.rollout.aborted_at and world.status.rollout.step_index == 0
+
+
+def test_shadow_mirrors_with_a_router_and_pauses_without_one() -> None:
+    routed = World(spec([{"shadow": {"percent": 40, "durationSeconds": 5}}]))
+    routed.release_v2()
+    routed.tick()
+    routed.tick(1)
+    assert routed.traffic == (0, 40)
+    plain = World(spec([{"shadow": {"percent": 40, "durationSeconds": 5}}], routing=None))
+    plain.release_v2()
+    plain.tick()
+    plain.tick(1)
+    assert condition(plain, "Paused") == ("True", "ShadowNeedsTrafficRouter")
+
+
+def test_replica_ratio_splits_pods() -> None:
+    world = World(
+        AgentDeploymentSpec.model_validate(
+            {**BASE, "replicas": 10, "rollout": {"steps": [{"canary": {"weight": 30, "durationSeconds": 5}}]}}
+        )
+    )
+    world.release_v2()
+    world.tick()
+    world.tick()
+    stable, canary = world.status.stable_revision, world.status.rollout
+    assert stable and canary
+    assert world.workloads[canary.revision].replicas == 3 and world.workloads[stable.hash].replicas == 7
+
+
+def test_ramp_expands_to_canary_steps() -> None:
+    from agentops_operator.api.rollout import Step
+
+    plan = expand(
+        [Step.model_validate({"ramp": {"fromWeight": 10, "toWeight": 35, "stepWeight": 10, "intervalSeconds": 3}})]
+    )
+    assert [(p.kind, p.weight, p.duration) for p in plan] == [
+        ("canary", 10, 3),
+        ("canary", 20, 3),
+        ("canary", 30, 3),
+        ("canary", 35, 3),
+    ]
+
+
+step_strategy = st.one_of(
+    st.builds(lambda w, d: {"canary": {"weight": w, "durationSeconds": d}}, st.integers(0, 100), st.integers(0, 20)),
+    st.builds(lambda p, d: {"shadow": {"percent": p, "durationSeconds": d}}, st.integers(1, 100), st.integers(0, 20)),
+    st.builds(lambda d: {"pause": {"durationSeconds": d}}, st.integers(0, 20)),
+)
+signal = st.one_of(st.none(), st.floats(0, 1), st.just(float("nan")))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(step_strategy, min_size=1, max_size=4),
+    st.lists(st.tuples(st.integers(0, 15), signal, st.integers(0, 200)), max_size=25),
+)
+def test_properties_weights_bounded_no_promotion_without_a_pass(
+    steps: list[dict[str, Any]], ticks: list[tuple[int, float | None, int]]
+) -> None:
+    world = World(spec(steps, {"failureLimit": 2, "checks": CHECKS}))
+    world.release_v2()
+    aborted_at_weight: int | None = None
+    for seconds, success, sessions in ticks:
+        decision = world.tick(seconds, success=success, sessions=sessions)
+        rollout = decision.status.rollout
+        assert all(0 <= w <= 100 for w in world.weights_seen)
+        assert rollout is None or 0 <= rollout.weight <= 100
+        if rollout and rollout.aborted_at:
+            aborted_at_weight = 0 if aborted_at_weight is None else aborted_at_weight
+            assert world.traffic[0] == 0
+        if world.stable_number() == 2:
+            assert world.passing_measurements > 0, "promoted without any passing analysis"
+            break
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(step_strategy, min_size=1, max_size=3), st.integers(0, 30))
+def test_decide_is_deterministic(steps: list[dict[str, Any]], seconds: int) -> None:
+    world = World(spec(steps))
+    world.release_v2()
+    world.tick(seconds)
+    now = format_time(world.clock)
+    observation = Observation(
+        IDENTITY, 1, world.prompt, dict(world.workloads), dict(world.bundles), dict(world.services)
+    )
+    assert decide(world.spec, world.status, observation, now) == decide(world.spec, world.status, observation, now)
