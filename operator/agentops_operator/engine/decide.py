@@ -19,7 +19,7 @@ from ..api.status import AgentDeploymentStatus, HistoryEntry
 from . import manifests
 from .conditions import set_condition
 from .decisions import Action, Apply, Decision, Delete, Event, Observation, RemoveAnnotations, Scale, SetTraffic
-from .progressive import Progress, advance
+from .progressive import Look, Progress, advance
 from .revisions import bundle, revision_hash
 from .status import compose_status
 
@@ -70,15 +70,17 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     canary_replicas = spec.replicas
     if rollout_spec is not None and stable is not None and stable != latest and stable in observation.workloads:
         progress = advance(
-            rollout_spec,
-            status.rollout,
-            latest,
-            spec.replicas,
-            routed,
-            observation.workloads.get(latest),
-            observation.annotations,
-            observation.measurements,
-            now,
+            Look(
+                rollout_spec,
+                status.rollout,
+                latest,
+                spec.replicas,
+                routed,
+                observation.workloads.get(latest),
+                observation.annotations,
+                observation.measurements,
+                now,
+            )
         )
         events += progress.events
         canary_replicas = 0 if progress.scale_canary_down else progress.canary_replicas

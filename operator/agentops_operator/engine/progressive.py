@@ -80,20 +80,25 @@ def _soonest(*delays: float | None) -> float | None:
     return min(known) if known else None
 
 
-def advance(
-    rollout_spec: Rollout,
-    rollout: RolloutStatus | None,
-    latest: str,
-    replicas: int,
-    routed: bool,
-    canary: Workload | None,
-    annotations: dict[str, str],
-    measurements: dict[str, Measurement] | None,
-    now: str,
-) -> Progress:
+@dataclass(frozen=True)
+class Look:
+    """Everything one look at a rollout needs (all observed or given; nothing read here)."""
+
+    rollout_spec: Rollout
+    rollout: RolloutStatus | None
+    latest: str
+    replicas: int
+    routed: bool
+    canary: Workload | None
+    annotations: dict[str, str]
+    measurements: dict[str, Measurement] | None
+    now: str
+
+
+def advance(look: Look) -> Progress:
     """One look at the rollout; the status it returns records the traffic it asks for."""
-    plan = expand(rollout_spec.steps)
-    progress = _advance(plan, rollout_spec, rollout, latest, replicas, routed, canary, annotations, measurements, now)
+    plan = expand(look.rollout_spec.steps)
+    progress = _advance(plan, look)
     index = min(progress.rollout.step_index, len(plan) - 1)
     progress.rollout = progress.rollout.model_copy(
         update={
@@ -106,22 +111,13 @@ def advance(
     return progress
 
 
-def _advance(
-    plan: list[PlanStep],
-    rollout_spec: Rollout,
-    rollout: RolloutStatus | None,
-    latest: str,
-    replicas: int,
-    routed: bool,
-    canary: Workload | None,
-    annotations: dict[str, str],
-    measurements: dict[str, Measurement] | None,
-    now: str,
-) -> Progress:
+def _advance(plan: list[PlanStep], look: Look) -> Progress:
+    rollout_spec, rollout, latest, now = look.rollout_spec, look.rollout, look.latest, look.now
+    replicas, routed, canary = look.replicas, look.routed, look.canary
     if rollout is None or rollout.revision != latest:
         rollout = RolloutStatus(revision=latest, started_at=now, step_count=len(plan), step_kind=plan[0].kind)
     progress = Progress(rollout=rollout, weight=rollout.weight, mirror_percent=rollout.shadow_percent)
-    _apply_manual_actions(progress, annotations, now)
+    _apply_manual_actions(progress, look.annotations, now)
     if progress.promote:
         return progress
     ro = progress.rollout
@@ -149,8 +145,8 @@ def _advance(
             return progress
         ro = progress.rollout = ro.model_copy(update={"step_started_at": now, "step_kind": plan[ro.step_index].kind})
 
-    if measurements is not None and rollout_spec.analysis is not None:
-        aborted = _judge(progress, rollout_spec, measurements, now)
+    if look.measurements is not None and rollout_spec.analysis is not None:
+        aborted = _judge(progress, rollout_spec, look.measurements, now)
         if aborted:
             return progress
     ro = progress.rollout
