@@ -10,10 +10,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 import kopf
 from prometheus_client import start_http_server
 
+from .adapters.metrics.prometheus import PrometheusProvider
 from .api import crd
 from .handlers.app import OperatorApp, OperatorConfig
 
@@ -27,12 +29,18 @@ def _run(args: argparse.Namespace) -> int:
             logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.metrics_port:
         start_http_server(args.metrics_port, addr=args.metrics_address)
+    provider = None
+    if args.prometheus_url:
+        token = Path(args.prometheus_token_file).read_text().strip() if args.prometheus_token_file else None
+        verify: bool | str = False if args.prometheus_insecure else (args.prometheus_ca_file or True)
+        provider = PrometheusProvider(args.prometheus_url, bearer_token=token, verify=verify)
     app = OperatorApp(
         OperatorConfig(
             namespaces=args.namespace or [],
             kubeconfig=args.kubeconfig,
             resync_seconds=args.resync_seconds,
             prometheus_url=args.prometheus_url,
+            metrics=provider,
         )
     )
     liveness = f"http://{args.liveness_address}:{args.liveness_port}/healthz" if args.liveness_port else None
@@ -67,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--metrics-address", default="0.0.0.0", help="address of the operator's /metrics")
     run.add_argument("--log-format", choices=("json", "text"), default="text", help="log line format (default text)")
-    run.add_argument("--prometheus-url", help="Prometheus the rollout analysis queries (used by progressive rollouts)")
+    run.add_argument(
+        "--prometheus-url", help="Prometheus the rollout analysis queries, e.g. http://prometheus.monitoring:9090"
+    )
+    run.add_argument("--prometheus-token-file", help="file holding a bearer token for Prometheus")
+    run.add_argument("--prometheus-ca-file", help="CA bundle to verify Prometheus' TLS certificate")
+    run.add_argument("--prometheus-insecure", action="store_true", help="do not verify Prometheus' TLS certificate")
     run.add_argument("--resync-seconds", type=float, default=30.0, help="periodic re-check of every agent (default 30)")
     run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     crds = commands.add_parser("crds", help="print the CRDs, or write them into crds/ and the chart")

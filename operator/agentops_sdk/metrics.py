@@ -76,6 +76,20 @@ class AgentMetrics:
         for outcome in SESSION_OUTCOMES:
             self.child(self.sessions, outcome)
 
+    def declare(self, tools: list[str], guardrails: dict[str, str], model: str, provider: str) -> None:
+        """Create the series the bundle implies at zero, so that `increase()` counts their first
+        events (Prometheus ignores the initial value of a series that appears already non-zero)."""
+        for tool in tools:
+            for outcome in TOOL_OUTCOMES:
+                self.child(self.tool_calls, tool, outcome)
+        for guardrail, stage in guardrails.items():
+            self.child(self.guardrail_checks, guardrail, stage)
+        if model:
+            self.child(self.cost, model)
+            self.child(self.llm_calls, provider, model, "true")
+        self.child(self.prompt_leaks)
+        self.child(self.safety_violations, "unspecified")
+
     def child(self, metric: Counter | Histogram | Gauge, *labels: str) -> Any:
         """The bound child for these label values (cached: `.labels()` is the slow part)."""
         key = (id(metric), *labels)

@@ -119,6 +119,11 @@ class Analysis(WireModel):
         default=3, ge=1, description="Consecutive metric-backend errors that pause the rollout (MetricsUnavailable)."
     )
     checks: list[Check] = Field(default_factory=list, max_length=32, description="Checks; all must pass.")
+    prometheus_url: str | None = Field(
+        default=None,
+        alias="prometheusURL",
+        description="Prometheus for this agent; the operator's --prometheus-url when unset.",
+    )
 
 
 class GatewayAPIRouting(WireModel):

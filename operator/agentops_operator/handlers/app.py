@@ -37,7 +37,7 @@ class OperatorConfig:
     namespaces: list[str] = field(default_factory=list)  # empty: all namespaces
     kubeconfig: str | None = None
     resync_seconds: float = 30.0
-    prometheus_url: str | None = None  # the Prometheus provider comes with the SDK issue; accepted now
+    prometheus_url: str | None = None
     metrics: MetricProvider | None = None  # where analysis reads numbers; None: every analysis errors
 
 

@@ -21,6 +21,7 @@ class MetricQuery:
     stable_revision: str
     check: Check
     window_seconds: int
+    backend_url: str | None = None  # a per-agent override of the provider's address
 
 
 class MetricProvider(Protocol):

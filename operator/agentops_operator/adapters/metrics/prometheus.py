@@ -1,0 +1,122 @@
+"""The Prometheus metric provider: PromQL over httpx, one query per check returning both arms.
+
+Every built-in check is one instant query `... by (revision)` over a window as long as the
+analysis interval, so canary and stable come back together; the sample size (finished sessions
+per arm) is one more. Series names follow docs/metrics.md. Anything that goes wrong — HTTP
+errors, timeouts, a body that is not Prometheus JSON, a failed query — becomes a Measurement
+with `error` set (Inconclusive upstream, never a crash, never a pass); an arm with no series is
+an unknown value; NaN stays NaN (the judge treats it as unknown).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ...engine.analysis import Measurement
+from ...ports.metrics import MetricQuery
+
+FINISHED = 'outcome=~"success|failure|abandoned|error"'
+
+
+def _ratio(numerator: str, denominator: str) -> str:
+    # `or … * 0` turns "no such series" into 0 for arms that had traffic but no events.
+    return f"(({numerator}) or (({denominator}) * 0)) / ({denominator})"
+
+
+def promql(check: str, selector: str, window: str) -> str:
+    def total(metric: str, extra: str = "") -> str:
+        labels = f"{selector},{extra}" if extra else selector
+        return f"sum by (revision) (increase({metric}{{{labels}}}[{window}]))"
+
+    queries = {
+        "session-success-rate": _ratio(total("agent_sessions_total", 'outcome="success"'), total("agent_sessions_total", FINISHED)),
+        "cost-per-session": _ratio(total("agent_cost_usd_total"), total("agent_sessions_total", FINISHED)),
+        "tool-failure-rate": _ratio(total("agent_tool_calls_total", 'outcome="error"'),
+                                    total("agent_tool_calls_total", 'outcome=~"success|error"')),
+        "guardrail-trigger-rate": _ratio(total("agent_guardrail_triggers_total"), total("agent_guardrail_checks_total")),
+        "p95-session-duration": f"histogram_quantile(0.95, sum by (le, revision) "
+                                f"(increase(agent_session_duration_seconds_bucket{{{selector}}}[{window}])))",
+        "sessions": total("agent_sessions_total", FINISHED),
+    }  # fmt: skip
+    return queries[check]
+
+
+class PrometheusError(Exception):
+    pass
+
+
+class PrometheusProvider:
+    def __init__(self, url: str, *, bearer_token: str | None = None, verify: bool | str = True, timeout: float = 10.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:  # fmt: skip
+        headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
+        self.url = url.rstrip("/")
+        self._client = httpx.AsyncClient(headers=headers, verify=verify, timeout=timeout, transport=transport)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def query(self, expression: str, base_url: str | None = None) -> dict[str, float]:
+        """An instant query; returns value by `revision` label ("" when the series has none)."""
+        try:
+            response = await self._client.get(
+                f"{(base_url or self.url).rstrip('/')}/api/v1/query", params={"query": expression}
+            )
+        except httpx.TimeoutException:
+            raise PrometheusError(f"Prometheus at {base_url or self.url} timed out") from None
+        except httpx.HTTPError as error:
+            raise PrometheusError(f"Prometheus at {base_url or self.url} unreachable: {error}") from None
+        try:
+            body = response.json()
+        except ValueError:
+            raise PrometheusError(
+                f"Prometheus answered HTTP {response.status_code} with a body that is not JSON"
+            ) from None
+        if not isinstance(body, dict) or body.get("status") != "success":
+            detail = body.get("error", "unknown error") if isinstance(body, dict) else "unexpected body"
+            raise PrometheusError(f"Prometheus query failed (HTTP {response.status_code}): {detail}")
+        data = body.get("data") or {}
+        result = data.get("result")
+        if data.get("resultType") == "scalar" and isinstance(result, list) and len(result) == 2:
+            return {"": _number(result[1])}
+        if not isinstance(result, list):
+            raise PrometheusError("Prometheus answered without a result vector")
+        values = {}
+        for sample in result:
+            try:
+                values[str((sample.get("metric") or {}).get("revision", ""))] = _number(sample["value"][1])
+            except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+                raise PrometheusError("Prometheus answered with a malformed sample") from None
+        return values
+
+    async def measure(self, query: MetricQuery) -> Measurement:
+        name = query.check.label
+        window = f"{max(query.window_seconds, 1)}s"
+        selector = (f'agent="{query.agent}",agent_namespace="{query.namespace}",'
+                    f'revision=~"{query.canary_revision}|{query.stable_revision}"')  # fmt: skip
+        base = query.backend_url
+        try:
+            sessions = await self.query(promql("sessions", selector, window), base)
+            if query.check.name == "custom":
+                assert query.check.query is not None
+                canary = await self._custom(query, query.canary_revision, base)
+                stable = await self._custom(query, query.stable_revision, base)
+            else:
+                values = await self.query(promql(query.check.name, selector, window), base)
+                canary, stable = values.get(query.canary_revision), values.get(query.stable_revision)
+        except PrometheusError as error:
+            return Measurement(name, error=str(error))
+        return Measurement(name, canary=canary, stable=stable, canary_sessions=sessions.get(query.canary_revision, 0.0),
+                           stable_sessions=sessions.get(query.stable_revision, 0.0))  # fmt: skip
+
+    async def _custom(self, query: MetricQuery, revision: str, base: str | None) -> float | None:
+        template = query.check.query or ""
+        expression = (template.replace("{{revision}}", revision).replace("{{agent}}", query.agent)
+                      .replace("{{namespace}}", query.namespace))  # fmt: skip
+        values = await self.query(expression, base)
+        return next(iter(values.values()), None)
+
+
+def _number(text: Any) -> float:
+    return float(text)  # Prometheus sends "NaN", "+Inf" and "-Inf" as strings; float() reads them
