@@ -57,9 +57,11 @@ class Agent:
         self.controls = Controls(controls_dir, tool_limits=limits)
         self.metrics = AgentMetrics(registry, name, namespace, revision)
         self.metrics.info.labels(name, namespace, revision, self.provider, self.model).set(1)
-        self.metrics.declare(
-            tools=list(tools), guardrails=self._guardrail_stages, model=self.model, provider=self.provider
-        )
+        declared = {
+            g["name"]: (str(g.get("stage", "Output")), str(g.get("action", "Flag")))
+            for g in bundle.get("guardrails") or []
+        }
+        self.metrics.declare(tools=list(tools), guardrails=declared, model=self.model, provider=self.provider)
 
     def side_effects(self, tool: str) -> str:
         """A tool's declared side effects; unknown tools are treated as External (the safe side)."""

@@ -76,14 +76,18 @@ class AgentMetrics:
         for outcome in SESSION_OUTCOMES:
             self.child(self.sessions, outcome)
 
-    def declare(self, tools: list[str], guardrails: dict[str, str], model: str, provider: str) -> None:
+    def declare(self, tools: list[str], guardrails: dict[str, tuple[str, str]], model: str, provider: str) -> None:
         """Create the series the bundle implies at zero, so that `increase()` counts their first
         events (Prometheus ignores the initial value of a series that appears already non-zero)."""
         for tool in tools:
             for outcome in TOOL_OUTCOMES:
                 self.child(self.tool_calls, tool, outcome)
-        for guardrail, stage in guardrails.items():
+        for guardrail, (stage, action) in guardrails.items():
             self.child(self.guardrail_checks, guardrail, stage)
+            self.child(self.guardrail_triggers, guardrail, stage, action)
+        self.child(self.session_duration)
+        self.child(self.session_turns)
+        self.child(self.grounding)
         if model:
             self.child(self.cost, model)
             self.child(self.llm_calls, provider, model, "true")

@@ -1,0 +1,175 @@
+"""The Prometheus provider against a real Prometheus scraping real SDK exporters.
+
+Two exporters play the stable and canary revisions of one agent and run sessions with known
+ground truth (success rates 95 % vs 70 %, exact token counts with a price override, tool
+failures, guardrail triggers, controlled durations). The provider's values must match the truth
+for every built-in check, for both arms, within the stated tolerances.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry, start_http_server
+
+import agentops_sdk
+from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
+from agentops_operator.api.rollout import Check
+from agentops_operator.ports.metrics import MetricQuery
+from tests.prometheus.conftest import RealPrometheus, free_port
+
+BUNDLE: dict[str, Any] = {  # guardrail action defaults to Flag
+    "model": {
+        "provider": "openai",
+        "name": "gpt-4o-mini",
+        "pricing": {"inputPerMillionTokensUSD": 1.0, "outputPerMillionTokensUSD": 2.0},
+    },
+    "prompt": {"system": "You are a test agent."},
+    "tools": [{"name": "lookup", "sideEffects": "None"}],
+    "guardrails": [{"name": "pii", "stage": "Output"}],
+}
+# ground truth per arm: sessions, success share, tokens per session, tool calls / errors, guardrail checks / triggers, duration
+TRUTH = {
+    "stable1": {
+        "sessions": 200,
+        "success": 0.95,
+        "tokens": (1000, 500),
+        "tools": (2, 0.05),
+        "triggers": 0.10,
+        "duration": 2.0,
+    },
+    "canary1": {
+        "sessions": 200,
+        "success": 0.70,
+        "tokens": (3000, 1000),
+        "tools": (2, 0.25),
+        "triggers": 0.40,
+        "duration": 8.0,
+    },
+}
+RATIO_TOLERANCE = 0.02  # absolute, for rates in 0..1 (exact counts; only rounding)
+COST_TOLERANCE = 0.02  # relative
+P95_TOLERANCE = 0.35  # relative: histogram_quantile interpolates inside a bucket
+
+
+def run_sessions(agent: agentops_sdk.Agent, truth: dict[str, Any], clock: list[float]) -> None:
+    sessions = truth["sessions"]
+    successes = round(sessions * truth["success"])
+    calls_per_session, tool_error_share = truth["tools"]
+    tool_errors = round(sessions * calls_per_session * tool_error_share)
+    triggers = round(sessions * truth["triggers"])
+    errors_left, triggers_left = tool_errors, triggers
+    for index in range(sessions):
+        with agent.session() as session:
+            session.llm_call(tokens_in=truth["tokens"][0], tokens_out=truth["tokens"][1], latency_s=0.5)
+            for _ in range(calls_per_session):
+                try:
+                    with session.tool("lookup"):
+                        if errors_left > 0:
+                            errors_left -= 1
+                            raise LookupError("not found")
+                except LookupError:
+                    pass
+            session.guardrail("pii", triggered=triggers_left > 0)
+            triggers_left -= 1
+            if index >= successes:
+                session.fail()
+            clock[0] += truth["duration"]  # the session ends `duration` seconds later
+
+
+@pytest.fixture(scope="module")
+def exporters(
+    prometheus: RealPrometheus, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, agentops_sdk.Agent]]:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield _exporters(prometheus, monkeypatch, tmp_path_factory.mktemp("bundle"))
+
+
+def _exporters(
+    prometheus: RealPrometheus, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> dict[str, agentops_sdk.Agent]:
+    clock = [1000.0]
+    # Sessions last exactly the durations the truth table says (the SDK reads time.perf_counter).
+    monkeypatch.setattr("agentops_sdk.session.time.perf_counter", lambda: clock[0])
+    (tmp_path / "bundle.json").write_text(json.dumps(BUNDLE))
+    agents, targets = {}, []
+    for revision in TRUTH:
+        registry, port = CollectorRegistry(), free_port()
+        start_http_server(port, addr="127.0.0.1", registry=registry)
+        agents[revision] = agentops_sdk.init(name="support", namespace="prod", revision=revision, bundle_path=tmp_path,
+                                             registry=registry, log_stream=io.StringIO(), start_exporter=False)  # fmt: skip
+        targets.append(f"127.0.0.1:{port}")
+    prometheus.scrape(targets)
+    time.sleep(2.5)  # a couple of scrapes at zero, so increase() sees every event
+    for revision, agent in agents.items():
+        run_sessions(agent, TRUTH[revision], clock)
+    time.sleep(3.5)  # a few scrapes after the traffic
+    return agents
+
+
+def expected(check: str, truth: dict[str, Any]) -> float:
+    tokens_in, tokens_out = truth["tokens"]
+    return {
+        "session-success-rate": truth["success"],
+        "cost-per-session": (tokens_in * 1.0 + tokens_out * 2.0) / 1_000_000,
+        "tool-failure-rate": truth["tools"][1],
+        "guardrail-trigger-rate": truth["triggers"],
+        "p95-session-duration": truth["duration"],
+    }[check]
+
+
+@pytest.mark.parametrize(
+    "check",
+    ["session-success-rate", "cost-per-session", "tool-failure-rate", "guardrail-trigger-rate", "p95-session-duration"],
+)
+async def test_built_in_checks_match_ground_truth(
+    prometheus: RealPrometheus, exporters: dict[str, Any], check: str
+) -> None:
+    provider = PrometheusProvider(prometheus.url)
+    try:
+        measurement = await provider.measure(
+            MetricQuery("prod", "support", "canary1", "stable1", Check(name=check, max=1e9), 60)
+        )  # type: ignore[arg-type]
+    finally:
+        await provider.close()
+    assert measurement.error is None, measurement.error
+    for arm, value in (("canary1", measurement.canary), ("stable1", measurement.stable)):
+        truth = expected(check, TRUTH[arm])
+        assert value is not None, f"no value for {arm}"
+        if check == "cost-per-session":
+            assert value == pytest.approx(truth, rel=COST_TOLERANCE), arm
+        elif check == "p95-session-duration":
+            assert value == pytest.approx(truth, rel=P95_TOLERANCE), arm
+        else:
+            assert value == pytest.approx(truth, abs=RATIO_TOLERANCE), arm
+    # increase() extrapolates a little at the window's edges: session counts are within 25 %.
+    assert measurement.canary_sessions == pytest.approx(200, rel=0.25)
+    assert measurement.stable_sessions == pytest.approx(200, rel=0.25)
+
+
+async def test_custom_query_and_down_backend(prometheus: RealPrometheus, exporters: dict[str, Any]) -> None:
+    custom = Check(
+        name="custom",
+        max=1,
+        query='sum(increase(agent_prompt_leaks_total{agent="{{agent}}",revision="{{revision}}"}[60s]))',
+    )
+    provider = PrometheusProvider(prometheus.url)
+    try:
+        measurement = await provider.measure(MetricQuery("prod", "support", "canary1", "stable1", custom, 60))
+        assert measurement.error is None and measurement.canary == 0 and measurement.stable == 0
+    finally:
+        await provider.close()
+    down = PrometheusProvider(f"http://127.0.0.1:{free_port()}", timeout=2)
+    try:
+        failed = await down.measure(
+            MetricQuery("prod", "support", "canary1", "stable1", Check(name="session-success-rate", min=0.9), 60)
+        )
+        assert failed.error and "unreachable" in failed.error
+    finally:
+        await down.close()
