@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -253,3 +254,14 @@ def test_exposition_passes_promtool(env: dict[str, Any]) -> None:
         ["promtool", "check", "metrics"], input=generate_latest(env["registry"]), capture_output=True
     )
     assert result.returncode == 0 and result.stdout == b"" and result.stderr == b"", result.stderr
+
+
+def test_docs_list_exactly_the_exported_metrics(env: dict[str, Any]) -> None:
+    make(env)
+    exported = {metric.name + ("_total" if metric.type == "counter" else "") for metric in env["registry"].collect()}
+    documented = set(
+        re.findall(
+            r"^\| `([a-z_]+)` \| (?:counter|gauge|histogram) \|", (ROOT / "docs" / "metrics.md").read_text(), re.M
+        )
+    )
+    assert documented == exported
