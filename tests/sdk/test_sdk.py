@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 import agentops_sdk
 from agentops_sdk import AgentBlocked, DryRun, SessionThrottled, ToolBlocked, ToolRateLimited
 
+ROOT = Path(__file__).resolve().parents[2]
 PROMPT = (
     "You are the support assistant of Acme. Answer from the knowledge base only and never promise refunds to anyone."
 )
