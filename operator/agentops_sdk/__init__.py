@@ -112,7 +112,7 @@ def init(
         revision=revision or os.environ.get("AGENT_REVISION", "unknown"),
         bundle=bundle,
         registry=registry or REGISTRY,
-        controls_dir=Path(controls_path) if controls_path else None,
+        controls_dir=Path(controls_path or os.environ.get("AGENTOPS_CONTROLS_PATH") or "/etc/agentops/controls"),
     )
     logs.configure(log_stream)
     if start_exporter:
