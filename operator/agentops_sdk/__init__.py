@@ -55,6 +55,7 @@ class Agent:
         limits = {name: float(t["rateLimitPerMinute"]) for name, t in tools.items() if t.get("rateLimitPerMinute")}
         self._guardrail_stages = {g["name"]: str(g.get("stage", "Output")) for g in bundle.get("guardrails") or []}
         self.controls = Controls(controls_dir, tool_limits=limits)
+        self._llm: dict[tuple[str, str, str], tuple[Any, Any, Any, Any, Any, Price | None]] = {}
         self.metrics = AgentMetrics(registry, name, namespace, revision)
         self.metrics.info.labels(name, namespace, revision, self.provider, self.model).set(1)
         declared = {
@@ -62,6 +63,23 @@ class Agent:
             for g in bundle.get("guardrails") or []
         }
         self.metrics.declare(tools=list(tools), guardrails=declared, model=self.model, provider=self.provider)
+
+    def llm_children(self, provider: str, model: str, operation: str) -> tuple[Any, Any, Any, Any, Any, Price | None]:
+        """Bound metric children and price for one (provider, model, operation), cached."""
+        key = (provider, model, operation)
+        found = self._llm.get(key)
+        if found is None:
+            m = self.metrics
+            price = self.pricing.price(provider, model)
+            found = self._llm[key] = (
+                m.child(m.llm_calls, provider, model, "true" if price else "false"),
+                m.child(m.tokens, operation, provider, model, "input"),
+                m.child(m.tokens, operation, provider, model, "output"),
+                m.child(m.llm_duration, operation, provider, model),
+                m.child(m.cost, model),
+                price,
+            )
+        return found
 
     def side_effects(self, tool: str) -> str:
         """A tool's declared side effects; unknown tools are treated as External (the safe side)."""

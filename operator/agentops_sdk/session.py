@@ -8,11 +8,8 @@ an exception is `error`), its duration and turns; inside, `s.llm_call`, `s.tool`
 from __future__ import annotations
 
 import contextvars
-import secrets
+import random  # ids for log correlation need uniqueness, not secrecy
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -38,14 +35,30 @@ class DryRun:
         return False
 
 
-@dataclass
 class ToolCall:
-    name: str
-    dry_run: bool
-    outcome: str = "success"
+    """One admitted tool call; as a context manager it records its outcome when it ends."""
+
+    __slots__ = ("dry_run", "name", "outcome", "session", "started")
+
+    def __init__(self, session: Session, name: str, dry_run: bool, outcome: str) -> None:
+        self.session, self.name, self.dry_run, self.outcome = session, name, dry_run, outcome
+        self.started = 0.0
 
     def fail(self) -> None:
         self.outcome = "error"
+
+    def __enter__(self) -> ToolCall:
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is not None:
+            self.outcome = "error"
+        metrics = self.session.agent.metrics
+        metrics.child(metrics.tool_calls, self.name, self.outcome).inc()
+        if logs.events_enabled():
+            self.session._log("tool_call", tool=self.name, outcome=self.outcome, success=self.outcome in ("success", "dry_run"),
+                              latency_ms=round((time.perf_counter() - self.started) * 1000, 1))  # fmt: skip
 
 
 class Session:
@@ -53,14 +66,30 @@ class Session:
         self.agent = agent
         self.user_id = user_id
         self.task_type = task_type
-        self.session_id = secrets.token_hex(8)
-        self.trace_id = secrets.token_hex(16)
+        self._ids: tuple[str, str] | None = None
         self.outcome: str | None = None
+        self.tokens_in = 0
+        self.tokens_out = 0
+        self.llm_seconds = 0.0
+        self.models: set[str] = set()
         self.turns = 0
         self.cost_usd = 0.0
         self.cost_known = True
         self._started = 0.0
         self._token: contextvars.Token[Session | None] | None = None
+
+    @property
+    def session_id(self) -> str:
+        return self._identifiers()[0]
+
+    @property
+    def trace_id(self) -> str:
+        return self._identifiers()[1]
+
+    def _identifiers(self) -> tuple[str, str]:
+        if self._ids is None:  # made on first use: most sessions only need them for one log line
+            self._ids = (f"{random.getrandbits(64):016x}", f"{random.getrandbits(128):032x}")
+        return self._ids
 
     # ----- lifecycle -------------------------------------------------------------------
     def __enter__(self) -> Session:
@@ -78,8 +107,11 @@ class Session:
         metrics.child(metrics.sessions, outcome).inc()
         metrics.child(metrics.session_duration).observe(elapsed)
         metrics.child(metrics.session_turns).observe(self.turns)
-        self._log("session_end", success=outcome == "success", outcome=outcome, latency_ms=round(elapsed * 1000, 1),
-                  turns=self.turns, cost_usd=self.cost_usd if self.cost_known else None)  # fmt: skip
+        if logs.enabled():
+            self._log("session_end", success=outcome == "success", outcome=outcome, latency_ms=round(elapsed * 1000, 1),
+                      turns=self.turns, cost_usd=self.cost_usd if self.cost_known else None,
+                      model=",".join(sorted(self.models)) or None, tokens_in=self.tokens_in, tokens_out=self.tokens_out,
+                      llm_latency_ms=round(self.llm_seconds * 1000, 1))  # fmt: skip
 
     def success(self) -> None:
         self.outcome = "success"
@@ -100,48 +132,43 @@ class Session:
         agent = self.agent
         model = model or agent.model
         provider = provider or agent.provider
-        metrics = agent.metrics
-        price = agent.pricing.price(provider, model)
+        calls, tokens_in_h, tokens_out_h, duration_h, cost_c, price = agent.llm_children(provider, model, operation)
         cost = price.cost(tokens_in, tokens_out) if price is not None else None
-        metrics.child(metrics.llm_calls, provider, model, "true" if price else "false").inc()
-        metrics.child(metrics.tokens, operation, provider, model, "input").observe(tokens_in)
-        metrics.child(metrics.tokens, operation, provider, model, "output").observe(tokens_out)
+        calls.inc()
+        tokens_in_h.observe(tokens_in)
+        tokens_out_h.observe(tokens_out)
+        self.tokens_in += tokens_in
+        self.tokens_out += tokens_out
+        self.models.add(model)
         if latency_s is not None:
-            metrics.child(metrics.llm_duration, operation, provider, model).observe(latency_s)
+            duration_h.observe(latency_s)
+            self.llm_seconds += latency_s
         if cost is not None:
-            metrics.child(metrics.cost, model).inc(cost)
+            cost_c.inc(cost)
             self.cost_usd += cost
         else:
             self.cost_known = False
         if output is not None:
             self.check_output(output)
-        self._log("llm_call", model=model, tokens_in=tokens_in, tokens_out=tokens_out,
-                  latency_ms=None if latency_s is None else round(latency_s * 1000, 1), cost_usd=cost, success=True)  # fmt: skip
+        if logs.events_enabled():
+            self._log("llm_call", model=model, tokens_in=tokens_in, tokens_out=tokens_out,
+                      latency_ms=None if latency_s is None else round(latency_s * 1000, 1), cost_usd=cost, success=True)  # fmt: skip
         return cost
 
-    @contextmanager
-    def tool(self, name: str) -> Iterator[ToolCall]:
-        """Run a tool call under the live controls. `call.dry_run` says it must not act for real;
-        an exception (or `call.fail()`) is an error outcome; a refusal raises before the body."""
+    def tool(self, name: str) -> ToolCall:
+        """Run a tool call under the live controls: `with s.tool("search") as call:`. `call.dry_run`
+        says it must not act for real; an exception (or `call.fail()`) is an error outcome; a
+        refusal raises before the body."""
         metrics = self.agent.metrics
         try:
             dry = self.agent.controls.admit_tool(name, self.agent.side_effects(name))
         except ControlRefusal as refusal:
             outcome = "rate_limited" if isinstance(refusal, ToolRateLimited) else "blocked"
             metrics.child(metrics.tool_calls, name, outcome).inc()
-            self._log("tool_call", tool=name, outcome=outcome, success=False)
+            if logs.enabled():
+                self._log("tool_refused", tool=name, outcome=outcome, success=False)
             raise
-        call = ToolCall(name, dry, "dry_run" if dry else "success")
-        started = time.perf_counter()
-        try:
-            yield call
-        except BaseException:
-            call.outcome = "error"
-            raise
-        finally:
-            metrics.child(metrics.tool_calls, name, call.outcome).inc()
-            self._log("tool_call", tool=name, outcome=call.outcome, success=call.outcome in ("success", "dry_run"),
-                      latency_ms=round((time.perf_counter() - started) * 1000, 1))  # fmt: skip
+        return ToolCall(self, name, dry, "dry_run" if dry else "success")
 
     def call_tool(self, name: str, function: Any, *args: Any, **kwargs: Any) -> Any:
         """Call `function` as tool `name`, or return a DryRun marker when it must run dry."""
@@ -156,7 +183,8 @@ class Session:
         metrics.child(metrics.guardrail_checks, name, stage).inc()
         if triggered:
             metrics.child(metrics.guardrail_triggers, name, stage, action).inc()
-            self._log("guardrail_triggered", guardrail=name, stage=stage, action=action)
+            if logs.events_enabled():
+                self._log("guardrail_triggered", guardrail=name, stage=stage, action=action)
 
     def grounding(self, score: float) -> None:
         metrics = self.agent.metrics
@@ -178,8 +206,8 @@ class Session:
 
     def _log(self, event_type: str, **fields: Any) -> None:
         if logs.enabled():
-            logs.emit(event_type, {
-                "agent_id": self.agent.name, "revision": self.agent.revision, "session_id": self.session_id,
-                "trace_id": self.trace_id, "span_id": secrets.token_hex(8), "user_id": self.user_id,
-                "task_type": self.task_type, **fields,
-            })  # fmt: skip
+            session_id, trace_id = self._identifiers()
+            fields.update(event_type=event_type, agent_id=self.agent.name, revision=self.agent.revision, session_id=session_id,
+                          trace_id=trace_id, span_id=f"{random.getrandbits(64):016x}", user_id=self.user_id,
+                          task_type=self.task_type)  # fmt: skip
+            logs.write(fields)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -230,6 +231,7 @@ def test_guardrails_grounding_safety_and_prompt_leaks(env: dict[str, Any]) -> No
 
 def test_json_logs_carry_the_contract_fields(env: dict[str, Any]) -> None:
     agent = make(env)
+    agentops_sdk.logs.LOGGER.setLevel(logging.DEBUG)  # per-event lines, as AGENTOPS_LOG_LEVEL=debug gives
     with agent.session(user_id="u7", task_type="refund") as session:
         session.llm_call(tokens_in=10, tokens_out=5, latency_s=0.2)
     lines = [json.loads(line) for line in env["logs"].getvalue().splitlines()]
