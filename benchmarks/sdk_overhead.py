@@ -27,7 +27,10 @@ BUNDLE = {
     "model": {"provider": "openai", "name": "gpt-4o-mini"},
     "prompt": {"system": "You are a helpful support agent for Acme; never promise refunds."},
     "tools": [{"name": "search_kb", "sideEffects": "None"}, {"name": "get_order", "sideEffects": "Idempotent"}],
-    "guardrails": [{"name": "pii", "stage": "Output", "action": "Redact"}, {"name": "injection", "stage": "Input", "action": "Block"}],
+    "guardrails": [
+        {"name": "pii", "stage": "Output", "action": "Redact"},
+        {"name": "injection", "stage": "Input", "action": "Block"},
+    ],
 }
 
 
@@ -97,7 +100,9 @@ def main() -> None:
     logged = min(with_sdk(sessions, True) for _ in range(3))
     print(f"bare prometheus-client: {baseline * 1e6:7.1f} µs per session")
     print(f"SDK, JSON logs off:     {quiet * 1e6:7.1f} µs per session  -> ratio {quiet / baseline:.2f}x")
-    print(f"SDK, JSON logs on:      {logged * 1e6:7.1f} µs per session  -> ratio {logged / baseline:.2f}x  (goal <= 2x)")
+    print(
+        f"SDK, JSON logs on:      {logged * 1e6:7.1f} µs per session  -> ratio {logged / baseline:.2f}x  (goal <= 2x)"
+    )
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ class Agent:
         self._side_effects = {name: str(t.get("sideEffects", "External")) for name, t in tools.items()}
         limits = {name: float(t["rateLimitPerMinute"]) for name, t in tools.items() if t.get("rateLimitPerMinute")}
         self._guardrail_stages = {g["name"]: str(g.get("stage", "Output")) for g in bundle.get("guardrails") or []}
-        self.controls = Controls(controls_dir, tool_limits=limits)
+        self.controls = Controls(controls_dir, tool_limits=limits, revision=revision)
         self._llm: dict[tuple[str, str, str], tuple[Any, Any, Any, Any, Any, Price | None]] = {}
         self.metrics = AgentMetrics(registry, name, namespace, revision)
         self.metrics.info.labels(name, namespace, revision, self.provider, self.model).set(1)

@@ -2,7 +2,8 @@
 /etc/agentops/controls), read and enforced by the SDK.
 
 The file `controls.json` holds: `mode` (normal | shadow | blocked), `sessionsPerMinute`,
-`blockedTools`, `toolRateLimits` ({tool: calls per minute}), `dryRunTools`. It is re-read when its
+`blockedTools`, `toolRateLimits` ({tool: calls per minute}), `dryRunTools` — at the top level for
+every revision, and under `revisions.<hash>` for one (the operator writes the latter). It is re-read when its
 modification time changes, checked at most once a second, so an update reaches the agent within
 about a second of kubelet syncing the mount. Each refusal raises a specific exception.
 """
@@ -49,7 +50,10 @@ class ControlState:
     dry_run_tools: frozenset[str] = frozenset()
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> ControlState:
+    def parse(cls, document: dict[str, Any], revision: str = "") -> ControlState:
+        """Top-level settings apply to every revision; `revisions[<hash>]` overrides them for one."""
+        data = {k: v for k, v in document.items() if k != "revisions"}
+        data.update((document.get("revisions") or {}).get(revision) or {})
         return cls(
             mode=str(data.get("mode", "normal")),
             sessions_per_minute=data.get("sessionsPerMinute"),
@@ -76,9 +80,14 @@ class SlidingWindow:
 
 class Controls:
     def __init__(
-        self, directory: Path | None = None, tool_limits: dict[str, float] | None = None, check_every: float = 1.0
+        self,
+        directory: Path | None = None,
+        tool_limits: dict[str, float] | None = None,
+        check_every: float = 1.0,
+        revision: str = "",
     ) -> None:
         self.path = (directory or DEFAULT_PATH) / "controls.json"
+        self.revision = revision
         self.state = ControlState()
         self.static_tool_limits = dict(tool_limits or {})
         self._check_every = check_every
@@ -101,7 +110,7 @@ class Controls:
             return self.state
         if mtime != self._mtime:
             try:
-                self.state = ControlState.parse(json.loads(self.path.read_text()))
+                self.state = ControlState.parse(json.loads(self.path.read_text()), self.revision)
                 self._mtime = mtime
             except (OSError, ValueError, TypeError):
                 pass  # a half-written file: keep the last good state, look again next time

@@ -44,6 +44,11 @@ def children(api: httpx.Client, kind_path: str, name: str = "support-agent") -> 
     return api.get(kind_path, params={"labelSelector": f"agentops.dev/agent={name}"}).json()["items"]  # type: ignore[no-any-return]
 
 
+def bundles(api: httpx.Client, name: str = "support-agent") -> list[dict[str, Any]]:
+    """The agent's revision bundle ConfigMaps (not its controls ConfigMap)."""
+    return [c for c in children(api, CONFIGMAPS, name) if "agentops.dev/revision" in c["metadata"]["labels"]]
+
+
 def stable_hash(api: httpx.Client, name: str = "support-agent") -> str | None:
     return (agent(api, name).get("status", {}).get("stableRevision") or {}).get("hash")
 
@@ -84,8 +89,10 @@ def test_apply_creates_revision_children_and_becomes_ready(
     )
     assert env["LOG_LEVEL"] == "info"
     assert pod["containers"][0]["volumeMounts"] == [
-        {"name": "bundle", "mountPath": "/etc/agentops/bundle", "readOnly": True}
+        {"name": "bundle", "mountPath": "/etc/agentops/bundle", "readOnly": True},
+        {"name": "controls", "mountPath": "/etc/agentops/controls", "readOnly": True},
     ]
+    assert pod["volumes"][1]["configMap"] == {"name": "support-agent-controls", "optional": True, "defaultMode": 420}
     assert pod["volumes"][0]["configMap"]["name"] == name
     assert {p["name"]: p["containerPort"] for p in pod["containers"][0]["ports"]} == {"http": 8080, "metrics": 9090}
     assert deployment["spec"]["replicas"] == 2
@@ -242,7 +249,7 @@ def test_revisions_beyond_the_history_limit_are_deleted(
             {d["metadata"]["labels"]["agentops.dev/revision"] for d in children(api, DEPLOYMENTS)} == set(hashes[-2:])
         )
     )
-    assert {c["metadata"]["labels"]["agentops.dev/revision"] for c in children(api, CONFIGMAPS)} == set(hashes[-2:])
+    assert {c["metadata"]["labels"]["agentops.dev/revision"] for c in bundles(api)} == set(hashes[-2:])
     assert [h["number"] for h in agent(api)["status"]["history"]] == [3, 4]
 
 
@@ -261,7 +268,7 @@ def test_restarted_operator_converges_without_duplicates(
         assert [h["number"] for h in obj["status"]["history"]] == [1, 2]
         deployments = children(api, DEPLOYMENTS)
         assert len(deployments) == 2 and len({d["metadata"]["name"] for d in deployments}) == 2
-        assert len(children(api, CONFIGMAPS)) == 2
+        assert len(bundles(api)) == 2
     finally:
         second.stop()
 

@@ -46,6 +46,7 @@ def observe(
         workloads={w.revision: w for w in workloads},
         bundles=dict.fromkeys(bundles),
         services=services,
+        controls_hash=manifests.desired_hash(manifests.controls_config_map(IDENTITY, {})),
         prompt_error=None if prompt is not None else ("spec.prompt.configMapKeyRef.name", 'ConfigMap "p" not found'),
     )
 

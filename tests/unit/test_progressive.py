@@ -64,6 +64,7 @@ class World:
     clock: datetime = START
     weights_seen: list[int] = field(default_factory=list)
     last: Decision | None = None
+    controls_hash: str | None = None
     passing_measurements: int = 0  # measured values that satisfy CHECKS (judged independently of the engine)
 
     def tick(
@@ -106,6 +107,7 @@ class World:
             dict(self.services),
             annotations=dict(self.annotations),
             measurements=measurements,
+            controls_hash=self.controls_hash,
         )
         decision = decide(self.spec, self.status, observation, now)
         for action in decision.actions:
@@ -117,6 +119,8 @@ class World:
                     self.workloads[revision] = Workload(
                         revision, replicas, replicas, 1, 1, manifests.desired_hash(action.manifest)
                     )
+                elif action.kind == "ConfigMap" and meta["name"] == manifests.controls_name(IDENTITY):
+                    self.controls_hash = manifests.desired_hash(action.manifest)
                 elif action.kind == "ConfigMap":
                     self.bundles[revision] = manifests.desired_hash(action.manifest)
                 else:

@@ -20,6 +20,11 @@ CheckName = Literal[
     "tool-failure-rate",
     "guardrail-trigger-rate",
     "p95-session-duration",
+    "prompt-leaks",
+    "safety-violations",
+    "grounding-score",
+    "tool-calls-per-session",
+    "cost-per-hour",
     "custom",
 ]
 

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from .base import WireModel
 from .rollout import Rollout
+from .runbooks import Budget, Monitoring, Notification, Runbook
 
 NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 TOOL_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
@@ -158,6 +159,20 @@ class AgentDeploymentSpec(WireModel):
     )
     revision_history_limit: int = Field(
         default=5, ge=0, le=50, description="Old revisions kept (scaled to zero) for rollback and diff."
+    )
+    runbooks: list[Runbook] = Field(
+        default_factory=list,
+        max_length=32,
+        description="Incident runbooks; the five defaults apply unless disabled here.",
+    )
+    budget: Budget | None = Field(default=None, description="Spending limit; exceeding it throttles the agent.")
+    monitoring: Monitoring | None = Field(
+        default=None, description="How often serving revisions are checked against the runbooks."
+    )
+    notifications: list[Notification] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Receivers of incident notifications (not sent yet: see README).",
     )
     rollout: Rollout | None = Field(
         default=None, description="Progressive delivery; without it a new revision replaces the old one once available."

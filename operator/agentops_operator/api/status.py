@@ -98,6 +98,51 @@ class RolloutStatus(WireModel):
     abort_reason: str | None = Field(default=None, description="CamelCase reason of the abort.")
 
 
+class Controls(WireModel):
+    """The live controls in force (the `<name>-controls` ConfigMap the SDK reads)."""
+
+    mode: Literal["normal", "shadow", "blocked"] = Field(
+        default="normal", description="normal, shadow (tools with side effects run dry) or blocked."
+    )
+    sessions_per_minute: float | None = Field(default=None, description="Sessions per minute per replica.")
+    blocked_tools: list[str] = Field(default_factory=list, description="Tools that refuse to run.")
+    tool_rate_limits: dict[str, float] = Field(default_factory=dict, description="Calls per minute per tool.")
+    dry_run_tools: list[str] = Field(default_factory=list, description="Tools that run dry.")
+
+
+class Incident(WireModel):
+    """An open (or recently resolved) incident and the mitigations it put in force."""
+
+    type: str = Field(description="Incident type.")
+    revision: str = Field(description="Revision the incident is about.")
+    severity: str = Field(description="Severity from the runbook.")
+    detected_at: str = Field(description="When it opened.")
+    resolved_at: str | None = Field(default=None, description="When it resolved (kept for the cooldown).")
+    value: float | None = Field(default=None, description="Signal value that opened it.")
+    baseline: float | None = Field(default=None, description="Baseline it was compared with, if any.")
+    message: str = Field(default="", description="What was detected and what was done.")
+    actions: list[str] = Field(default_factory=list, description="Actions taken.")
+    occurrences: int = Field(default=1, ge=1, description="Times it was detected while open.")
+    healthy_since: str | None = Field(default=None, description="Since when the signal is healthy again.")
+
+
+class Breach(WireModel):
+    """A detection condition currently true, not yet held for `forSeconds`."""
+
+    type: str = Field(description="Incident type.")
+    revision: str = Field(description="Revision.")
+    since: str = Field(description="When the condition became true.")
+
+
+class Hold(WireModel):
+    """A revision taken out of traffic by an incident; the spec must change (or retry) to use it again."""
+
+    revision: str = Field(description="The held revision.")
+    reason: str = Field(description="The incident type that took it out.")
+    message: str = Field(description="What happened.")
+    since: str = Field(description="When.")
+
+
 class AgentDeploymentStatus(WireModel):
     """Observed state of an AgentDeployment."""
 
@@ -113,3 +158,15 @@ class AgentDeploymentStatus(WireModel):
     summary: str = Field(
         default="", description="One word for printer columns: Healthy, Progressing, Paused, Degraded or Invalid."
     )
+    controls: dict[str, Controls] = Field(
+        default_factory=dict, description="Live controls in force per revision because of incidents or the budget."
+    )
+    incidents: list[Incident] = Field(
+        default_factory=list, description="Open incidents, and resolved ones within their cooldown."
+    )
+    breaches: list[Breach] = Field(default_factory=list, description="Detections waiting out forSeconds.")
+    baselines: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Last known healthy signal values per revision (the PreviousRevision baseline).",
+    )
+    hold: Hold | None = Field(default=None, description="A revision rolled back or blocked by an incident.")

@@ -11,14 +11,17 @@ could not reject (a missing prompt ConfigMap) produces no actions and Ready=Fals
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..api import conditions as c
 from ..api.spec import AgentDeploymentSpec
-from ..api.status import AgentDeploymentStatus, HistoryEntry
+from ..api.status import AgentDeploymentStatus, Breach, Controls, HistoryEntry, Hold, Incident
+from . import annotations as manual
 from . import manifests
 from .conditions import set_condition
 from .decisions import Action, Apply, Decision, Delete, Event, Observation, RemoveAnnotations, Scale, SetTraffic
+from .incidents import monitor
 from .progressive import Look, Progress, advance
 from .revisions import bundle, revision_hash
 from .status import compose_status
@@ -65,10 +68,23 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     rollout_spec = spec.rollout if spec.rollout and spec.rollout.steps else None
     routing = spec.rollout.traffic_routing if spec.rollout else None
     routed = routing is not None and (routing.gateway_api is not None or routing.istio is not None)
+    incident = _incidents(spec, status, observation, stable, latest, now)
+    events += incident.events
+    hold = incident.hold
+    if incident.rollback_to is not None:
+        stable = incident.rollback_to
+        old = observation.workloads.get(stable)
+        if old is not None and old.replicas != spec.replicas:
+            actions.append(Scale(identity.revision_name(stable), spec.replicas))
+    if incident.retried:
+        actions.append(RemoveAnnotations((manual.RETRY,)))
     progress: Progress | None = None
     stable_replicas = spec.replicas
     canary_replicas = spec.replicas
-    if rollout_spec is not None and stable is not None and stable != latest and stable in observation.workloads:
+    held = hold is not None and hold.revision == latest
+    if held:
+        canary_replicas = 0  # taken out of traffic by an incident: only a new spec or a retry brings it back
+    elif rollout_spec is not None and stable is not None and stable != latest and stable in observation.workloads:
         progress = advance(
             Look(
                 rollout_spec,
@@ -80,6 +96,7 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
                 observation.annotations,
                 observation.measurements,
                 now,
+                incident.abort_canary,
             )
         )
         events += progress.events
@@ -104,7 +121,13 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
                     "Normal", c.REVISION_AVAILABLE, f"revision {latest_entry.number} ({latest}) now serves all traffic"
                 )
             )
-    elif workload is not None and workload.available and workload.replicas == spec.replicas and stable != latest:
+    elif (
+        not held
+        and workload is not None
+        and workload.available
+        and workload.replicas == spec.replicas
+        and stable != latest
+    ):
         events.append(
             Event(
                 "Normal",
@@ -159,15 +182,110 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
             actions.append(Delete("ConfigMap", identity.revision_name(revision)))
     history = [e for e in history if e.hash in keep or e.hash in (latest, stable)]
 
+    controls = manifests.controls_config_map(identity, {rev: c.wire() for rev, c in sorted(incident.controls.items())})
+    if observation.controls_hash != manifests.desired_hash(controls):
+        actions.append(Apply(controls))
     new_status = compose_status(
         status, spec, observation, history, latest, stable, progress if in_rollout else None, now
     )
+    new_status = new_status.model_copy(
+        update={
+            "incidents": incident.incidents,
+            "breaches": incident.breaches,
+            "baselines": incident.baselines,
+            "controls": incident.controls,
+            "hold": hold,
+        }
+    )
+    if hold is not None:
+        new_status = degraded_by_hold(new_status, hold, now, generation)
     return Decision(
         actions=tuple(actions),
         status=new_status,
         events=tuple(events),
         requeue_after=progress.requeue_after if in_rollout and progress else None,
     )
+
+
+@dataclass
+class IncidentOutcome:
+    incidents: list[Incident]
+    breaches: list[Breach]
+    baselines: dict[str, dict[str, float]]
+    controls: dict[str, Controls]
+    hold: Hold | None
+    rollback_to: str | None = None
+    abort_canary: tuple[str, str] | None = None
+    retried: bool = False
+    events: list[Event] = field(default_factory=list)
+
+
+def _incidents(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation: Observation, stable: str | None,
+               latest: str, now: str) -> IncidentOutcome:  # fmt: skip
+    """Run the runbooks when the runtime measured signals; turn their verdicts into traffic changes."""
+    hold = status.hold
+    retried = manual.RETRY in observation.annotations and hold is not None
+    if hold is not None and (hold.revision != latest or retried):
+        hold = None  # the spec moved on, or an operator asked to try again
+    outcome = IncidentOutcome(list(status.incidents), list(status.breaches), dict(status.baselines), dict(status.controls),
+                              hold, retried=retried)  # fmt: skip
+    if observation.signals is None or stable is None:
+        return outcome
+    rollout = status.rollout
+    canary = rollout.revision if rollout is not None and not rollout.aborted_at and rollout.revision == latest else None
+    previous = _previous(status.history, stable)
+    result = monitor(spec, status, observation.signals, stable, canary, previous, now)
+    outcome.incidents, outcome.breaches, outcome.baselines = result.incidents, result.breaches, result.baselines
+    outcome.controls, outcome.events = result.controls, result.events
+    for revision, reason in sorted(result.take_out_of_traffic.items()):
+        message = next((i.message for i in result.incidents if i.revision == revision and i.type == reason), reason)
+        if revision == canary:
+            outcome.abort_canary = (reason, message)
+        elif revision == stable and outcome.hold is None:
+            target = _rollback_target(status.history, stable, observation, result.incidents)
+            if target is None:
+                outcome.events.append(
+                    Event(
+                        "Warning",
+                        "NoRollbackTarget",
+                        f"{message}; no earlier healthy revision to roll back "
+                        "to, so the revision stays in traffic with its live controls",
+                    )
+                )
+                continue
+            outcome.rollback_to = target
+            outcome.hold = Hold(revision=revision, reason=reason, message=message, since=now)
+            outcome.events.append(Event("Warning", "RolledBack", f"{message}; traffic returned to revision {target}"))
+    return outcome
+
+
+def _previous(history: list[HistoryEntry], revision: str) -> str | None:
+    number = next((e.number for e in history if e.hash == revision), None)
+    earlier = [e for e in history if number is not None and e.number < number]
+    return max(earlier, key=lambda e: e.number).hash if earlier else None
+
+
+def _rollback_target(
+    history: list[HistoryEntry], stable: str, observation: Observation, incidents: list[Incident]
+) -> str | None:
+    """The newest earlier revision that still has a Deployment and no open incident of its own."""
+    number = next((e.number for e in history if e.hash == stable), 0)
+    unhealthy = {i.revision for i in incidents if i.resolved_at is None}
+    for entry in sorted(history, key=lambda e: e.number, reverse=True):
+        if (
+            entry.number < number
+            and entry.hash in observation.workloads
+            and entry.hash not in unhealthy
+            and entry.outcome != "Failed"
+        ):
+            return entry.hash
+    return None
+
+
+def degraded_by_hold(status: AgentDeploymentStatus, hold: Hold, now: str, generation: int) -> AgentDeploymentStatus:
+    conditions = set_condition(status.conditions, c.DEGRADED, "True", hold.reason,
+                               f"{hold.message}; apply a fixed spec, or annotate agentops.dev/retry to serve it again", now, generation)  # fmt: skip
+    return status.model_copy(update={"conditions": conditions, "summary": "Degraded"})
 
 
 def _services(

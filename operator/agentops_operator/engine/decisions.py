@@ -41,6 +41,8 @@ class Observation:
     prompt_error: tuple[str, str] | None = None  # (field, message) when the prompt cannot be resolved
     annotations: dict[str, str] = field(default_factory=dict)  # the agent's own annotations (manual actions)
     measurements: dict[str, Measurement] | None = None  # set when the runtime measured the canary this time
+    signals: dict[str, dict[str, Measurement]] | None = None  # revision -> signal -> value, when monitoring ran
+    controls_hash: str | None = None  # desired-hash annotation of the controls ConfigMap, if it exists
 
 
 @dataclass(frozen=True)

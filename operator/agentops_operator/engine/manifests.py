@@ -26,6 +26,8 @@ MANAGED_BY = "agentops-operator"
 DESIRED_HASH = "agentops.dev/desired-hash"
 BUNDLE_KEY = "bundle.json"
 BUNDLE_PATH = "/etc/agentops/bundle"
+CONTROLS_PATH = "/etc/agentops/controls"
+CONTROLS_KEY = "controls.json"
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def revision_deployment(identity: Identity, revision: str, bundle: JsonDict, rep
         {"name": "AGENT_NAMESPACE", "value": identity.namespace},
         {"name": "AGENT_REVISION", "value": revision},
         {"name": "AGENTOPS_BUNDLE_PATH", "value": BUNDLE_PATH},
+        {"name": "AGENTOPS_CONTROLS_PATH", "value": CONTROLS_PATH},
         {"name": "AGENTOPS_METRICS_PORT", "value": str(runtime.get("metricsPort", 9090))},
         *copy.deepcopy(runtime.get("env", [])),
     ]
@@ -102,13 +105,19 @@ def revision_deployment(identity: Identity, revision: str, bundle: JsonDict, rep
             {"name": "metrics", "containerPort": runtime.get("metricsPort", 9090)},
         ],
         "env": env,
-        "volumeMounts": [{"name": "bundle", "mountPath": BUNDLE_PATH, "readOnly": True}],
+        "volumeMounts": [
+            {"name": "bundle", "mountPath": BUNDLE_PATH, "readOnly": True},
+            {"name": "controls", "mountPath": CONTROLS_PATH, "readOnly": True},
+        ],
     }
     if runtime.get("resources"):
         container["resources"] = copy.deepcopy(runtime["resources"])
     pod_spec: JsonDict = {
         "containers": [container],
-        "volumes": [{"name": "bundle", "configMap": {"name": identity.revision_name(revision)}}],
+        "volumes": [
+            {"name": "bundle", "configMap": {"name": identity.revision_name(revision)}},
+            {"name": "controls", "configMap": {"name": controls_name(identity), "optional": True}},
+        ],
     }
     for key in ("serviceAccountName", "nodeSelector", "tolerations"):
         if runtime.get(key):
@@ -164,6 +173,28 @@ def service(identity: Identity, revision: str | None, bundle: JsonDict, name: st
                     {"name": "metrics", "port": runtime.get("metricsPort", 9090), "targetPort": "metrics"},
                 ],
             },
+        }
+    )
+
+
+def controls_name(identity: Identity) -> str:
+    return f"{identity.name}-controls"
+
+
+def controls_config_map(identity: Identity, per_revision: dict[str, JsonDict]) -> JsonDict:
+    """The live controls every revision's Pods read (mutable; the SDK picks its own revision's part)."""
+    document = {"revisions": per_revision}
+    return _stamp(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": controls_name(identity),
+                "namespace": identity.namespace,
+                "labels": labels(identity),
+                "ownerReferences": [identity.owner_reference()],
+            },
+            "data": {CONTROLS_KEY: json.dumps(document, indent=2, sort_keys=True) + "\n"},
         }
     )
 

@@ -93,6 +93,7 @@ class Look:
     annotations: dict[str, str]
     measurements: dict[str, Measurement] | None
     now: str
+    incident_abort: tuple[str, str] | None = None  # (reason, message) when a runbook takes the canary out
 
 
 def advance(look: Look) -> Progress:
@@ -118,6 +119,9 @@ def _advance(plan: list[PlanStep], look: Look) -> Progress:
         rollout = RolloutStatus(revision=latest, started_at=now, step_count=len(plan), step_kind=plan[0].kind)
     progress = Progress(rollout=rollout, weight=rollout.weight, mirror_percent=rollout.shadow_percent)
     _apply_manual_actions(progress, look.annotations, now)
+    if look.incident_abort is not None and not progress.rollout.aborted_at:
+        progress.promote = False
+        return _abort(progress, look.incident_abort[0], look.incident_abort[1], now)
     if progress.promote:
         return progress
     ro = progress.rollout

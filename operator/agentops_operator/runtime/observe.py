@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 from typing import Any
 
 from ..api.resource import AgentDeployment
+from ..api.rollout import Check
 from ..engine.analysis import Measurement
 from ..engine.decisions import Observation, Workload
-from ..engine.manifests import DESIRED_HASH, LABEL_REVISION, Identity
+from ..engine.incidents import monitoring_due, signals_needed
+from ..engine.manifests import DESIRED_HASH, LABEL_REVISION, Identity, controls_name
 from ..engine.progressive import analysis_due
 from ..ports.metrics import MetricProvider, MetricQuery
 from ..ports.workloads import Workloads
 
 JsonDict = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 def _owned_by(obj: JsonDict, uid: str) -> bool:
@@ -61,7 +66,11 @@ async def resolve_prompt(workloads: Workloads, agent: AgentDeployment) -> tuple[
 
 
 async def observe(
-    workloads: Workloads, agent: AgentDeployment, metrics: MetricProvider | None = None, now: str = ""
+    workloads: Workloads,
+    agent: AgentDeployment,
+    metrics: MetricProvider | None = None,
+    now: str = "",
+    last_monitored: str | None = None,
 ) -> Observation:
     prompt_text, prompt_error = await resolve_prompt(workloads, agent)
     identity = Identity(agent.namespace, agent.name, agent.uid)
@@ -78,6 +87,8 @@ async def observe(
         for cm in children.config_maps
         if _owned_by(cm, agent.uid) and LABEL_REVISION in (cm["metadata"].get("labels") or {})
     }
+    controls_hash = next((_annotation(cm) for cm in children.config_maps
+                          if cm["metadata"]["name"] == controls_name(identity) and _owned_by(cm, agent.uid)), None)  # fmt: skip
     services = {s["metadata"]["name"]: _annotation(s) for s in children.services if _owned_by(s, agent.uid)}
     measurements = await measure(metrics, agent, now) if metrics is not None else None
     return Observation(
@@ -89,7 +100,51 @@ async def observe(
         services=services,
         annotations=dict(agent.annotations),
         measurements=measurements,
+        signals=await _safe_signals(metrics, agent, now, last_monitored) if metrics is not None else None,
+        controls_hash=controls_hash,
     )
+
+
+async def _safe_signals(
+    metrics: MetricProvider, agent: AgentDeployment, now: str, last: str | None
+) -> dict[str, dict[str, Measurement]] | None:
+    """Monitoring must never break a reconcile: a failure means "not measured this time"."""
+    try:
+        return await measure_signals(metrics, agent, now, last)
+    except Exception as error:
+        log.warning("monitoring %s/%s failed: %s", agent.namespace, agent.name, error)
+        return None
+
+
+async def measure_signals(
+    metrics: MetricProvider, agent: AgentDeployment, now: str, last: str | None = None
+) -> dict[str, dict[str, Measurement]] | None:
+    """The runbook signals of every serving revision, when a monitoring pass is due."""
+    status = agent.status
+    if not monitoring_due(agent.spec, status, last, now) or status.stable_revision is None:
+        return None
+    stable = status.stable_revision.hash
+    canary = status.rollout.revision if status.rollout and not status.rollout.aborted_at else stable
+    window = agent.spec.monitoring.interval_seconds if agent.spec.monitoring else 30
+    needed = signals_needed(agent.spec)
+    queries = [
+        MetricQuery(agent.namespace, agent.name, canary, stable,
+                    Check(name="custom" if name.startswith("custom:") else name, max=math.inf, query=query,  # type: ignore[arg-type]
+                          custom_name=name if name.startswith("custom:") else None), window)
+        for name, query in needed.items()
+    ]  # fmt: skip
+    results = await asyncio.gather(*(metrics.measure(q) for q in queries), return_exceptions=True)
+    signals: dict[str, dict[str, Measurement]] = {stable: {}, canary: {}}
+    for (name, _), result in zip(needed.items(), results, strict=True):
+        if isinstance(result, BaseException):
+            continue  # unknown this time: no detection, no resolution
+        signals[canary][name] = Measurement(
+            name, canary=result.canary, canary_sessions=result.canary_sessions, error=result.error
+        )
+        signals[stable][name] = Measurement(
+            name, canary=result.stable, canary_sessions=result.stable_sessions, error=result.error
+        )
+    return signals
 
 
 async def measure(metrics: MetricProvider, agent: AgentDeployment, now: str) -> dict[str, Measurement] | None:

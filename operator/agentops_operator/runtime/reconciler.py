@@ -19,6 +19,7 @@ from ..api.resource import AgentDeployment, InvalidSpec
 from ..api.status import AgentDeploymentStatus
 from ..engine.decide import decide, invalid
 from ..engine.decisions import Action, Apply, Decision, Event, RemoveAnnotations, Scale, SetTraffic
+from ..engine.incidents import monitoring_interval
 from ..engine.plan import format_time
 from ..ports.metrics import MetricProvider, NopMetricProvider
 from ..ports.traffic import RoutingError, TrafficRouter
@@ -29,16 +30,8 @@ from .observe import observe
 JsonDict = dict[str, Any]
 log = logging.getLogger(__name__)
 
-_STATUS_KEYS = (
-    "observedGeneration",
-    "conditions",
-    "stableRevision",
-    "latestRevision",
-    "history",
-    "canaryRevision",
-    "rollout",
-    "summary",
-)
+# Every status field, so a merge patch also clears the ones that became empty.
+_STATUS_KEYS = tuple(field.alias or name for name, field in AgentDeploymentStatus.model_fields.items())
 
 
 def rfc3339_now() -> str:
@@ -60,6 +53,7 @@ class Reconciler:
         self.routers = routers or {}
         self._timers: dict[tuple[str, str], tuple[float, asyncio.TimerHandle]] = {}
         self._pending: set[asyncio.Task[None]] = set()
+        self._monitored: dict[tuple[str, str], str] = {}  # when each agent's runbooks last ran
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         # Bounds reconciles in flight: kopf starts one worker per object, and a thousand agents
         # at once would queue a thousand requests in the HTTP pool (slow, and unkind to the API).
@@ -120,7 +114,10 @@ class Reconciler:
             await self._finish(body, old, decision)
             return
         now = self.now()
-        observation = await observe(self.workloads, agent, self.metrics, now)
+        key = (agent.namespace, agent.name)
+        observation = await observe(self.workloads, agent, self.metrics, now, self._monitored.get(key))
+        if observation.signals is not None:
+            self._monitored[key] = now
         decision = decide(agent.spec, agent.status, observation, now)
         for action in decision.actions:
             try:
@@ -130,8 +127,13 @@ class Reconciler:
                 raise
         await self._finish(body, agent.status, decision)
         metrics.record(agent.namespace, agent.name, agent.status, decision)
-        if decision.requeue_after is not None:
-            self._requeue(agent.namespace, agent.name, decision.requeue_after)
+        requeue = decision.requeue_after
+        if not isinstance(self.metrics, NopMetricProvider) and decision.status.stable_revision is not None:
+            # Runbooks watch serving revisions all the time, not only during rollouts.
+            interval = monitoring_interval(agent.spec)
+            requeue = interval if requeue is None else min(requeue, interval)
+        if requeue is not None:
+            self._requeue(agent.namespace, agent.name, requeue)
 
     def _requeue(self, namespace: str, name: str, delay: float) -> None:
         """Look at this agent again in `delay` seconds (step timers, analysis intervals)."""

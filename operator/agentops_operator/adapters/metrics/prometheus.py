@@ -39,6 +39,11 @@ def promql(check: str, selector: str, window: str) -> str:
         "p95-session-duration": f"histogram_quantile(0.95, sum by (le, revision) "
                                 f"(increase(agent_session_duration_seconds_bucket{{{selector}}}[{window}])))",
         "sessions": total("agent_sessions_total", FINISHED),
+        "prompt-leaks": total("agent_prompt_leaks_total"),
+        "safety-violations": total("agent_safety_violations_total"),
+        "grounding-score": f"{total('agent_grounding_score_sum')} / {total('agent_grounding_score_count')}",
+        "tool-calls-per-session": _ratio(total("agent_tool_calls_total"), total("agent_sessions_total", FINISHED)),
+        "cost-per-hour": f"sum by (revision) (rate(agent_cost_usd_total{{{selector}}}[{window}])) * 3600",
     }  # fmt: skip
     return queries[check]
 

@@ -1,0 +1,106 @@
+"""`spec.runbooks`, `spec.budget`, `spec.monitoring`, `spec.notifications`: always-on incident response.
+
+Runbooks map an incident type to a detection (a signal compared with an absolute bound or with a
+baseline) and to actions. The five defaults of the AgentOps incident table are on unless a
+runbook of the same type says `enabled: false`; a runbook of a default type replaces that default.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import WireModel
+
+IncidentType = Literal["PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge", "Custom"]
+Severity = Literal["critical", "error", "warning", "info"]
+Signal = Literal[
+    "prompt-leaks", "safety-violations", "cost-per-session", "tool-calls-per-session", "grounding-score",
+    "session-success-rate", "tool-failure-rate", "guardrail-trigger-rate", "cost-per-hour", "custom",
+]  # fmt: skip
+ActionType = Literal["Rollback", "Throttle", "RateLimitTool", "BlockTool", "Block", "Shadow", "Notify"]
+
+
+class Detection(WireModel):
+    """When an incident is detected: a signal of the serving revision against bounds."""
+
+    signal: Signal = Field(description="A built-in signal (see docs/metrics.md), or custom with a PromQL query.")
+    query: str | None = Field(
+        default=None, description="PromQL for custom signals; {{revision}}, {{agent}}, {{namespace}} are substituted."
+    )
+    above: float | None = Field(default=None, description="Detected when the value is above this.")
+    below: float | None = Field(default=None, description="Detected when the value is below this.")
+    ratio_to_baseline_above: float | None = Field(
+        default=None, gt=0, description="Detected when value / baseline exceeds this."
+    )
+    baseline: Literal["Stable", "PreviousRevision"] = Field(
+        default="Stable",
+        description="Baseline: the stable arm during a rollout, else the previous revision's last known value.",
+    )
+    for_seconds: int = Field(default=0, ge=0, description="How long the condition must hold before the incident opens.")
+    min_sessions: int = Field(default=0, ge=0, description="Sessions needed in the window; fewer never detects.")
+
+
+class Action(WireModel):
+    """A mitigation (or a notification) taken when the incident opens."""
+
+    type: ActionType = Field(description="Rollback, Throttle, RateLimitTool, BlockTool, Block, Shadow or Notify.")
+    sessions_per_minute: float | None = Field(
+        default=None, gt=0, description="Throttle: sessions per minute per replica."
+    )
+    tool: str | None = Field(
+        default=None, description="RateLimitTool / BlockTool: the tool; unset means every tool the agent declares."
+    )
+    per_minute: float | None = Field(default=None, gt=0, description="RateLimitTool: calls per minute.")
+
+
+class Runbook(WireModel):
+    """One incident type: how it is detected, what is done, when it resolves."""
+
+    type: IncidentType = Field(description="Incident type; a default type replaces that default.")
+    name: str | None = Field(default=None, description="Name, for Custom runbooks.")
+    enabled: bool = Field(default=True, description="false switches a default runbook off.")
+    severity: Severity = Field(default="warning", description="critical, error, warning or info.")
+    detection: Detection | None = Field(default=None, description="Required for new runbooks; defaults have their own.")
+    actions: list[Action] | None = Field(default=None, description="Actions in order; defaults have their own.")
+    resolve_after_seconds: int = Field(
+        default=300, ge=0, description="Healthy time before the incident resolves itself."
+    )
+    keep_mitigations: bool = Field(default=False, description="Keep mitigations in force after the incident resolves.")
+
+
+class Budget(WireModel):
+    """A spending limit: exceeding it throttles the agent (a CostSpike incident)."""
+
+    max_cost_per_hour_usd: float = Field(
+        alias="maxCostPerHourUSD", gt=0, description="US dollars per hour over all revisions."
+    )
+    throttle_sessions_per_minute: float = Field(
+        default=5, gt=0, description="Sessions per minute per replica while over budget."
+    )
+
+
+class Monitoring(WireModel):
+    """How often serving revisions are checked against the runbooks."""
+
+    interval_seconds: int = Field(default=30, ge=1, description="Seconds between two checks; also the query window.")
+    cooldown_seconds: int = Field(
+        default=300, ge=0, description="Minimum time between two openings of the same incident."
+    )
+
+
+class SecretKeyRef(WireModel):
+    name: str = Field(min_length=1, description="Secret in the agent's namespace.")
+    key: str = Field(min_length=1, description="Key holding the URL or routing key.")
+
+
+class Notification(WireModel):
+    """A receiver of incident notifications; URLs and keys come only from Secrets."""
+
+    name: str = Field(min_length=1, description="Receiver name (appears in status).")
+    type: Literal["Slack", "Webhook", "PagerDuty"] = Field(
+        description="Slack incoming webhook, generic JSON webhook, or PagerDuty Events v2."
+    )
+    secret_ref: SecretKeyRef = Field(description="Slack/Webhook: the URL. PagerDuty: the routing key.")
+    min_severity: Severity = Field(default="warning", description="Only incidents at least this severe are sent.")

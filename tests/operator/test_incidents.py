@@ -1,0 +1,178 @@
+"""Integration: always-on runbooks run by the real operator against the API stand-in, reading an
+in-process metric provider whose numbers the tests set per revision. Checks the mitigations a
+user would see in the cluster: the controls ConfigMap, the Service's revision, replicas, status
+incidents and conditions, Events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from agentops_operator.adapters.metrics.static import StaticMetrics
+from tests.conftest import Kubectl
+from tests.operator.harness import RunningOperator
+from tests.waiting import eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+AGENT = "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments/support-agent"
+HEALTHY = {"prompt-leaks": 0, "safety-violations": 0, "cost-per-session": 0.02, "tool-calls-per-session": 2,
+           "grounding-score": 0.9, "cost-per-hour": 1.0, "session-success-rate": 0.95}  # fmt: skip
+FAST = {"monitoring": {"intervalSeconds": 1, "cooldownSeconds": 0},
+        "runbooks": [{"type": t, "resolveAfterSeconds": 2} for t in ("PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge")]}  # fmt: skip
+
+
+@pytest.fixture
+def metrics() -> StaticMetrics:
+    provider = StaticMetrics()
+    for signal, value in HEALTHY.items():
+        provider.set_value(signal, "*", value)
+    provider.set_sessions("*", 100)
+    return provider
+
+
+@pytest.fixture
+def running(kubectl: Kubectl, kubeconfig: Path, metrics: StaticMetrics) -> Iterator[RunningOperator]:
+    operator = RunningOperator(kubeconfig, metrics=metrics).start()
+    try:
+        yield operator
+    finally:
+        operator.stop()
+
+
+def manifest(prompt_suffix: str = "", **extra: Any) -> str:
+    agent = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
+    agent["spec"].update(FAST)
+    agent["spec"].update(extra)
+    agent["spec"]["prompt"]["system"] += prompt_suffix
+    return yaml.safe_dump(agent)
+
+
+def status(api: httpx.Client) -> dict[str, Any]:
+    return api.get(AGENT).json().get("status", {})  # type: ignore[no-any-return]
+
+
+def controls(api: httpx.Client) -> dict[str, Any]:
+    config_map = api.get("/api/v1/namespaces/default/configmaps/support-agent-controls").json()
+    return json.loads(config_map["data"]["controls.json"])["revisions"]  # type: ignore[no-any-return]
+
+
+def open_incidents(api: httpx.Client) -> dict[str, dict[str, Any]]:
+    return {i["type"]: i for i in status(api).get("incidents", []) if not i.get("resolvedAt")}
+
+
+def two_revisions(kubectl: Kubectl, api: httpx.Client, **extra: Any) -> tuple[str, str]:
+    """v1 serves long enough to record its healthy baseline, then v2 takes over (direct rollout)."""
+    kubectl("apply", "-f", "-", input=manifest(**extra))
+    kubectl("wait", "--for=condition=Ready", "agd/support-agent", "--timeout=30s")
+    v1 = status(api)["stableRevision"]["hash"]
+    eventually(lambda: "cost-per-session" in status(api).get("baselines", {}).get(v1, {}), message="no baseline for v1")
+    kubectl("apply", "-f", "-", input=manifest(" Be brief.", **extra))
+    v2 = eventually(lambda: (h := status(api)["stableRevision"]["hash"]) != v1 and h)
+    return v1, v2
+
+
+def test_cost_spike_throttles_then_resolves_and_lifts(
+    running: RunningOperator, kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics
+) -> None:
+    _v1, v2 = two_revisions(kubectl, api)
+    metrics.set_value("cost-per-session", v2, 0.5)  # 25x v1's baseline
+    incident = eventually(lambda: open_incidents(api).get("CostSpike"))
+    assert (
+        incident["revision"] == v2
+        and incident["baseline"] == pytest.approx(0.02)
+        and incident["value"] == pytest.approx(0.5)
+    )
+    assert eventually(lambda: controls(api).get(v2, {}).get("sessionsPerMinute")) == 10
+    metrics.set_value("cost-per-session", v2, 0.02)
+    eventually(lambda: "CostSpike" not in open_incidents(api), message="did not resolve")
+    eventually(lambda: v2 not in controls(api), message="throttle not lifted")
+    events = {
+        e["reason"]
+        for e in api.get(
+            "/api/v1/namespaces/default/events", params={"fieldSelector": "involvedObject.name=support-agent"}
+        ).json()["items"]
+    }
+    assert {"CostSpike", "CostSpikeResolved"} <= events
+
+
+def test_prompt_leak_rolls_back_to_the_last_good_revision(
+    running: RunningOperator, kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics
+) -> None:
+    v1, v2 = two_revisions(kubectl, api)
+    metrics.set_value("prompt-leaks", v2, 3)
+    eventually(lambda: status(api)["stableRevision"]["hash"] == v1, message="no rollback")
+    current = status(api)
+    assert (
+        current["hold"]["revision"] == v2
+        and current["hold"]["reason"] == "PromptLeak"
+        and current["summary"] == "Degraded"
+    )
+    degraded = next(c for c in current["conditions"] if c["type"] == "Degraded")
+    assert degraded["status"] == "True" and degraded["reason"] == "PromptLeak"
+    service = api.get("/api/v1/namespaces/default/services/support-agent").json()
+    assert service["spec"]["selector"]["agentops.dev/revision"] == v1
+    replicas = eventually(
+        lambda: (
+            (
+                r := {
+                    d["metadata"]["labels"]["agentops.dev/revision"]: d["spec"]["replicas"]
+                    for d in api.get("/apis/apps/v1/namespaces/default/deployments").json()["items"]
+                }
+            )
+            == {v1: 2, v2: 0}
+            and r
+        )
+    )
+    assert replicas
+    spec = api.get(AGENT).json()["spec"]
+    assert "Be brief." in spec["prompt"]["system"]  # the spec is never edited
+
+
+def test_safety_violation_blocks_and_hallucination_shadows(
+    running: RunningOperator, kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics
+) -> None:
+    v1, v2 = two_revisions(kubectl, api)
+    metrics.set_value("grounding-score", v2, 0.2)
+    eventually(lambda: controls(api).get(v2, {}).get("mode") == "shadow", message="no shadow mode")
+    metrics.set_value("safety-violations", v2, 1)
+    eventually(lambda: controls(api).get(v2, {}).get("mode") == "blocked", message="not blocked")
+    eventually(lambda: status(api)["stableRevision"]["hash"] == v1, message="blocked revision still in traffic")
+    assert {"SafetyViolation", "HallucinationSurge"} <= set(open_incidents(api))
+
+
+def test_tool_abuse_rate_limits_tools_and_budget_throttles(
+    running: RunningOperator, kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics
+) -> None:
+    _, v2 = two_revisions(kubectl, api, budget={"maxCostPerHourUSD": 5, "throttleSessionsPerMinute": 3})
+    metrics.set_value("tool-calls-per-session", v2, 9)  # 4.5x v1
+    limits = eventually(lambda: controls(api).get(v2, {}).get("toolRateLimits"))
+    assert limits == {"search_kb": 30, "get_order": 30, "create_ticket": 30}
+    metrics.set_value("cost-per-hour", v2, 12)
+    eventually(lambda: controls(api).get(v2, {}).get("sessionsPerMinute") == 3, message="budget did not throttle")
+
+
+def test_restart_during_an_incident_creates_no_duplicate(
+    kubectl: Kubectl, kubeconfig: Path, api: httpx.Client, metrics: StaticMetrics
+) -> None:
+    first = RunningOperator(kubeconfig, metrics=metrics).start()
+    try:
+        _, v2 = two_revisions(kubectl, api)
+        metrics.set_value("cost-per-session", v2, 0.5)
+        detected = eventually(lambda: open_incidents(api).get("CostSpike"))
+    finally:
+        first.stop()
+    second = RunningOperator(kubeconfig, metrics=metrics).start()
+    try:
+        import time
+
+        time.sleep(3)
+        incidents = [i for i in status(api)["incidents"] if i["type"] == "CostSpike"]
+        assert len(incidents) == 1 and incidents[0]["detectedAt"] == detected["detectedAt"]
+    finally:
+        second.stop()
