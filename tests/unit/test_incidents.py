@@ -1,0 +1,135 @@
+"""Unit: the runbook engine (`engine/incidents.py`) with a fake clock: detection, forSeconds,
+resolution, cooldown, baselines, mitigations derived from open incidents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from agentops_operator.api.spec import AgentDeploymentSpec
+from agentops_operator.api.status import AgentDeploymentStatus
+from agentops_operator.engine.analysis import Measurement
+from agentops_operator.engine.incidents import effective_runbooks, monitor
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())["spec"]
+HEALTHY = {
+    "prompt-leaks": 0.0,
+    "safety-violations": 0.0,
+    "cost-per-session": 0.02,
+    "tool-calls-per-session": 2.0,
+    "grounding-score": 0.9,
+}
+
+
+def spec(**extra: Any) -> AgentDeploymentSpec:
+    return AgentDeploymentSpec.model_validate({**BASE, **extra})
+
+
+def signals(revision: str, sessions: float = 100, **values: float) -> dict[str, dict[str, Measurement]]:
+    merged = {**HEALTHY, **values}
+    return {
+        revision: {name: Measurement(name, canary=value, canary_sessions=sessions) for name, value in merged.items()}
+    }
+
+
+def at(second: int) -> str:
+    return f"2026-01-01T00:{second // 60:02d}:{second % 60:02d}.000Z"
+
+
+def test_defaults_can_be_replaced_disabled_and_extended() -> None:
+    custom = {
+        "type": "Custom",
+        "name": "Refusals",
+        "detection": {"signal": "custom", "query": "x", "above": 1},
+        "actions": [{"type": "Notify"}],
+    }
+    runbooks = effective_runbooks(spec(runbooks=[{"type": "PromptLeak", "enabled": False}, {"type": "CostSpike", "severity": "critical"}, custom],
+                                       budget={"maxCostPerHourUSD": 5}))  # fmt: skip
+    kinds = [(r.type, r.name, r.severity) for r in runbooks]
+    assert ("PromptLeak", None, "critical") not in kinds and ("CostSpike", None, "critical") in kinds
+    assert ("Custom", "Refusals", "warning") in kinds and ("CostSpike", "Budget", "error") in kinds
+    cost = next(r for r in runbooks if r.type == "CostSpike" and r.name is None)
+    assert cost.detection and cost.detection.ratio_to_baseline_above == 10  # the default detection stays
+
+
+@pytest.mark.parametrize(
+    ("values", "expected_type", "control"),
+    [
+        pytest.param({"prompt-leaks": 1}, "PromptLeak", None, id="prompt-leak"),
+        pytest.param({"safety-violations": 2}, "SafetyViolation", ("mode", "blocked"), id="safety"),
+        pytest.param({"grounding-score": 0.3}, "HallucinationSurge", ("mode", "shadow"), id="hallucination"),
+        pytest.param({"cost-per-session": 0.5}, "CostSpike", ("sessions_per_minute", 10), id="cost-spike-vs-previous"),
+        pytest.param(
+            {"tool-calls-per-session": 9},
+            "ToolAbuse",
+            ("tool_rate_limits", {"search_kb": 30, "get_order": 30, "create_ticket": 30}),
+            id="tool-abuse",
+        ),
+    ],
+)
+def test_each_default_detects_and_mitigates(
+    values: dict[str, float], expected_type: str, control: tuple[str, Any] | None
+) -> None:
+    status = AgentDeploymentStatus(baselines={"old": dict(HEALTHY)})
+    result = monitor(spec(), status, signals("new", **values), "new", None, "old", at(0))
+    assert [i.type for i in result.incidents] == [expected_type]
+    if control:
+        assert getattr(result.controls["new"], control[0]) == control[1]
+    if expected_type in ("PromptLeak", "SafetyViolation"):
+        assert result.take_out_of_traffic == {"new": expected_type}
+
+
+def test_too_few_sessions_or_errors_never_detect() -> None:
+    status = AgentDeploymentStatus(baselines={"old": dict(HEALTHY)})
+    assert (
+        monitor(
+            spec(), status, signals("new", sessions=3, **{"cost-per-session": 5.0}), "new", None, "old", at(0)
+        ).incidents
+        == []
+    )
+    broken = {"new": {"prompt-leaks": Measurement("prompt-leaks", error="timeout")}}
+    assert monitor(spec(), status, broken, "new", None, "old", at(0)).incidents == []
+
+
+def test_for_seconds_resolution_and_lifting() -> None:
+    runbooks = [
+        {
+            "type": "HallucinationSurge",
+            "detection": {"signal": "grounding-score", "below": 0.5, "forSeconds": 20},
+            "resolveAfterSeconds": 30,
+        }
+    ]
+    current = spec(runbooks=runbooks, monitoring={"intervalSeconds": 10, "cooldownSeconds": 0})
+    status = AgentDeploymentStatus()
+    for second, score, open_expected in [
+        (0, 0.2, False),
+        (10, 0.2, False),
+        (20, 0.2, True),
+        (30, 0.9, True),
+        (50, 0.9, True),
+        (60, 0.9, False),
+    ]:
+        result = monitor(current, status, signals("rev", **{"grounding-score": score}), "rev", None, None, at(second))
+        status = status.model_copy(
+            update={"incidents": result.incidents, "breaches": result.breaches, "baselines": result.baselines}
+        )
+        is_open = any(i.resolved_at is None for i in result.incidents)
+        assert is_open == open_expected, second
+        assert (result.controls.get("rev") is not None) == open_expected, second
+
+
+def test_canary_is_compared_with_the_stable_arm() -> None:
+    measured = {**signals("stable", **{"cost-per-session": 0.02}), **signals("canary", **{"cost-per-session": 0.3})}
+    result = monitor(spec(), AgentDeploymentStatus(), measured, "stable", "canary", None, at(0))
+    (incident,) = result.incidents
+    assert (incident.type, incident.revision, incident.baseline) == ("CostSpike", "canary", 0.02)
+
+
+def test_healthy_stable_values_become_baselines_and_are_bounded() -> None:
+    status = AgentDeploymentStatus(baselines={"ancient": {"cost-per-session": 1.0}})
+    result = monitor(spec(), status, signals("now"), "now", None, "prev", at(0))
+    assert set(result.baselines) == {"now"} and result.baselines["now"]["cost-per-session"] == 0.02
