@@ -20,8 +20,11 @@ class RunningOperator:
         resync_seconds: float = 2.0,
         namespaces: list[str] | None = None,
         metrics: MetricProvider | None = None,
+        pagerduty_url: str | None = None,
     ) -> None:
         config = OperatorConfig(kubeconfig=str(kubeconfig), resync_seconds=resync_seconds, metrics=metrics)
+        if pagerduty_url:
+            config.pagerduty_url = pagerduty_url
         self.app = OperatorApp(config)
         self.namespaces = namespaces or []
         self.loop = asyncio.new_event_loop()

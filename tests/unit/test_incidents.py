@@ -51,7 +51,11 @@ def test_defaults_can_be_replaced_disabled_and_extended() -> None:
                                        budget={"maxCostPerHourUSD": 5}))  # fmt: skip
     kinds = [(r.type, r.name, r.severity) for r in runbooks]
     assert ("PromptLeak", None, "critical") not in kinds and ("CostSpike", None, "critical") in kinds
-    assert ("Custom", "Refusals", "warning") in kinds and ("CostSpike", "Budget", "error") in kinds
+    assert ("Custom", "Refusals", None) in kinds and (
+        "CostSpike",
+        "Budget",
+        "error",
+    ) in kinds  # custom: warning when opened
     cost = next(r for r in runbooks if r.type == "CostSpike" and r.name is None)
     assert cost.detection and cost.detection.ratio_to_baseline_above == 10  # the default detection stays
 

@@ -61,7 +61,9 @@ class Runbook(WireModel):
     type: IncidentType = Field(description="Incident type; a default type replaces that default.")
     name: str | None = Field(default=None, description="Name, for Custom runbooks.")
     enabled: bool = Field(default=True, description="false switches a default runbook off.")
-    severity: Severity = Field(default="warning", description="critical, error, warning or info.")
+    severity: Severity | None = Field(
+        default=None, description="critical, error, warning or info; a default type keeps its own when unset."
+    )
     detection: Detection | None = Field(default=None, description="Required for new runbooks; defaults have their own.")
     actions: list[Action] | None = Field(default=None, description="Actions in order; defaults have their own.")
     resolve_after_seconds: int = Field(

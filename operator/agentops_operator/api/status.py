@@ -143,6 +143,14 @@ class Hold(WireModel):
     since: str = Field(description="When.")
 
 
+class ReceiverStatus(WireModel):
+    """Delivery state of one notification receiver (errors never include URLs or keys)."""
+
+    last_attempt: str | None = Field(default=None, description="When a notification was last attempted.")
+    last_delivered: str | None = Field(default=None, description="When one was last delivered.")
+    last_error: str | None = Field(default=None, description="Why the last attempt failed, if it did.")
+
+
 class AgentDeploymentStatus(WireModel):
     """Observed state of an AgentDeployment."""
 
@@ -170,3 +178,6 @@ class AgentDeploymentStatus(WireModel):
         description="Last known healthy signal values per revision (the PreviousRevision baseline).",
     )
     hold: Hold | None = Field(default=None, description="A revision rolled back or blocked by an incident.")
+    receivers: dict[str, ReceiverStatus] = Field(
+        default_factory=dict, description="Notification receivers' delivery state."
+    )

@@ -20,7 +20,7 @@ from ..api.status import AgentDeploymentStatus, Breach, Controls, HistoryEntry, 
 from . import annotations as manual
 from . import manifests
 from .conditions import set_condition
-from .decisions import Action, Apply, Decision, Delete, Event, Observation, RemoveAnnotations, Scale, SetTraffic
+from .decisions import Action, Apply, Decision, Delete, Event, Notice, Observation, RemoveAnnotations, Scale, SetTraffic
 from .incidents import monitor
 from .progressive import Look, Progress, advance
 from .revisions import bundle, revision_hash
@@ -204,6 +204,7 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
         status=new_status,
         events=tuple(events),
         requeue_after=progress.requeue_after if in_rollout and progress else None,
+        notices=tuple(incident.notices),
     )
 
 
@@ -218,6 +219,7 @@ class IncidentOutcome:
     abort_canary: tuple[str, str] | None = None
     retried: bool = False
     events: list[Event] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
 
 def _incidents(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation: Observation, stable: str | None,
@@ -236,7 +238,7 @@ def _incidents(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observa
     previous = _previous(status.history, stable)
     result = monitor(spec, status, observation.signals, stable, canary, previous, now)
     outcome.incidents, outcome.breaches, outcome.baselines = result.incidents, result.breaches, result.baselines
-    outcome.controls, outcome.events = result.controls, result.events
+    outcome.controls, outcome.events, outcome.notices = result.controls, result.events, result.notices
     for revision, reason in sorted(result.take_out_of_traffic.items()):
         message = next((i.message for i in result.incidents if i.revision == revision and i.type == reason), reason)
         if revision == canary:

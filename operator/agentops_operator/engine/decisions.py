@@ -110,8 +110,24 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """An incident to tell receivers about (opened, or resolved)."""
+
+    incident: str
+    revision: str
+    severity: str
+    message: str
+    resolved: bool = False
+
+    @property
+    def dedup_key(self) -> str:
+        return f"{self.incident}/{self.revision}"
+
+
+@dataclass(frozen=True)
 class Decision:
     actions: tuple[Action, ...]
     status: AgentDeploymentStatus
     events: tuple[Event, ...] = ()
     requeue_after: float | None = None  # seconds until the engine wants to look again (timers, analysis)
+    notices: tuple[Notice, ...] = ()

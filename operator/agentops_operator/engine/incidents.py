@@ -19,7 +19,7 @@ from ..api.runbooks import Action, Detection, Runbook
 from ..api.spec import AgentDeploymentSpec
 from ..api.status import AgentDeploymentStatus, Breach, Controls, Incident
 from .analysis import Measurement
-from .decisions import Event
+from .decisions import Event, Notice
 from .plan import seconds_between
 
 DEFAULT_RUNBOOKS: dict[str, Runbook] = {
@@ -57,6 +57,7 @@ def effective_runbooks(spec: AgentDeploymentSpec) -> list[Runbook]:
         base = DEFAULT_RUNBOOKS[runbook.type]
         chosen[runbook.type] = runbook.model_copy(update={
             "detection": runbook.detection or base.detection, "actions": runbook.actions if runbook.actions is not None else base.actions,
+            "severity": runbook.severity or base.severity,
         })  # fmt: skip
     result = [*chosen.values(), *extra]
     if spec.budget is not None:
@@ -101,6 +102,7 @@ class Monitor:
     controls: dict[str, Controls]  # per revision: what its Pods must enforce
     take_out_of_traffic: dict[str, str] = field(default_factory=dict)  # revision -> incident type
     events: list[Event] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
 
 def _known(measurement: Measurement | None) -> bool:
@@ -138,6 +140,7 @@ def monitor(
     breaches = list(status.breaches)
     baselines = {rev: dict(values) for rev, values in status.baselines.items()}
     events: list[Event] = []
+    notices: list[Notice] = []
     serving = [stable] + ([canary] if canary and canary != stable else [])
     for runbook in effective_runbooks(spec):
         detection = runbook.detection
@@ -177,12 +180,14 @@ def monitor(
                     continue
                 recent = next((i for i in incidents if i.type == key and i.revision == revision), None)
                 incident = Incident(
-                    type=key, revision=revision, severity=runbook.severity, detected_at=now, value=value, baseline=baseline,
+                    type=key, revision=revision, severity=runbook.severity or "warning", detected_at=now, value=value, baseline=baseline,
                     occurrences=(recent.occurrences + 1) if recent else 1, actions=[a.type for a in runbook.actions or []],
                     message=_message(runbook, signal, value, baseline, revision),
                 )  # fmt: skip
                 incidents = [i for i in incidents if i is not recent] + [incident]
                 events.append(Event("Warning", key, incident.message))
+                if any(a.type == "Notify" for a in runbook.actions or []):
+                    notices.append(Notice(key, revision, runbook.severity or "warning", incident.message))
             else:
                 breaches = [b for b in breaches if not (b.type == key and b.revision == revision)]
                 if revision == stable and not open_incident:
@@ -195,13 +200,12 @@ def monitor(
                             open_incident,
                             open_incident.model_copy(update={"resolved_at": now, "healthy_since": healthy_since}),
                         )
-                        events.append(
-                            Event(
-                                "Normal",
-                                f"{key}Resolved",
-                                f"{key} on revision {revision} resolved: healthy for {runbook.resolve_after_seconds} s",
-                            )
+                        message = (
+                            f"{key} on revision {revision} resolved: healthy for {runbook.resolve_after_seconds} s"
                         )
+                        events.append(Event("Normal", f"{key}Resolved", message))
+                        if any(a.type == "Notify" for a in runbook.actions or []):
+                            notices.append(Notice(key, revision, runbook.severity or "warning", message, resolved=True))
                     elif open_incident.healthy_since is None:
                         incidents = _replace(
                             incidents, open_incident, open_incident.model_copy(update={"healthy_since": now})
@@ -212,6 +216,7 @@ def monitor(
         baselines=_bounded(baselines, serving, previous),
         controls={},
         events=events,
+        notices=notices,
     )
     _mitigate(monitor_result, spec)
     return monitor_result

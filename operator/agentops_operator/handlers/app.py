@@ -20,11 +20,15 @@ import kopf
 
 from ..adapters.kube.client import KubeClient, connection_from_environment
 from ..adapters.kube.workloads import KubeWorkloads
+from ..adapters.notifiers.pagerduty import PAGERDUTY_EVENTS_URL, PagerDutyNotifier
+from ..adapters.notifiers.slack import SlackNotifier
+from ..adapters.notifiers.webhook import WebhookNotifier
 from ..adapters.routers.gateway_api import GatewayApiRouter
 from ..adapters.routers.istio import IstioRouter
 from ..api import resource
 from ..engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
 from ..ports.metrics import MetricProvider
+from ..ports.notify import Notifier
 from ..ports.traffic import TrafficRouter
 from ..runtime.reconciler import Reconciler
 
@@ -39,6 +43,7 @@ class OperatorConfig:
     resync_seconds: float = 30.0
     prometheus_url: str | None = None
     metrics: MetricProvider | None = None  # where analysis reads numbers; None: every analysis errors
+    pagerduty_url: str = PAGERDUTY_EVENTS_URL
 
 
 class OperatorApp:
@@ -81,7 +86,14 @@ class OperatorApp:
                 "gatewayAPI": GatewayApiRouter(self.client, resource.FIELD_MANAGER),
                 "istio": IstioRouter(self.client, resource.FIELD_MANAGER),
             }
-            self.reconciler = Reconciler(KubeWorkloads(self.client), metrics=self.config.metrics, routers=routers)
+            notifiers: dict[str, Notifier] = {
+                "Slack": SlackNotifier(),
+                "Webhook": WebhookNotifier(),
+                "PagerDuty": PagerDutyNotifier(self.config.pagerduty_url),
+            }
+            self.reconciler = Reconciler(
+                KubeWorkloads(self.client), metrics=self.config.metrics, routers=routers, notifiers=notifiers
+            )
             return kopf.ConnectionInfo(
                 server=connection.server,
                 ca_path=connection.ca_path,

@@ -32,6 +32,10 @@ class Workloads(Protocol):
 
     async def list_children(self, namespace: str, agent: str) -> Children: ...
 
+    async def get_secret(self, namespace: str, name: str) -> JsonDict | None: ...
+
+    async def patch_status(self, namespace: str, name: str, patch: JsonDict) -> None: ...
+
     async def apply(self, manifest: JsonDict) -> None: ...
 
     async def scale(self, namespace: str, name: str, replicas: int) -> None: ...
@@ -59,6 +63,12 @@ class NopWorkloads:
 
     async def list_children(self, namespace: str, agent: str) -> Children:
         return Children()
+
+    async def get_secret(self, namespace: str, name: str) -> JsonDict | None:
+        return None
+
+    async def patch_status(self, namespace: str, name: str, patch: JsonDict) -> None:
+        return None
 
     async def apply(self, manifest: JsonDict) -> None:
         return None

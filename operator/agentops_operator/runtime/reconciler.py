@@ -22,9 +22,11 @@ from ..engine.decisions import Action, Apply, Decision, Event, RemoveAnnotations
 from ..engine.incidents import monitoring_interval
 from ..engine.plan import format_time
 from ..ports.metrics import MetricProvider, NopMetricProvider
+from ..ports.notify import Notifier
 from ..ports.traffic import RoutingError, TrafficRouter
 from ..ports.workloads import Workloads
 from . import metrics
+from .notify import deliver
 from .observe import observe
 
 JsonDict = dict[str, Any]
@@ -46,11 +48,13 @@ class Reconciler:
         concurrency: int = 16,
         metrics: MetricProvider | None = None,
         routers: dict[str, TrafficRouter] | None = None,
+        notifiers: dict[str, Notifier] | None = None,
     ) -> None:
         self.workloads = workloads
         self.now = now
         self.metrics: MetricProvider = metrics or NopMetricProvider()
         self.routers = routers or {}
+        self.notifiers = notifiers or {}
         self._timers: dict[tuple[str, str], tuple[float, asyncio.TimerHandle]] = {}
         self._pending: set[asyncio.Task[None]] = set()
         self._monitored: dict[tuple[str, str], str] = {}  # when each agent's runbooks last ran
@@ -127,6 +131,12 @@ class Reconciler:
                 raise
         await self._finish(body, agent.status, decision)
         metrics.record(agent.namespace, agent.name, agent.status, decision)
+        if decision.notices and agent.spec.notifications:
+            task = asyncio.get_running_loop().create_task(
+                deliver(self.workloads, self.notifiers, agent, list(decision.notices), self.now)
+            )
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
         requeue = decision.requeue_after
         if not isinstance(self.metrics, NopMetricProvider) and decision.status.stable_revision is not None:
             # Runbooks watch serving revisions all the time, not only during rollouts.

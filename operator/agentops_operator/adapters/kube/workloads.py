@@ -53,6 +53,14 @@ class KubeWorkloads:
         services = await self.client.get(_collection("Service", namespace), selector) or {}
         return Children(deployments.get("items", []), config_maps.get("items", []), services.get("items", []))
 
+    async def get_secret(self, namespace: str, name: str) -> JsonDict | None:
+        return await self.client.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
+
+    async def patch_status(self, namespace: str, name: str, patch: JsonDict) -> None:
+        await self.client.merge_patch(
+            f"{self._agent_path(namespace, name)}/status", {"status": patch}, resource.FIELD_MANAGER
+        )
+
     async def apply(self, manifest: JsonDict) -> None:
         meta = manifest["metadata"]
         path = f"{_collection(manifest['kind'], meta['namespace'])}/{meta['name']}"

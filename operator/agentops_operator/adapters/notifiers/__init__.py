@@ -1,0 +1,1 @@
+"""Incident receivers: Slack incoming webhooks, generic JSON webhooks, PagerDuty Events v2."""

@@ -1,0 +1,69 @@
+"""Sends incident notices to an agent's receivers, off the reconcile path.
+
+Runs as a background task after the cluster and status are updated, so a slow or failing
+receiver never delays a mitigation. Secrets are read per delivery and their values never reach
+logs, Events or status; each receiver's last attempt, delivery and error go to
+`status.receivers` and to the operator's metrics.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import Counter
+
+from ..api.resource import AgentDeployment
+from ..engine.decisions import Notice
+from ..ports.notify import Notifier, NotifyError
+from ..ports.workloads import Workloads
+
+log = logging.getLogger(__name__)
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
+DELIVERIES = Counter(
+    "agentops_notifications_total", "Incident notifications by receiver and result.", ["receiver", "result"]
+)
+
+
+async def deliver(workloads: Workloads, notifiers: dict[str, Notifier], agent: AgentDeployment, notices: list[Notice],
+                  now: Callable[[], str]) -> None:  # fmt: skip
+    receivers: dict[str, Any] = {}
+    for receiver in agent.spec.notifications:
+        wanted = [n for n in notices if SEVERITY_RANK.get(n.severity, 0) >= SEVERITY_RANK[receiver.min_severity]]
+        if not wanted:
+            continue
+        state: dict[str, Any] = {"lastAttempt": now()}
+        try:
+            secret = await _secret(workloads, agent.namespace, receiver.secret_ref.name, receiver.secret_ref.key)
+            notifier = notifiers[receiver.type]
+            for notice in wanted:
+                await notifier.send(secret, notice, agent.name, agent.namespace)
+            state.update(lastDelivered=now(), lastError=None)
+            DELIVERIES.labels(receiver.name, "delivered").inc(len(wanted))
+        except NotifyError as error:
+            state["lastError"] = str(error)
+            DELIVERIES.labels(receiver.name, "failed").inc(len(wanted))
+            log.warning(
+                "notification receiver %s of %s/%s failed: %s", receiver.name, agent.namespace, agent.name, error
+            )
+        receivers[receiver.name] = state
+    if receivers:
+        try:
+            await workloads.patch_status(agent.namespace, agent.name, {"receivers": receivers})
+        except Exception as error:  # status is best effort here; the next failure records again
+            log.warning("could not record receiver state for %s/%s: %s", agent.namespace, agent.name, error)
+
+
+async def _secret(workloads: Workloads, namespace: str, name: str, key: str) -> str:
+    secret = await workloads.get_secret(namespace, name)
+    if secret is None:
+        raise NotifyError(f'Secret "{name}" not found in namespace "{namespace}"; create it with key "{key}"')
+    data = secret.get("data") or {}
+    if key not in data:
+        raise NotifyError(f'Secret "{name}" has no key "{key}"; add it or fix secretRef.key')
+    try:
+        return base64.b64decode(data[key]).decode().strip()
+    except ValueError:
+        raise NotifyError(f'Secret "{name}" key "{key}" is not valid base64 text') from None

@@ -1,0 +1,120 @@
+"""Integration: incident notifications in the three formats, received by a local receiver on
+127.0.0.1; a down receiver is recorded and delays nothing; no secret value leaks into status,
+Events or logs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+
+from agentops_operator.adapters.metrics.static import StaticMetrics
+from tests.conftest import Kubectl
+from tests.operator.harness import RunningOperator
+from tests.operator.test_incidents import HEALTHY, controls, open_incidents, status, two_revisions
+from tests.prometheus.conftest import free_port
+from tests.waiting import eventually
+
+SECRET_MARK = "s3cr3t"
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[str, dict[str, Any]]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Receiver.received.append((self.path, body))
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    Receiver.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def secret(api: httpx.Client, name: str, value: str) -> None:
+    body = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name},
+        "data": {"value": base64.b64encode(value.encode()).decode()},
+    }
+    assert api.post("/api/v1/namespaces/default/secrets", json=body).status_code == 201
+
+
+def test_notifications_in_three_formats_and_a_down_receiver(kubectl: Kubectl, kubeconfig: Path, api: httpx.Client, receiver: str,
+                                                            caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    caplog.set_level(logging.INFO)
+    metrics = StaticMetrics()
+    for signal, value in HEALTHY.items():
+        metrics.set_value(signal, "*", value)
+    metrics.set_sessions("*", 100)
+    secret(api, "slack", f"{receiver}/slack/{SECRET_MARK}-slack")
+    secret(api, "hook", f"{receiver}/hook/{SECRET_MARK}-hook")
+    secret(api, "pagerduty", f"{SECRET_MARK}-routing-key")
+    secret(api, "down", f"http://127.0.0.1:{free_port()}/{SECRET_MARK}-down")
+    notifications = [
+        {"name": "team-slack", "type": "Slack", "secretRef": {"name": "slack", "key": "value"}},
+        {"name": "audit", "type": "Webhook", "secretRef": {"name": "hook", "key": "value"}, "minSeverity": "info"},
+        {
+            "name": "oncall",
+            "type": "PagerDuty",
+            "secretRef": {"name": "pagerduty", "key": "value"},
+            "minSeverity": "error",
+        },
+        {"name": "broken", "type": "Webhook", "secretRef": {"name": "down", "key": "value"}},
+    ]
+    operator = RunningOperator(kubeconfig, metrics=metrics, pagerduty_url=f"{receiver}/pagerduty").start()
+    try:
+        _, v2 = two_revisions(kubectl, api, notifications=notifications)
+        metrics.set_value("cost-per-session", v2, 0.5)
+        eventually(lambda: controls(api).get(v2, {}).get("sessionsPerMinute") == 10, message="no throttle")
+        eventually(
+            lambda: {p.split("/")[1] for p, _ in Receiver.received} >= {"slack", "hook", "pagerduty"},
+            message=f"not all receivers {Receiver.received} {status(api).get('receivers')}",
+        )
+        slack = next(b for p, b in Receiver.received if p.startswith("/slack"))
+        assert slack["blocks"][0]["type"] == "header" and "CostSpike detected" in slack["blocks"][0]["text"]["text"]
+        hook = next(b for p, b in Receiver.received if p.startswith("/hook"))
+        assert hook["incident"] == "CostSpike" and hook["status"] == "firing" and hook["revision"] == v2
+        trigger = next(b for p, b in Receiver.received if p == "/pagerduty")
+        assert trigger["event_action"] == "trigger" and trigger["payload"]["severity"] == "error"
+        broken = eventually(lambda: status(api).get("receivers", {}).get("broken", {}).get("lastError"))
+        assert "delivery failed" in broken
+        assert status(api)["receivers"]["team-slack"]["lastDelivered"]
+        metrics.set_value("cost-per-session", v2, 0.02)
+        eventually(lambda: "CostSpike" not in open_incidents(api), message="did not resolve")
+        resolve = eventually(
+            lambda: next(
+                (b for p, b in Receiver.received if p == "/pagerduty" and b["event_action"] == "resolve"), None
+            )
+        )
+        assert resolve["dedup_key"] == trigger["dedup_key"]
+    finally:
+        operator.stop()
+    leaked = [
+        where for where, text in (
+            ("status", json.dumps(api.get("/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments/support-agent").json().get("status"))),
+            ("events", json.dumps(api.get("/api/v1/namespaces/default/events").json())),
+            ("logs", caplog.text),
+        ) if SECRET_MARK in text
+    ]  # fmt: skip
+    assert leaked == []
