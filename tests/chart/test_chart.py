@@ -65,7 +65,7 @@ def test_operator_deployment_is_locked_down() -> None:
 def test_crds_ship_with_the_chart() -> None:
     chart = helm.Chart.load(str(CHART))
     names = [Path(c["name"]).name for c in chart.crds]
-    assert names == ["agentdeployments.agentops.dev.yaml"]
+    assert sorted(names) == ["agentdeployments.agentops.dev.yaml", "agentincidents.agentops.dev.yaml"]
 
 
 def test_namespaced_mode_binds_per_namespace() -> None:

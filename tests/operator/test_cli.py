@@ -49,11 +49,15 @@ def test_run_serves_liveness_metrics_and_json_logs(kubectl: Kubectl, kubeconfig:
     assert any("applying Deployment default/support-agent-" in r.get("message", "") for r in records)
 
 
-def test_crds_command_prints_the_generated_crd() -> None:
+def test_crds_command_prints_the_generated_crds() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "agentops_operator.cli", "crds"], capture_output=True, text=True, check=True
     ).stdout
-    assert out == (ROOT / "crds" / "agentdeployments.agentops.dev.yaml").read_text()
+    expected = "".join(
+        (ROOT / "crds" / name).read_text()
+        for name in ("agentdeployments.agentops.dev.yaml", "agentincidents.agentops.dev.yaml")
+    )
+    assert out == expected
 
 
 def test_bad_flags_are_usage_errors_not_tracebacks() -> None:

@@ -89,9 +89,23 @@ def test_cost_spike_throttles_then_resolves_and_lifts(
         and incident["value"] == pytest.approx(0.5)
     )
     assert eventually(lambda: controls(api).get(v2, {}).get("sessionsPerMinute")) == 10
+    record_path = f"/apis/agentops.dev/v1alpha1/namespaces/default/agentincidents/support-agent-costspike-{v2}"
+    record = eventually(lambda: api.get(record_path).json().get("status"))
+    timeline = {c["type"]: c["status"] for c in record["conditions"]}
+    assert timeline == {"Detected": "True", "Mitigated": "True", "Resolved": "False"}
+    owner = api.get(record_path).json()["metadata"]["ownerReferences"][0]
+    assert owner["kind"] == "AgentDeployment" and owner["name"] == "support-agent"
+    header = kubectl("get", "agi").stdout.splitlines()[0].split()
+    assert header == ["NAME", "AGENT", "TYPE", "SEVERITY", "REVISION", "RESOLVED", "OCCURRENCES", "AGE"]
     metrics.set_value("cost-per-session", v2, 0.02)
     eventually(lambda: "CostSpike" not in open_incidents(api), message="did not resolve")
     eventually(lambda: v2 not in controls(api), message="throttle not lifted")
+    resolved = eventually(
+        lambda: (
+            {c["type"]: c["status"] for c in api.get(record_path).json()["status"]["conditions"]}["Resolved"] == "True"
+        )
+    )
+    assert resolved
     events = {
         e["reason"]
         for e in api.get(

@@ -8,11 +8,13 @@ from pathlib import Path
 import httpx
 import yaml
 
+from agentops_operator.adapters.metrics.static import StaticMetrics
 from agentops_operator.sandbox import ThreadedApiServer
 from tests.chart.test_chart import granted, render
 from tests.conftest import Kubectl
 from tests.operator import routing
 from tests.operator.harness import RunningOperator
+from tests.operator.test_incidents import HEALTHY
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,8 +25,25 @@ OPERATOR_CLIENTS = {"agentops-operator", "kopf"}
 
 
 def test_chart_rbac_matches_operator_requests(
-    operator: RunningOperator, kubectl: Kubectl, api: httpx.Client, cluster: ThreadedApiServer
+    kubectl: Kubectl, kubeconfig: Path, api: httpx.Client, cluster: ThreadedApiServer
 ) -> None:
+    metrics = StaticMetrics()
+    for signal, value in HEALTHY.items():
+        metrics.set_value(signal, "*", value)
+    metrics.set_sessions("*", 100)
+    operator = RunningOperator(kubeconfig, metrics=metrics).start()
+    try:
+        _scenario(kubectl, api, metrics)
+    finally:
+        operator.stop()
+    requests = cluster.call(lambda s: dict(s.routes.requests) if s.routes else {})
+    used = {(group, resource, verb) for (client, verb, group, resource) in requests if client in OPERATOR_CLIENTS}
+    allowed = granted(render({"notifications": {"readSecrets": False}}))  # this scenario sends no notifications
+    assert used - allowed == set(), f"the chart does not grant: {sorted(used - allowed)}"
+    assert allowed - used == set(), f"the chart grants unused verbs: {sorted(allowed - used)}"
+
+
+def _scenario(kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics) -> None:
     kubectl("apply", "-f", "-", input=EXAMPLE)
     kubectl("wait", "--for=condition=Ready", "agd/support-agent", "--timeout=30s")
     kubectl("apply", "-f", "-", input=EXAMPLE.replace("never promise refunds", "never promise refunds (v2)"))
@@ -50,8 +69,10 @@ def test_chart_rbac_matches_operator_requests(
         kubectl("annotate", "agd", name, "agentops.dev/promote=full")
         kubectl("wait", "--for=condition=Progressing=False", f"agd/{name}", "--timeout=30s")
 
-    requests = cluster.call(lambda s: dict(s.routes.requests) if s.routes else {})
-    used = {(group, resource, verb) for (client, verb, group, resource) in requests if client in OPERATOR_CLIENTS}
-    allowed = granted(render({"notifications": {"readSecrets": False}}))  # this scenario sends no notifications
-    assert used - allowed == set(), f"the chart does not grant: {sorted(used - allowed)}"
-    assert allowed - used == set(), f"the chart grants unused verbs: {sorted(allowed - used)}"
+    # An incident: an AgentIncident record is created and updated.
+    metrics.set_value("safety-violations", "*", 1)
+    agent = yaml.safe_load(EXAMPLE)
+    agent["metadata"]["name"] = "risky-agent"
+    agent["spec"]["monitoring"] = {"intervalSeconds": 1}
+    kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
+    eventually(lambda: api.get("/apis/agentops.dev/v1alpha1/namespaces/default/agentincidents").json()["items"])

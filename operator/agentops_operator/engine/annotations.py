@@ -10,6 +10,7 @@ PAUSE = PREFIX + "pause"
 RESUME = PREFIX + "resume"
 RETRY = PREFIX + "retry"
 SKIP_ANALYSIS = PREFIX + "skip-analysis"
+RESOLVE = PREFIX + "resolve"  # value: the incident type to resolve by hand
 
 ALL = (PROMOTE, ABORT, PAUSE, RESUME, RETRY, SKIP_ANALYSIS)
 

@@ -20,8 +20,21 @@ from ..api.status import AgentDeploymentStatus, Breach, Controls, HistoryEntry, 
 from . import annotations as manual
 from . import manifests
 from .conditions import set_condition
-from .decisions import Action, Apply, Decision, Delete, Event, Notice, Observation, RemoveAnnotations, Scale, SetTraffic
-from .incidents import monitor
+from .decisions import (
+    Action,
+    Apply,
+    Decision,
+    Delete,
+    Event,
+    Notice,
+    Observation,
+    RecordIncident,
+    RemoveAnnotations,
+    Scale,
+    SetTraffic,
+)
+from .incident_records import incident_object
+from .incidents import mitigations, monitor
 from .progressive import Look, Progress, advance
 from .revisions import bundle, revision_hash
 from .status import compose_status
@@ -76,8 +89,9 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
         old = observation.workloads.get(stable)
         if old is not None and old.replicas != spec.replicas:
             actions.append(Scale(identity.revision_name(stable), spec.replicas))
-    if incident.retried:
-        actions.append(RemoveAnnotations((manual.RETRY,)))
+    handled = ((manual.RETRY,) if incident.retried else ()) + ((manual.RESOLVE,) if incident.resolved_by_hand else ())
+    if handled:
+        actions.append(RemoveAnnotations(handled))
     progress: Progress | None = None
     stable_replicas = spec.replicas
     canary_replicas = spec.replicas
@@ -182,6 +196,10 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
             actions.append(Delete("ConfigMap", identity.revision_name(revision)))
     history = [e for e in history if e.hash in keep or e.hash in (latest, stable)]
 
+    before = {(i.type, i.revision): i for i in status.incidents}
+    for record in incident.incidents:
+        if before.get((record.type, record.revision)) != record:
+            actions.append(RecordIncident(incident_object(identity, record)))
     controls = manifests.controls_config_map(identity, {rev: c.wire() for rev, c in sorted(incident.controls.items())})
     if observation.controls_hash != manifests.desired_hash(controls):
         actions.append(Apply(controls))
@@ -218,6 +236,7 @@ class IncidentOutcome:
     rollback_to: str | None = None
     abort_canary: tuple[str, str] | None = None
     retried: bool = False
+    resolved_by_hand: bool = False
     events: list[Event] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
 
@@ -231,6 +250,19 @@ def _incidents(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observa
         hold = None  # the spec moved on, or an operator asked to try again
     outcome = IncidentOutcome(list(status.incidents), list(status.breaches), dict(status.baselines), dict(status.controls),
                               hold, retried=retried)  # fmt: skip
+    manual_type = observation.annotations.get(manual.RESOLVE)
+    if manual_type is not None:
+        outcome.incidents = [
+            i.model_copy(update={"resolved_at": now, "healthy_since": now})
+            if i.type == manual_type and i.resolved_at is None
+            else i
+            for i in outcome.incidents
+        ]
+        outcome.controls, _ = mitigations(spec, outcome.incidents)
+        outcome.resolved_by_hand = True
+        outcome.events.append(
+            Event("Normal", f"{manual_type}Resolved", f"{manual_type} resolved by an operator (annotation)")
+        )
     if observation.signals is None or stable is None:
         return outcome
     rollout = status.rollout

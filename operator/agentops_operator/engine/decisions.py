@@ -99,7 +99,14 @@ class RemoveAnnotations:
     keys: tuple[str, ...]
 
 
-Action = Apply | Scale | Delete | SetTraffic | RemoveAnnotations
+@dataclass(frozen=True)
+class RecordIncident:
+    """Create or update an AgentIncident (its spec, then its status timeline)."""
+
+    manifest: JsonDict
+
+
+Action = Apply | Scale | Delete | SetTraffic | RemoveAnnotations | RecordIncident
 
 
 @dataclass(frozen=True)

@@ -240,11 +240,16 @@ def _message(runbook: Runbook, signal: str, value: float, baseline: float | None
 
 
 def _mitigate(result: Monitor, spec: AgentDeploymentSpec) -> None:
-    """Live controls and traffic changes implied by the incidents in force."""
+    result.controls, result.take_out_of_traffic = mitigations(spec, result.incidents)
+
+
+def mitigations(spec: AgentDeploymentSpec, incidents: list[Incident]) -> tuple[dict[str, Controls], dict[str, str]]:
+    """Live controls per revision, and revisions to take out of traffic, implied by the incidents in force."""
     runbooks = {incident_key(r): r for r in effective_runbooks(spec)}
     per_revision: dict[str, Controls] = {}
+    take_out: dict[str, str] = {}
     declared_tools = [t.name for t in spec.tools]
-    for incident in result.incidents:
+    for incident in incidents:
         runbook = runbooks.get(incident.type)
         if runbook is None or (incident.resolved_at is not None and not runbook.keep_mitigations):
             continue
@@ -253,13 +258,8 @@ def _mitigate(result: Monitor, spec: AgentDeploymentSpec) -> None:
             tools = [action.tool] if action.tool else declared_tools
             if action.type == "Throttle" and action.sessions_per_minute:
                 current = controls.sessions_per_minute
-                controls = controls.model_copy(
-                    update={
-                        "sessions_per_minute": min(current, action.sessions_per_minute)
-                        if current
-                        else action.sessions_per_minute
-                    }
-                )
+                limit = min(current, action.sessions_per_minute) if current else action.sessions_per_minute
+                controls = controls.model_copy(update={"sessions_per_minute": limit})
             elif action.type == "RateLimitTool":
                 limits = dict(controls.tool_rate_limits)
                 for tool in tools:
@@ -272,10 +272,10 @@ def _mitigate(result: Monitor, spec: AgentDeploymentSpec) -> None:
             elif action.type == "Block":
                 controls = controls.model_copy(update={"mode": "blocked"})
                 if incident.resolved_at is None:
-                    result.take_out_of_traffic[incident.revision] = incident.type
+                    take_out[incident.revision] = incident.type
             elif action.type == "Shadow" and controls.mode != "blocked":
                 controls = controls.model_copy(update={"mode": "shadow"})
             elif action.type == "Rollback" and incident.resolved_at is None:
-                result.take_out_of_traffic[incident.revision] = incident.type
+                take_out[incident.revision] = incident.type
         per_revision[incident.revision] = controls
-    result.controls = {rev: c for rev, c in per_revision.items() if c != Controls()}
+    return {rev: c for rev, c in per_revision.items() if c != Controls()}, take_out

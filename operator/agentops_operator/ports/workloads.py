@@ -38,6 +38,8 @@ class Workloads(Protocol):
 
     async def apply(self, manifest: JsonDict) -> None: ...
 
+    async def apply_status(self, manifest: JsonDict) -> None: ...
+
     async def scale(self, namespace: str, name: str, replicas: int) -> None: ...
 
     async def delete(self, kind: str, namespace: str, name: str) -> None: ...
@@ -71,6 +73,9 @@ class NopWorkloads:
         return None
 
     async def apply(self, manifest: JsonDict) -> None:
+        return None
+
+    async def apply_status(self, manifest: JsonDict) -> None:
         return None
 
     async def scale(self, namespace: str, name: str, replicas: int) -> None:

@@ -18,7 +18,7 @@ from ..api import conditions as c
 from ..api.resource import AgentDeployment, InvalidSpec
 from ..api.status import AgentDeploymentStatus
 from ..engine.decide import decide, invalid
-from ..engine.decisions import Action, Apply, Decision, Event, RemoveAnnotations, Scale, SetTraffic
+from ..engine.decisions import Action, Apply, Decision, Event, RecordIncident, RemoveAnnotations, Scale, SetTraffic
 from ..engine.incidents import monitoring_interval
 from ..engine.plan import format_time
 from ..ports.metrics import MetricProvider, NopMetricProvider
@@ -189,6 +189,11 @@ class Reconciler:
         elif isinstance(action, Scale):
             log.info("scaling Deployment %s/%s to %d", agent.namespace, action.name, action.replicas)
             await self.workloads.scale(agent.namespace, action.name, action.replicas)
+        elif isinstance(action, RecordIncident):
+            manifest = action.manifest
+            log.info("recording AgentIncident %s/%s", agent.namespace, manifest["metadata"]["name"])
+            await self.workloads.apply({k: v for k, v in manifest.items() if k != "status"})
+            await self.workloads.apply_status(manifest)
         else:
             log.info("deleting %s %s/%s (beyond revisionHistoryLimit)", action.kind, agent.namespace, action.name)
             await self.workloads.delete(action.kind, agent.namespace, action.name)

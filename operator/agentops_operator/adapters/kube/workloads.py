@@ -19,6 +19,7 @@ _PATHS = {
     "ConfigMap": "/api/v1/namespaces/{ns}/configmaps",
     "Service": "/api/v1/namespaces/{ns}/services",
     "Deployment": "/apis/apps/v1/namespaces/{ns}/deployments",
+    "AgentIncident": f"/apis/{resource.GROUP}/{resource.VERSION}/namespaces/{{ns}}/agentincidents",
 }
 
 
@@ -65,6 +66,13 @@ class KubeWorkloads:
         meta = manifest["metadata"]
         path = f"{_collection(manifest['kind'], meta['namespace'])}/{meta['name']}"
         await self.client.apply(path, manifest, resource.FIELD_MANAGER)
+
+    async def apply_status(self, manifest: JsonDict) -> None:
+        meta = manifest["metadata"]
+        path = f"{_collection(manifest['kind'], meta['namespace'])}/{meta['name']}/status"
+        body = {"apiVersion": manifest["apiVersion"], "kind": manifest["kind"], "metadata": {"name": meta["name"]},
+                "status": manifest["status"]}  # fmt: skip
+        await self.client.apply(path, body, resource.FIELD_MANAGER)
 
     async def scale(self, namespace: str, name: str, replicas: int) -> None:
         path = f"{_collection('Deployment', namespace)}/{name}"
