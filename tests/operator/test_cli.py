@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import yaml
 
 from tests.conftest import Kubectl
 from tests.waiting import eventually
@@ -53,11 +54,9 @@ def test_crds_command_prints_the_generated_crds() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "agentops_operator.cli", "crds"], capture_output=True, text=True, check=True
     ).stdout
-    expected = "".join(
-        (ROOT / "crds" / name).read_text()
-        for name in ("agentdeployments.agentops.dev.yaml", "agentincidents.agentops.dev.yaml")
-    )
-    assert out == expected
+    names = ("agentdeployments.agentops.dev.yaml", "agentincidents.agentops.dev.yaml")
+    assert out == "".join("---\n" + (ROOT / "crds" / name).read_text() for name in names)
+    assert [d["kind"] for d in yaml.safe_load_all(out) if d] == ["CustomResourceDefinition"] * 2
 
 
 def test_bad_flags_are_usage_errors_not_tracebacks() -> None:
