@@ -391,3 +391,21 @@ def test_decide_is_deterministic(steps: list[dict[str, Any]], seconds: int) -> N
         IDENTITY, 1, world.prompt, dict(world.workloads), dict(world.bundles), dict(world.services)
     )
     assert decide(world.spec, world.status, observation, now) == decide(world.spec, world.status, observation, now)
+
+
+def test_an_incident_on_the_canary_aborts_the_rollout() -> None:
+    world = World(spec([{"canary": {"weight": 30, "durationSeconds": 600}}]))
+    world.release_v2()
+    world.tick()
+    world.tick(1)
+    canary = world.status.rollout.revision if world.status.rollout else ""
+    assert world.traffic == (30, 0)
+    stable = world.status.stable_revision.hash if world.status.stable_revision else ""
+    leak = {"prompt-leaks": Measurement("prompt-leaks", canary=2, canary_sessions=50)}
+    calm = {"prompt-leaks": Measurement("prompt-leaks", canary=0, canary_sessions=50)}
+    observation = Observation(IDENTITY, 1, world.prompt, dict(world.workloads), dict(world.bundles), dict(world.services),
+                              signals={canary: leak, stable: calm}, controls_hash=world.controls_hash)  # fmt: skip
+    decision = decide(world.spec, world.status, observation, format_time(world.clock))
+    assert decision.status.rollout and decision.status.rollout.abort_reason == "PromptLeak"
+    assert decision.status.stable_revision and decision.status.stable_revision.hash == stable
+    assert any(isinstance(a, SetTraffic) and a.weight == 0 for a in decision.actions)

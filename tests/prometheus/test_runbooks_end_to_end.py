@@ -1,0 +1,168 @@
+"""End to end, per default incident: the operator on the API stand-in, a real Prometheus scraping
+real SDK exporters (one per revision), the second revision producing the bad signal, and the
+mitigation observed in the cluster. Prints the time from the bad signal being visible in
+Prometheus to the mitigation being in the cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from prometheus_client import CollectorRegistry, start_http_server
+
+import agentops_sdk
+from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
+from agentops_operator.api.rollout import Check
+from agentops_operator.ports.metrics import MetricQuery
+from agentops_operator.sandbox import ThreadedApiServer
+from tests.conftest import Kubectl
+from tests.operator.harness import RunningOperator
+from tests.prometheus.conftest import RealPrometheus, free_port
+from tests.waiting import eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+PROMPT = (
+    "You are the support assistant of Acme. Answer from the knowledge base only and never promise refunds to anyone."
+)
+
+
+def session(agent: agentops_sdk.Agent, bad: str | None) -> None:
+    with agent.session() as s:
+        big = bad == "CostSpike"
+        s.llm_call(tokens_in=10_000 if big else 100, tokens_out=5_000 if big else 50, latency_s=0.2)
+        for _ in range(10 if bad == "ToolAbuse" else 2):
+            s.call_tool("search_kb", lambda: None)
+        s.grounding(0.2 if bad == "HallucinationSurge" else 0.9)
+        if bad == "SafetyViolation":
+            s.safety_violation("harm")
+        s.check_output(PROMPT if bad == "PromptLeak" else "Your order ships tomorrow.")
+
+
+class Traffic:
+    """Runs sessions against an SDK agent on a thread, ~40 per second, until stopped."""
+
+    def __init__(self, agent: agentops_sdk.Agent, bad: str | None) -> None:
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(agent, bad), daemon=True)
+        self.thread.start()
+
+    def _run(self, agent: agentops_sdk.Agent, bad: str | None) -> None:
+        while not self.stop.wait(0.025):
+            session(agent, bad)
+
+
+def exporter(name: str, revision: str, bundle_dir: Path) -> tuple[agentops_sdk.Agent, str]:
+    registry, port = CollectorRegistry(), free_port()
+    start_http_server(port, addr="127.0.0.1", registry=registry)
+    agent = agentops_sdk.init(name=name, namespace="default", revision=revision, bundle_path=bundle_dir,
+                              controls_path=bundle_dir, registry=registry, log_stream=io.StringIO(), start_exporter=False)  # fmt: skip
+    return agent, f"127.0.0.1:{port}"
+
+
+EXPECTED: dict[str, Callable[[dict[str, Any], str, str], bool]] = {
+    "PromptLeak": lambda status, v1, v2: status["stableRevision"]["hash"] == v1,
+    "SafetyViolation": lambda status, v1, v2: (
+        status["stableRevision"]["hash"] == v1 and status["controls"].get(v2, {}).get("mode") == "blocked"
+    ),
+    "HallucinationSurge": lambda status, v1, v2: status.get("controls", {}).get(v2, {}).get("mode") == "shadow",
+    "CostSpike": lambda status, v1, v2: status.get("controls", {}).get(v2, {}).get("sessionsPerMinute") == 10,
+    "ToolAbuse": lambda status, v1, v2: (
+        status.get("controls", {}).get(v2, {}).get("toolRateLimits", {}).get("search_kb") == 30
+    ),
+}
+SIGNAL = {"PromptLeak": "prompt-leaks", "SafetyViolation": "safety-violations", "HallucinationSurge": "grounding-score",
+          "CostSpike": "cost-per-session", "ToolAbuse": "tool-calls-per-session"}  # fmt: skip
+
+
+def visible(prometheus: RealPrometheus, name: str, v1: str, v2: str, incident: str) -> bool:
+    """Whether Prometheus already shows the bad signal for v2 over the monitoring window."""
+    check = Check(name=SIGNAL[incident], max=math.inf)  # type: ignore[arg-type]
+
+    async def measure() -> Any:
+        provider = PrometheusProvider(prometheus.url)
+        try:
+            return await provider.measure(MetricQuery("default", name, v2, v1, check, 2))
+        finally:
+            await provider.close()
+
+    m = asyncio.run(measure())
+    if m.canary is None or math.isnan(m.canary):
+        return False
+    return {"PromptLeak": m.canary > 0, "SafetyViolation": m.canary > 0, "HallucinationSurge": m.canary < 0.5,
+            "CostSpike": m.stable is not None and m.canary > 10 * m.stable, "ToolAbuse": m.stable is not None and m.canary > 3 * m.stable}[incident]  # fmt: skip
+
+
+@pytest.fixture
+def cluster() -> Iterator[ThreadedApiServer]:
+    with ThreadedApiServer(simulate_deployments=True, deployment_delay=0.2) as server:
+        yield server
+
+
+@pytest.mark.parametrize("incident", list(EXPECTED))
+def test_default_runbook_end_to_end(
+    incident: str, prometheus: RealPrometheus, cluster: ThreadedApiServer, tmp_path: Path
+) -> None:
+    name = f"agent-{incident.lower()}"
+    kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
+    kubectl = Kubectl(kubeconfig, tmp_path / "cache")
+    kubectl("apply", "-f", str(ROOT / "crds"))
+    api = httpx.Client(base_url=cluster.url, timeout=10)
+    agent = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
+    agent["metadata"]["name"] = name
+    agent["spec"]["prompt"]["system"] = PROMPT
+    agent["spec"]["model"]["pricing"] = {"inputPerMillionTokensUSD": 1, "outputPerMillionTokensUSD": 2}
+    agent["spec"]["monitoring"] = {"intervalSeconds": 2, "cooldownSeconds": 0}
+    path = f"/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments/{name}"
+    provider = PrometheusProvider(prometheus.url)
+    operator = RunningOperator(kubeconfig, metrics=provider).start()
+    traffic: list[Traffic] = []
+    try:
+        kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
+        kubectl("wait", "--for=condition=Ready", f"agd/{name}", "--timeout=30s")
+        v1 = api.get(path).json()["status"]["stableRevision"]["hash"]
+        bundle = tmp_path / "bundle"
+        bundle.mkdir()
+        (bundle / "bundle.json").write_text(json.dumps({"model": agent["spec"]["model"], "prompt": {"system": PROMPT},
+                                                        "tools": [{"name": "search_kb", "sideEffects": "None"}]}))  # fmt: skip
+        healthy, first_target = exporter(name, v1, bundle)
+        prometheus.scrape([first_target])
+        time.sleep(2.5)
+        traffic.append(Traffic(healthy, None))
+        eventually(lambda: "cost-per-session" in api.get(path).json()["status"].get("baselines", {}).get(v1, {}), timeout=40,
+                   message="no baseline for v1")  # fmt: skip
+        agent["spec"]["prompt"]["system"] = PROMPT + " Be brief."
+        kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
+        v2 = eventually(lambda: (h := api.get(path).json()["status"]["stableRevision"]["hash"]) != v1 and h)
+        bad, second_target = exporter(name, v2, bundle)
+        prometheus.scrape([first_target, second_target])
+        time.sleep(2.5)  # the new series are scraped at zero first
+        traffic.append(Traffic(bad, incident))
+        shown = eventually(
+            lambda: visible(prometheus, name, v1, v2, incident) and time.monotonic(),
+            timeout=30,
+            message="never visible",
+        )
+        mitigated = eventually(lambda: EXPECTED[incident](api.get(path).json()["status"], v1, v2) and time.monotonic(), timeout=40,
+                               message=f"no {incident} mitigation")  # fmt: skip
+        print(
+            f"\n{incident}: bad signal visible in Prometheus -> mitigation in the cluster: {mitigated - shown:.2f} s (monitoring interval 2 s)"
+        )
+        record = api.get(
+            f"/apis/agentops.dev/v1alpha1/namespaces/default/agentincidents/{name}-{incident.lower()}-{v2}"
+        ).json()
+        assert record["spec"]["type"] == incident
+    finally:
+        for running in traffic:
+            running.stop.set()
+        operator.stop()
+        api.close()
