@@ -95,6 +95,10 @@ def test_cost_spike_throttles_then_resolves_and_lifts(
     assert timeline == {"Detected": "True", "Mitigated": "True", "Resolved": "False"}
     owner = api.get(record_path).json()["metadata"]["ownerReferences"][0]
     assert owner["kind"] == "AgentDeployment" and owner["name"] == "support-agent"
+    incident_events = api.get(
+        "/api/v1/namespaces/default/events", params={"fieldSelector": "involvedObject.kind=AgentIncident"}
+    )
+    assert [e["reason"] for e in incident_events.json()["items"]] == ["CostSpike"]
     header = kubectl("get", "agi").stdout.splitlines()[0].split()
     assert header == ["NAME", "AGENT", "TYPE", "SEVERITY", "REVISION", "RESOLVED", "OCCURRENCES", "AGE"]
     metrics.set_value("cost-per-session", v2, 0.02)

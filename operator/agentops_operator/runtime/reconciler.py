@@ -169,6 +169,12 @@ class Reconciler:
         except Exception as error:  # the periodic resync retries
             log.warning("scheduled reconcile of %s/%s failed: %s", namespace, name, error)
 
+    async def _warn_about(self, regarding: JsonDict, event: Event) -> None:
+        try:
+            await self.workloads.post_event(regarding, event)
+        except Exception as error:  # an Event is a courtesy: never fail the reconcile for it
+            log.warning("could not post event %s: %s", event.reason, error)
+
     async def _warn(self, body: JsonDict, reason: str, message: str) -> None:
         try:
             await self.workloads.post_event(body, Event("Warning", reason, message))
@@ -194,6 +200,14 @@ class Reconciler:
             log.info("recording AgentIncident %s/%s", agent.namespace, manifest["metadata"]["name"])
             await self.workloads.apply({k: v for k, v in manifest.items() if k != "status"})
             await self.workloads.apply_status(manifest)
+            resolved = any(c["type"] == "Resolved" and c["status"] == "True" for c in manifest["status"]["conditions"])
+            kind = manifest["spec"]["type"]
+            event = (
+                Event("Normal", f"{kind}Resolved", "the signal stayed healthy")
+                if resolved
+                else Event("Warning", kind, manifest["status"]["message"])
+            )
+            await self._warn_about(manifest, event)
         else:
             log.info("deleting %s %s/%s (beyond revisionHistoryLimit)", action.kind, agent.namespace, action.name)
             await self.workloads.delete(action.kind, agent.namespace, action.name)
