@@ -138,7 +138,7 @@ def crd_manifest() -> JsonDict:
         },
     }
     ready = '.status.conditions[?(@.type=="Ready")]'
-    columns = [
+    columns: list[JsonDict] = [
         {"name": "Ready", "type": "string", "jsonPath": f"{ready}.status", "description": "Whether a revision is serving."},
         {"name": "Stable", "type": "string", "jsonPath": ".status.stableRevision.hash", "description": "Serving revision."},
         {"name": "Canary", "type": "string", "jsonPath": ".status.canaryRevision.hash", "description": "Revision being rolled out."},
@@ -150,33 +150,7 @@ def crd_manifest() -> JsonDict:
         {"name": "Reason", "type": "string", "jsonPath": f"{ready}.reason", "priority": 1, "description": "Why Ready is what it is."},
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
     ]  # fmt: skip
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{resource.PLURAL}.{resource.GROUP}"},
-        "spec": {
-            "group": resource.GROUP,
-            "scope": "Namespaced",
-            "names": {
-                "plural": resource.PLURAL,
-                "singular": resource.SINGULAR,
-                "kind": resource.KIND,
-                "listKind": f"{resource.KIND}List",
-                "shortNames": list(resource.SHORT_NAMES),
-                "categories": list(resource.CATEGORIES),
-            },
-            "versions": [
-                {
-                    "name": resource.VERSION,
-                    "served": True,
-                    "storage": True,
-                    "subresources": {"status": {}},
-                    "additionalPrinterColumns": columns,
-                    "schema": {"openAPIV3Schema": schema},
-                }
-            ],
-        },
-    }
+    return _definition(resource.PLURAL, resource.SINGULAR, resource.KIND, list(resource.SHORT_NAMES), columns, schema)
 
 
 def incident_crd_manifest() -> JsonDict:
@@ -203,19 +177,25 @@ def incident_crd_manifest() -> JsonDict:
             "status": status,
         },
     }
+    return _definition(INCIDENT_PLURAL, "agentincident", INCIDENT_KIND, ["agi"], columns, schema)
+
+
+def _definition(plural: str, singular: str, kind: str, short_names: list[str], columns: list[JsonDict],
+                schema: JsonDict) -> JsonDict:  # fmt: skip
+    """A namespaced, single-version CRD of our group with a status subresource."""
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{INCIDENT_PLURAL}.{resource.GROUP}"},
+        "metadata": {"name": f"{plural}.{resource.GROUP}"},
         "spec": {
             "group": resource.GROUP,
             "scope": "Namespaced",
             "names": {
-                "plural": INCIDENT_PLURAL,
-                "singular": "agentincident",
-                "kind": INCIDENT_KIND,
-                "listKind": f"{INCIDENT_KIND}List",
-                "shortNames": ["agi"],
+                "plural": plural,
+                "singular": singular,
+                "kind": kind,
+                "listKind": f"{kind}List",
+                "shortNames": short_names,
                 "categories": list(resource.CATEGORIES),
             },
             "versions": [
