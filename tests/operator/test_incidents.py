@@ -5,7 +5,10 @@ incidents and conditions, Events."""
 
 from __future__ import annotations
 
+import base64
 import json
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,9 +125,25 @@ def test_cost_spike_throttles_then_resolves_and_lifts(
 def test_prompt_leak_rolls_back_to_the_last_good_revision(
     running: RunningOperator, kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics
 ) -> None:
-    v1, v2 = two_revisions(kubectl, api)
+    # A receiver that accepts connections and never answers: its retries must not hold up the rollback.
+    black_hole = socket.socket()
+    black_hole.bind(("127.0.0.1", 0))
+    black_hole.listen(16)
+    url = f"http://127.0.0.1:{black_hole.getsockname()[1]}/hook"
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "hook"},
+        "data": {"url": base64.b64encode(url.encode()).decode()},
+    }
+    assert api.post("/api/v1/namespaces/default/secrets", json=secret).status_code == 201
+    receivers = [{"name": "stuck", "type": "Webhook", "secretRef": {"name": "hook", "key": "url"}}]
+    v1, v2 = two_revisions(kubectl, api, notifications=receivers)
     metrics.set_value("prompt-leaks", v2, 3)
+    leaked_at = time.monotonic()
     eventually(lambda: status(api)["stableRevision"]["hash"] == v1, message="no rollback")
+    assert time.monotonic() - leaked_at < 5, "the rollback waited for the stuck receiver"
+    black_hole.close()
     current = status(api)
     assert (
         current["hold"]["revision"] == v2

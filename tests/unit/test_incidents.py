@@ -137,3 +137,15 @@ def test_healthy_stable_values_become_baselines_and_are_bounded() -> None:
     status = AgentDeploymentStatus(baselines={"ancient": {"cost-per-session": 1.0}})
     result = monitor(spec(), status, signals("now"), "now", None, "prev", at(0))
     assert set(result.baselines) == {"now"} and result.baselines["now"]["cost-per-session"] == 0.02
+
+
+def test_throttle_factor_uses_the_session_rate_at_detection() -> None:
+    runbooks = [{"type": "CostSpike", "actions": [{"type": "Throttle", "factor": 0.5}]}]
+    current = spec(runbooks=runbooks, replicas=2)
+    measured = signals("new", **{"cost-per-session": 0.5, "sessions-per-minute": 120.0})
+    result = monitor(
+        current, AgentDeploymentStatus(baselines={"old": dict(HEALTHY)}), measured, "new", None, "old", at(0)
+    )
+    (incident,) = result.incidents
+    assert incident.session_rate == 120
+    assert result.controls["new"].sessions_per_minute == 30  # half of 120/min, over 2 replicas

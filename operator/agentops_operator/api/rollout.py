@@ -25,6 +25,7 @@ CheckName = Literal[
     "grounding-score",
     "tool-calls-per-session",
     "cost-per-hour",
+    "sessions-per-minute",
     "custom",
 ]
 

@@ -17,7 +17,7 @@ IncidentType = Literal["PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike"
 Severity = Literal["critical", "error", "warning", "info"]
 Signal = Literal[
     "prompt-leaks", "safety-violations", "cost-per-session", "tool-calls-per-session", "grounding-score",
-    "session-success-rate", "tool-failure-rate", "guardrail-trigger-rate", "cost-per-hour", "custom",
+    "session-success-rate", "tool-failure-rate", "guardrail-trigger-rate", "cost-per-hour", "sessions-per-minute", "custom",
 ]  # fmt: skip
 ActionType = Literal["Rollback", "Throttle", "RateLimitTool", "BlockTool", "Block", "Shadow", "Notify"]
 
@@ -48,6 +48,12 @@ class Action(WireModel):
     type: ActionType = Field(description="Rollback, Throttle, RateLimitTool, BlockTool, Block, Shadow or Notify.")
     sessions_per_minute: float | None = Field(
         default=None, gt=0, description="Throttle: sessions per minute per replica."
+    )
+    factor: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="Throttle: this fraction of the revision's session rate at detection, per replica.",
     )
     tool: str | None = Field(
         default=None, description="RateLimitTool / BlockTool: the tool; unset means every tool the agent declares."

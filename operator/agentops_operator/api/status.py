@@ -120,6 +120,9 @@ class Incident(WireModel):
     resolved_at: str | None = Field(default=None, description="When it resolved (kept for the cooldown).")
     value: float | None = Field(default=None, description="Signal value that opened it.")
     baseline: float | None = Field(default=None, description="Baseline it was compared with, if any.")
+    session_rate: float | None = Field(
+        default=None, description="The revision's sessions per minute at detection (for Throttle factor)."
+    )
     message: str = Field(default="", description="What was detected and what was done.")
     actions: list[str] = Field(default_factory=list, description="Actions taken.")
     occurrences: int = Field(default=1, ge=1, description="Times it was detected while open.")

@@ -79,6 +79,8 @@ def signals_needed(spec: AgentDeploymentSpec) -> dict[str, str | None]:
         assert runbook.detection is not None
         name = f"custom:{incident_key(runbook)}" if runbook.detection.signal == "custom" else runbook.detection.signal
         needed[name] = runbook.detection.query
+        if any(a.type == "Throttle" and a.factor for a in runbook.actions or []):
+            needed["sessions-per-minute"] = None
     return needed
 
 
@@ -180,7 +182,7 @@ def monitor(
                     continue
                 recent = next((i for i in incidents if i.type == key and i.revision == revision), None)
                 incident = Incident(
-                    type=key, revision=revision, severity=runbook.severity or "warning", detected_at=now, value=value, baseline=baseline,
+                    type=key, session_rate=_rate(signals, revision), revision=revision, severity=runbook.severity or "warning", detected_at=now, value=value, baseline=baseline,
                     occurrences=(recent.occurrences + 1) if recent else 1, actions=[a.type for a in runbook.actions or []],
                     message=_message(runbook, signal, value, baseline, revision),
                 )  # fmt: skip
@@ -222,6 +224,11 @@ def monitor(
     return monitor_result
 
 
+def _rate(signals: dict[str, dict[str, Measurement]], revision: str) -> float | None:
+    measured = signals.get(revision, {}).get("sessions-per-minute")
+    return measured.canary if measured is not None and _known(measured) else None
+
+
 def _replace(incidents: list[Incident], old: Incident, new: Incident) -> list[Incident]:
     return [new if i is old else i for i in incidents]
 
@@ -256,9 +263,12 @@ def mitigations(spec: AgentDeploymentSpec, incidents: list[Incident]) -> tuple[d
         controls = per_revision.get(incident.revision, Controls())
         for action in runbook.actions or []:
             tools = [action.tool] if action.tool else declared_tools
-            if action.type == "Throttle" and action.sessions_per_minute:
+            wanted = action.sessions_per_minute
+            if action.type == "Throttle" and action.factor and incident.session_rate:
+                wanted = max(1.0, round(action.factor * incident.session_rate / max(spec.replicas, 1), 2))
+            if action.type == "Throttle" and wanted:
                 current = controls.sessions_per_minute
-                limit = min(current, action.sessions_per_minute) if current else action.sessions_per_minute
+                limit = min(current, wanted) if current else wanted
                 controls = controls.model_copy(update={"sessions_per_minute": limit})
             elif action.type == "RateLimitTool":
                 limits = dict(controls.tool_rate_limits)

@@ -44,6 +44,7 @@ def promql(check: str, selector: str, window: str) -> str:
         "grounding-score": f"{total('agent_grounding_score_sum')} / {total('agent_grounding_score_count')}",
         "tool-calls-per-session": _ratio(total("agent_tool_calls_total"), total("agent_sessions_total", FINISHED)),
         "cost-per-hour": f"sum by (revision) (rate(agent_cost_usd_total{{{selector}}}[{window}])) * 3600",
+        "sessions-per-minute": f"sum by (revision) (rate(agent_sessions_total{{{selector},{FINISHED}}}[{window}])) * 60",
     }  # fmt: skip
     return queries[check]
 
