@@ -95,6 +95,10 @@ def test_cost_spike_throttles_then_resolves_and_lifts(
     record_path = f"/apis/agentops.dev/v1alpha1/namespaces/default/agentincidents/support-agent-costspike-{v2}"
     record = eventually(lambda: api.get(record_path).json().get("status"))
     timeline = {c["type"]: c["status"] for c in record["conditions"]}
+    taken = api.get(record_path).json()["spec"]["actionsTaken"]
+    assert [a["action"] for a in taken] == ["Throttle", "Notify"] and all(
+        a["time"] == incident["detectedAt"] for a in taken
+    )
     assert timeline == {"Detected": "True", "Mitigated": "True", "Resolved": "False"}
     owner = api.get(record_path).json()["metadata"]["ownerReferences"][0]
     assert owner["kind"] == "AgentDeployment" and owner["name"] == "support-agent"

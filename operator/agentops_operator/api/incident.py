@@ -16,6 +16,13 @@ INCIDENT_KIND = "AgentIncident"
 INCIDENT_PLURAL = "agentincidents"
 
 
+class ActionTaken(WireModel):
+    """One action of the runbook and when it was taken."""
+
+    action: str = Field(description="Rollback, Throttle, RateLimitTool, BlockTool, Block, Shadow or Notify.")
+    time: str = Field(description="When it was taken (RFC 3339).")
+
+
 class IncidentSpec(WireModel):
     """What was detected (written by the operator)."""
 
@@ -28,6 +35,9 @@ class IncidentSpec(WireModel):
     signal_value: float | None = Field(default=None, description="The signal's value when detected.")
     baseline: float | None = Field(default=None, description="The baseline it was compared with, if any.")
     actions: list[str] = Field(default_factory=list, description="Actions the runbook took.")
+    actions_taken: list[ActionTaken] = Field(
+        default_factory=list, description="Each action with the time it was taken."
+    )
 
 
 class IncidentStatus(WireModel):

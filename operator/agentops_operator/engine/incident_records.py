@@ -63,6 +63,8 @@ def incident_object(identity: Identity, incident: Incident) -> JsonDict:
                 "signalValue": incident.value,
                 "baseline": incident.baseline,
                 "actions": incident.actions,
+                # mitigations are applied in the reconcile that detects the incident
+                "actionsTaken": [{"action": action, "time": incident.detected_at} for action in incident.actions],
             }.items()
             if value is not None
         },  # null is not a number: absent values are left out
