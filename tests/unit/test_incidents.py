@@ -149,3 +149,11 @@ def test_throttle_factor_uses_the_session_rate_at_detection() -> None:
     (incident,) = result.incidents
     assert incident.session_rate == 120
     assert result.controls["new"].sessions_per_minute == 30  # half of 120/min, over 2 replicas
+
+
+def test_budget_counts_the_spending_of_every_serving_revision() -> None:
+    current = spec(budget={"maxCostPerHourUSD": 10, "throttleSessionsPerMinute": 4})
+    measured = {**signals("stable", **{"cost-per-hour": 6.0}), **signals("canary", **{"cost-per-hour": 6.0})}
+    result = monitor(current, AgentDeploymentStatus(), measured, "stable", "canary", None, at(0))
+    assert "Budget" in {i.type for i in result.incidents}  # 6 + 6 > 10, though each arm alone is under
+    assert result.controls["stable"].sessions_per_minute == 4

@@ -155,6 +155,10 @@ def monitor(
                 continue
             assert measured is not None and measured.canary is not None
             value = measured.canary
+            if key == BUDGET:
+                # The budget is the agent's: spending of every serving revision counts.
+                arms = [signals.get(rev, {}).get(signal) for rev in serving]
+                value = sum(m.canary or 0.0 for m in arms if m is not None and _known(m))
             if revision == canary:
                 reference = signals.get(stable, {}).get(signal)
                 baseline = reference.canary if reference is not None and _known(reference) else None
