@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -82,4 +83,4 @@ def test_service_and_bundle() -> None:
     assert service["spec"]["selector"]["agentops.dev/revision"] == "abc"
     config_map = manifests.bundle_config_map(IDENTITY, "abc", content)
     assert config_map["immutable"] is True
-    assert manifests.parse_bundle(config_map["data"]["bundle.json"]) == content
+    assert json.loads(config_map["data"]["bundle.json"]) == content

@@ -15,7 +15,6 @@ from .base import WireModel
 from .rollout import Rollout
 from .runbooks import Budget, Monitoring, Notification, Runbook
 
-NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 TOOL_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
 
 

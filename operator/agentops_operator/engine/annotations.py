@@ -12,8 +12,6 @@ RETRY = PREFIX + "retry"
 SKIP_ANALYSIS = PREFIX + "skip-analysis"
 RESOLVE = PREFIX + "resolve"  # value: the incident type to resolve by hand
 
-ALL = (PROMOTE, ABORT, PAUSE, RESUME, RETRY, SKIP_ANALYSIS)
-
 
 def requested(annotations: dict[str, str]) -> dict[str, str]:
     """The manual actions present, in the order they are applied."""

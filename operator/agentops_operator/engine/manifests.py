@@ -197,10 +197,3 @@ def controls_config_map(identity: Identity, per_revision: dict[str, JsonDict]) -
             "data": {CONTROLS_KEY: json.dumps(document, indent=2, sort_keys=True) + "\n"},
         }
     )
-
-
-def parse_bundle(text: str) -> JsonDict:
-    value = json.loads(text)
-    if not isinstance(value, dict):
-        raise ValueError("bundle is not a JSON object")
-    return value

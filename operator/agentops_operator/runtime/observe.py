@@ -11,7 +11,7 @@ from ..api.resource import AgentDeployment
 from ..api.rollout import Check
 from ..engine.analysis import Measurement
 from ..engine.decisions import Observation, Workload
-from ..engine.incidents import monitoring_due, signals_needed
+from ..engine.incidents import monitoring_due, monitoring_interval, signals_needed
 from ..engine.manifests import DESIRED_HASH, LABEL_REVISION, Identity, controls_name
 from ..engine.progressive import analysis_due
 from ..ports.metrics import MetricProvider, MetricQuery
@@ -125,7 +125,7 @@ async def measure_signals(
         return None
     stable = status.stable_revision.hash
     canary = status.rollout.revision if status.rollout and not status.rollout.aborted_at else stable
-    window = agent.spec.monitoring.interval_seconds if agent.spec.monitoring else 30
+    window = monitoring_interval(agent.spec)
     needed = signals_needed(agent.spec)
     queries = [
         MetricQuery(agent.namespace, agent.name, canary, stable,

@@ -127,7 +127,7 @@ class Reconciler:
             try:
                 await self._execute(agent, action)
             except RoutingError as error:
-                await self._warn(body, "TrafficRoutingFailed", str(error))
+                await self._post_event(body, Event("Warning", "TrafficRoutingFailed", str(error)))
                 raise
         await self._finish(body, agent.status, decision)
         metrics.record(agent.namespace, agent.name, agent.status, decision)
@@ -169,17 +169,11 @@ class Reconciler:
         except Exception as error:  # the periodic resync retries
             log.warning("scheduled reconcile of %s/%s failed: %s", namespace, name, error)
 
-    async def _warn_about(self, regarding: JsonDict, event: Event) -> None:
+    async def _post_event(self, regarding: JsonDict, event: Event) -> None:
         try:
             await self.workloads.post_event(regarding, event)
         except Exception as error:  # an Event is a courtesy: never fail the reconcile for it
             log.warning("could not post event %s: %s", event.reason, error)
-
-    async def _warn(self, body: JsonDict, reason: str, message: str) -> None:
-        try:
-            await self.workloads.post_event(body, Event("Warning", reason, message))
-        except Exception as error:
-            log.warning("could not post event %s: %s", reason, error)
 
     async def _execute(self, agent: AgentDeployment, action: Action) -> None:
         if isinstance(action, SetTraffic):
@@ -207,7 +201,7 @@ class Reconciler:
                 if resolved
                 else Event("Warning", kind, manifest["status"]["message"])
             )
-            await self._warn_about(manifest, event)
+            await self._post_event(manifest, event)
         else:
             log.info("deleting %s %s/%s (beyond revisionHistoryLimit)", action.kind, agent.namespace, action.name)
             await self.workloads.delete(action.kind, agent.namespace, action.name)
@@ -219,10 +213,7 @@ class Reconciler:
             patch = {key: wire.get(key) for key in _STATUS_KEYS}
             await self.workloads.write_status(meta["namespace"], meta["name"], patch)
         for event in decision.events:
-            try:
-                await self.workloads.post_event(body, event)
-            except Exception as error:  # an Event is a courtesy: never fail the reconcile for it
-                log.warning("could not post event %s: %s", event.reason, error)
+            await self._post_event(body, event)
 
 
 def _status_of(body: JsonDict) -> AgentDeploymentStatus:

@@ -10,7 +10,7 @@ is served once it is Established and disappears when deleted.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 JsonDict = dict[str, Any]
@@ -41,15 +41,10 @@ class ResourceType:
     storage_group: str | None = None
     storage_plural: str | None = None
     from_crd: str | None = None
-    extra_fields: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def group_version(self) -> tuple[str, str]:
-        return (self.group, self.version)
 
     @property
     def storage_key(self) -> tuple[str, str]:
@@ -57,11 +52,6 @@ class ResourceType:
             self.storage_group if self.storage_group is not None else self.group,
             self.storage_plural or self.plural,
         )
-
-    @property
-    def group_resource(self) -> str:
-        """`configmaps` or `agentdeployments.agentops.dev`, as error messages name it."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
 
     def discovery_entries(self) -> list[JsonDict]:
         entry: JsonDict = {
@@ -216,12 +206,6 @@ class Registry:
 
     def by_storage(self, storage_key: tuple[str, str]) -> list[ResourceType]:
         return [rt for rt in self if rt.storage_key == storage_key]
-
-    def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
-        for rt in self:
-            if rt.api_version == api_version and rt.kind == kind:
-                return rt
-        return None
 
 
 def _version_priority(version: str) -> tuple[int, int, int]:

@@ -143,7 +143,3 @@ class Store:
     def unwatch(self, watcher: Watcher) -> None:
         if watcher in self._watchers:
             self._watchers.remove(watcher)
-
-    @property
-    def watcher_count(self) -> int:
-        return len(self._watchers)

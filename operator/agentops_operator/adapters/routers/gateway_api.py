@@ -12,8 +12,8 @@ import copy
 from typing import Any
 
 from ...engine.decisions import SetTraffic
-from ...ports.traffic import RoutingError
 from ..kube.client import KubeClient
+from .entry import RoutingObject, update_entry
 
 JsonDict = dict[str, Any]
 GROUP_PATH = "/apis/gateway.networking.k8s.io/v1"
@@ -79,31 +79,9 @@ class GatewayApiRouter:
         self.field_manager = field_manager
 
     async def set_traffic(self, namespace: str, traffic: SetTraffic) -> None:
-        path = f"{GROUP_PATH}/namespaces/{namespace}/httproutes/{traffic.route_name}"
-        route = await self.client.get(path)
-        if route is None:
-            raise RoutingError(
-                f'HTTPRoute "{traffic.route_name}" not found in namespace "{namespace}"; create it, or fix '
-                "spec.rollout.trafficRouting.gatewayAPI.httpRouteName"
-            )
-        rules: list[JsonDict] = list((route.get("spec") or {}).get("rules") or [])
-        index = _rule_index(rules, traffic.rule_name)
-        if index is None:
-            raise RoutingError(
-                f'HTTPRoute "{traffic.route_name}" has no rule named "{traffic.rule_name}"; fix '
-                "spec.rollout.trafficRouting.gatewayAPI.ruleName"
-            )
-        wanted = desired_rule(rules[index], traffic)
-        if wanted == rules[index]:
-            return
-        rules[index] = wanted
-        patch = {"metadata": {"resourceVersion": route["metadata"]["resourceVersion"]}, "spec": {"rules": rules}}
-        await self.client.merge_patch(path, patch, self.field_manager)
-
-
-def _rule_index(rules: list[JsonDict], name: str | None) -> int | None:
-    if not rules:
-        return None
-    if name is None:
-        return 0
-    return next((i for i, rule in enumerate(rules) if rule.get("name") == name), None)
+        target = RoutingObject(
+            "HTTPRoute", f"{GROUP_PATH}/namespaces/{namespace}/httproutes/{traffic.route_name}", "rules", "rule",
+            "spec.rollout.trafficRouting.gatewayAPI.httpRouteName", "spec.rollout.trafficRouting.gatewayAPI.ruleName",
+        )  # fmt: skip
+        await update_entry(self.client, self.field_manager, target, traffic.route_name, namespace, traffic.rule_name,
+                           lambda rule: desired_rule(rule, traffic))  # fmt: skip

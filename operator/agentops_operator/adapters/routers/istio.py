@@ -12,8 +12,8 @@ import copy
 from typing import Any
 
 from ...engine.decisions import SetTraffic
-from ...ports.traffic import RoutingError
 from ..kube.client import KubeClient
+from .entry import RoutingObject, update_entry
 
 JsonDict = dict[str, Any]
 GROUP_PATH = "/apis/networking.istio.io/v1"
@@ -43,27 +43,9 @@ class IstioRouter:
         self.field_manager = field_manager
 
     async def set_traffic(self, namespace: str, traffic: SetTraffic) -> None:
-        path = f"{GROUP_PATH}/namespaces/{namespace}/virtualservices/{traffic.route_name}"
-        service = await self.client.get(path)
-        if service is None:
-            raise RoutingError(
-                f'VirtualService "{traffic.route_name}" not found in namespace "{namespace}"; create it, or '
-                "fix spec.rollout.trafficRouting.istio.virtualServiceName"
-            )
-        routes: list[JsonDict] = list((service.get("spec") or {}).get("http") or [])
-        index = (
-            0
-            if traffic.rule_name is None
-            else next((i for i, r in enumerate(routes) if r.get("name") == traffic.rule_name), None)
-        )
-        if not routes or index is None:
-            raise RoutingError(
-                f'VirtualService "{traffic.route_name}" has no HTTP route "{traffic.rule_name or "(first)"}"; '
-                "fix spec.rollout.trafficRouting.istio.routeName"
-            )
-        wanted = desired_route(routes[index], traffic)
-        if wanted == routes[index]:
-            return
-        routes[index] = wanted
-        patch = {"metadata": {"resourceVersion": service["metadata"]["resourceVersion"]}, "spec": {"http": routes}}
-        await self.client.merge_patch(path, patch, self.field_manager)
+        target = RoutingObject(
+            "VirtualService", f"{GROUP_PATH}/namespaces/{namespace}/virtualservices/{traffic.route_name}", "http",
+            "HTTP route", "spec.rollout.trafficRouting.istio.virtualServiceName", "spec.rollout.trafficRouting.istio.routeName",
+        )  # fmt: skip
+        await update_entry(self.client, self.field_manager, target, traffic.route_name, namespace, traffic.rule_name,
+                           lambda route: desired_route(route, traffic))  # fmt: skip
