@@ -3,6 +3,7 @@ fields the operator manages), plus route objects and readers of their weights.""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import httpx
@@ -126,25 +127,34 @@ HTTPROUTES = "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes"
 VIRTUALSERVICES = "/apis/networking.istio.io/v1/namespaces/default/virtualservices"
 
 
-def install(api: httpx.Client) -> None:
+def install(api: httpx.Client, route_name: str = "support", backend: str = "support-agent") -> None:
+    """The two CRDs, an HTTPRoute and a VirtualService named `route_name` sending to `backend`."""
     for crd in (HTTPROUTE_CRD, VIRTUALSERVICE_CRD):
         response = api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd)
         assert response.status_code == 201, response.text
-    for path, obj in ((HTTPROUTES, HTTPROUTE), (VIRTUALSERVICES, VIRTUALSERVICE)):
+    route = copy.deepcopy(HTTPROUTE)
+    route["metadata"]["name"] = route_name
+    route["spec"]["rules"][1]["backendRefs"][0]["name"] = backend
+    service = copy.deepcopy(VIRTUALSERVICE)
+    service["metadata"]["name"] = route_name
+    service["spec"]["http"][0]["route"][0]["destination"]["host"] = backend
+    for path, obj in ((HTTPROUTES, route), (VIRTUALSERVICES, service)):
         response = api.post(path, json=obj)
         assert response.status_code == 201, response.text
 
 
-def gateway_traffic(api: httpx.Client) -> tuple[int, int, int, str | None]:
-    """(stable weight, canary weight, mirror percent, session persistence type) of the 'chat' rule."""
-    rule = api.get(f"{HTTPROUTES}/support").json()["spec"]["rules"][1]
+def gateway_traffic(api: httpx.Client, agent: str = "support-agent") -> tuple[int, int, int, str | None]:
+    """(stable weight, canary weight, mirror percent, session persistence type) of the 'chat' rule of
+    the route named like the agent (`support` for the default agent)."""
+    route_name = "support" if agent == "support-agent" else agent
+    rule = api.get(f"{HTTPROUTES}/{route_name}").json()["spec"]["rules"][1]
     weights = {ref["name"]: ref.get("weight", 1) for ref in rule["backendRefs"]}
     mirror = next(
         (f["requestMirror"].get("percent", 100) for f in rule.get("filters", []) if f["type"] == "RequestMirror"), 0
     )
     return (
-        weights.get("support-agent-stable", -1),
-        weights.get("support-agent-canary", -1),
+        weights.get(f"{agent}-stable", -1),
+        weights.get(f"{agent}-canary", -1),
         mirror,
         (rule.get("sessionPersistence") or {}).get("type"),
     )

@@ -19,6 +19,7 @@ import yaml
 
 from agentops_operator.adapters.metrics.static import StaticMetrics
 from tests.conftest import Kubectl
+from tests.operator import routing
 from tests.operator.harness import RunningOperator
 from tests.waiting import eventually
 
@@ -175,16 +176,45 @@ def test_prompt_leak_rolls_back_to_the_last_good_revision(
     assert "Be brief." in spec["prompt"]["system"]  # the spec is never edited
 
 
-def test_safety_violation_blocks_and_hallucination_shadows(
+def replicas(api: httpx.Client) -> dict[str, int]:
+    return {
+        d["metadata"]["labels"]["agentops.dev/revision"]: d["spec"]["replicas"]
+        for d in api.get("/apis/apps/v1/namespaces/default/deployments").json()["items"]
+    }
+
+
+def test_safety_violation_blocks_the_revision(
     running: RunningOperator, kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics
 ) -> None:
     v1, v2 = two_revisions(kubectl, api)
-    metrics.set_value("grounding-score", v2, 0.2)
-    eventually(lambda: controls(api).get(v2, {}).get("mode") == "shadow", message="no shadow mode")
     metrics.set_value("safety-violations", v2, 1)
     eventually(lambda: controls(api).get(v2, {}).get("mode") == "blocked", message="not blocked")
     eventually(lambda: status(api)["stableRevision"]["hash"] == v1, message="blocked revision still in traffic")
-    assert {"SafetyViolation", "HallucinationSurge"} <= set(open_incidents(api))
+    eventually(lambda: replicas(api) == {v1: 2, v2: 0}, message="blocked revision still running")
+    assert status(api)["hold"]["reason"] == "SafetyViolation" and "SafetyViolation" in open_incidents(api)
+
+
+def test_hallucination_moves_the_revision_to_mirrored_traffic_and_back(
+    running: RunningOperator, kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics
+) -> None:
+    routing.install(api)
+    gateway = {"trafficRouting": {"gatewayAPI": {"httpRouteName": "support", "ruleName": "chat"}}}
+    v1, v2 = two_revisions(kubectl, api, rollout=gateway)
+    assert routing.gateway_traffic(api)[:3] == (100, 0, 0)
+    metrics.set_value("grounding-score", v2, 0.2)
+    eventually(lambda: routing.gateway_traffic(api)[:3] == (100, 0, 100), message="no mirror to the revision")
+    current = eventually(lambda: (s := status(api)).get("hold") and s)  # the cluster changes first, then status
+    assert current["stableRevision"]["hash"] == v1 and current["hold"]["mirrorPercent"] == 100
+    services = "/api/v1/namespaces/default/services"
+    assert api.get(f"{services}/support-agent-stable").json()["spec"]["selector"]["agentops.dev/revision"] == v1
+    assert api.get(f"{services}/support-agent-canary").json()["spec"]["selector"]["agentops.dev/revision"] == v2
+    assert controls(api)[v2]["mode"] == "shadow" and replicas(api) == {v1: 2, v2: 2}
+    assert current["summary"] == "Degraded"
+    metrics.set_value("grounding-score", v2, 0.9)  # its mirrored sessions are grounded again
+    eventually(lambda: status(api)["stableRevision"]["hash"] == v2, message="did not return to live traffic")
+    eventually(lambda: routing.gateway_traffic(api)[:3] == (100, 0, 0) and replicas(api) == {v1: 0, v2: 2})
+    assert v2 not in controls(api) and "hold" not in status(api)
+    assert eventually(lambda: status(api)["summary"] == "Healthy")
 
 
 def test_tool_abuse_rate_limits_tools_and_budget_throttles(

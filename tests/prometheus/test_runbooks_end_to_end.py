@@ -26,6 +26,7 @@ from agentops_operator.api.rollout import Check
 from agentops_operator.ports.metrics import MetricQuery
 from agentops_operator.sandbox import ThreadedApiServer
 from tests.conftest import Kubectl
+from tests.operator import routing
 from tests.operator.harness import RunningOperator
 from tests.prometheus.conftest import RealPrometheus, free_port
 from tests.waiting import eventually
@@ -69,17 +70,36 @@ def exporter(name: str, revision: str, bundle_dir: Path) -> tuple[agentops_sdk.A
     return agent, f"127.0.0.1:{port}"
 
 
-EXPECTED: dict[str, Callable[[dict[str, Any], str, str], bool]] = {
-    "PromptLeak": lambda status, v1, v2: status["stableRevision"]["hash"] == v1,
-    "SafetyViolation": lambda status, v1, v2: (
-        status["stableRevision"]["hash"] == v1 and status["controls"].get(v2, {}).get("mode") == "blocked"
+class Seen:
+    """What a user sees of one agent in the cluster: the Service's revision, the HTTPRoute's
+    (stable weight, canary weight, mirror percent) and the controls ConfigMap, per revision."""
+
+    def __init__(self, api: httpx.Client, name: str) -> None:
+        services = "/api/v1/namespaces/default/services"
+        self.serving = api.get(f"{services}/{name}").json()["spec"]["selector"].get("agentops.dev/revision")
+        shadow_arm = api.get(f"{services}/{name}-canary")
+        self.canary_service = (
+            shadow_arm.json()["spec"]["selector"].get("agentops.dev/revision")
+            if shadow_arm.status_code == 200
+            else None
+        )
+        self.route = routing.gateway_traffic(api, name)[:3]
+        config_map = api.get(f"/api/v1/namespaces/default/configmaps/{name}-controls")
+        self.controls: dict[str, Any] = (
+            json.loads(config_map.json()["data"]["controls.json"])["revisions"] if config_map.status_code == 200 else {}
+        )
+
+
+EXPECTED: dict[str, Callable[[Seen, str, str], bool]] = {
+    "PromptLeak": lambda seen, v1, v2: seen.serving == v1 and seen.route == (100, 0, 0),
+    "SafetyViolation": lambda seen, v1, v2: seen.serving == v1 and seen.controls.get(v2, {}).get("mode") == "blocked",
+    "HallucinationSurge": lambda seen, v1, v2: (
+        seen.serving == v1 and seen.route == (100, 0, 100) and seen.canary_service == v2
+        and seen.controls.get(v2, {}).get("mode") == "shadow"
     ),
-    "HallucinationSurge": lambda status, v1, v2: status.get("controls", {}).get(v2, {}).get("mode") == "shadow",
-    "CostSpike": lambda status, v1, v2: status.get("controls", {}).get(v2, {}).get("sessionsPerMinute") == 10,
-    "ToolAbuse": lambda status, v1, v2: (
-        status.get("controls", {}).get(v2, {}).get("toolRateLimits", {}).get("search_kb") == 30
-    ),
-}
+    "CostSpike": lambda seen, v1, v2: seen.controls.get(v2, {}).get("sessionsPerMinute") == 10,
+    "ToolAbuse": lambda seen, v1, v2: seen.controls.get(v2, {}).get("toolRateLimits", {}).get("search_kb") == 30,
+}  # fmt: skip
 SIGNAL = {"PromptLeak": "prompt-leaks", "SafetyViolation": "safety-violations", "HallucinationSurge": "grounding-score",
           "CostSpike": "cost-per-session", "ToolAbuse": "tool-calls-per-session"}  # fmt: skip
 
@@ -117,11 +137,13 @@ def test_default_runbook_end_to_end(
     kubectl = Kubectl(kubeconfig, tmp_path / "cache")
     kubectl("apply", "-f", str(ROOT / "crds"))
     api = httpx.Client(base_url=cluster.url, timeout=10)
+    routing.install(api, route_name=name, backend=name)
     agent = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
     agent["metadata"]["name"] = name
     agent["spec"]["prompt"]["system"] = PROMPT
     agent["spec"]["model"]["pricing"] = {"inputPerMillionTokensUSD": 1, "outputPerMillionTokensUSD": 2}
     agent["spec"]["monitoring"] = {"intervalSeconds": 2, "cooldownSeconds": 0}
+    agent["spec"]["rollout"] = {"trafficRouting": {"gatewayAPI": {"httpRouteName": name, "ruleName": "chat"}}}
     path = f"/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments/{name}"
     provider = PrometheusProvider(prometheus.url)
     operator = RunningOperator(kubeconfig, metrics=provider).start()
@@ -152,15 +174,23 @@ def test_default_runbook_end_to_end(
             timeout=30,
             message="never visible",
         )
-        mitigated = eventually(lambda: EXPECTED[incident](api.get(path).json()["status"], v1, v2) and time.monotonic(), timeout=40,
+        mitigated = eventually(lambda: EXPECTED[incident](Seen(api, name), v1, v2) and time.monotonic(), timeout=40,
                                message=f"no {incident} mitigation")  # fmt: skip
         print(
             f"\n{incident}: bad signal visible in Prometheus -> mitigation in the cluster: {mitigated - shown:.2f} s (monitoring interval 2 s)"
         )
-        record = api.get(
-            f"/apis/agentops.dev/v1alpha1/namespaces/default/agentincidents/{name}-{incident.lower()}-{v2}"
-        ).json()
+        record_path = f"/apis/agentops.dev/v1alpha1/namespaces/default/agentincidents/{name}-{incident.lower()}-{v2}"
+        record = eventually(
+            lambda: (r := api.get(record_path)).status_code == 200 and r.json()
+        )  # written after the mitigation
         assert record["spec"]["type"] == incident
+        timeline = eventually(
+            lambda: (
+                {c["type"]: c["status"] for c in api.get(record_path).json().get("status", {}).get("conditions", [])}
+                or None
+            )
+        )
+        assert timeline == {"Detected": "True", "Mitigated": "True", "Resolved": "False"}
     finally:
         for running in traffic:
             running.stop.set()

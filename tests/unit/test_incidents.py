@@ -12,7 +12,7 @@ import yaml
 from agentops_operator.api.spec import AgentDeploymentSpec
 from agentops_operator.api.status import AgentDeploymentStatus
 from agentops_operator.engine.analysis import Measurement
-from agentops_operator.engine.incidents import effective_runbooks, monitor
+from agentops_operator.engine.incidents import TakeOut, effective_runbooks, monitor
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())["spec"]
@@ -84,7 +84,11 @@ def test_each_default_detects_and_mitigates(
     if control:
         assert getattr(result.controls["new"], control[0]) == control[1]
     if expected_type in ("PromptLeak", "SafetyViolation"):
-        assert result.take_out_of_traffic == {"new": expected_type}
+        assert result.take_out_of_traffic == {"new": TakeOut(expected_type)}
+    elif expected_type == "HallucinationSurge":
+        assert result.take_out_of_traffic == {"new": TakeOut(expected_type, mirror_percent=100)}
+    else:
+        assert result.take_out_of_traffic == {}
 
 
 def test_too_few_sessions_or_errors_never_detect() -> None:
@@ -124,6 +128,41 @@ def test_for_seconds_resolution_and_lifting() -> None:
         is_open = any(i.resolved_at is None for i in result.incidents)
         assert is_open == open_expected, second
         assert (result.controls.get("rev") is not None) == open_expected, second
+
+
+def test_an_incident_flapping_within_the_cooldown_needs_longer_to_lift() -> None:
+    runbooks = [{"type": "HallucinationSurge", "resolveAfterSeconds": 20}]
+    current = spec(runbooks=runbooks, monitoring={"intervalSeconds": 10, "cooldownSeconds": 60})
+    status = AgentDeploymentStatus()
+    timeline = [
+        (0, 0.2, True, 1),  # opens
+        (10, 0.9, True, 1),
+        (30, 0.9, False, 1),  # healthy 20 s: resolves, mitigation lifts
+        (40, 0.2, True, 2),  # back within the 60 s cooldown: the same incident, flapping
+        (50, 0.9, True, 2),
+        (70, 0.9, True, 2),  # 20 s healthy is no longer enough
+        (120, 0.9, True, 2),
+        (130, 0.9, False, 2),  # 20 + 60 s healthy: lifts
+        (300, 0.2, True, 1),  # long after the cooldown: a new incident, normal rules
+        (310, 0.9, True, 1),
+        (330, 0.9, False, 1),
+    ]
+    for second, score, mitigated, occurrences in timeline:
+        result = monitor(current, status, signals("rev", **{"grounding-score": score}), "rev", None, None, at(second))
+        status = status.model_copy(
+            update={"incidents": result.incidents, "breaches": result.breaches, "baselines": result.baselines}
+        )
+        (incident,) = result.incidents
+        assert ("rev" in result.controls, incident.occurrences) == (mitigated, occurrences), second
+        assert ("rev" in result.take_out_of_traffic) == mitigated, second
+
+
+def test_out_of_traffic_entirely_wins_over_shadow() -> None:
+    status = AgentDeploymentStatus(baselines={"old": dict(HEALTHY)})
+    measured = signals("new", **{"grounding-score": 0.1, "safety-violations": 2})
+    result = monitor(spec(), status, measured, "new", None, "old", at(0))
+    assert result.take_out_of_traffic == {"new": TakeOut("SafetyViolation")}
+    assert result.controls["new"].mode == "blocked"
 
 
 def test_canary_is_compared_with_the_stable_arm() -> None:

@@ -3,6 +3,7 @@ cluster that applies each Decision; tables of cases plus hypothesis properties."
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from agentops_operator.engine.decide import decide
 from agentops_operator.engine.decisions import (
     Apply,
     Decision,
+    Delete,
     Observation,
     RemoveAnnotations,
     Scale,
@@ -58,6 +60,7 @@ class World:
     status: AgentDeploymentStatus = field(default_factory=AgentDeploymentStatus)
     workloads: dict[str, Workload] = field(default_factory=dict)
     bundles: dict[str, str | None] = field(default_factory=dict)
+    bundle_contents: dict[str, dict[str, Any]] = field(default_factory=dict)
     services: dict[str, str | None] = field(default_factory=dict)
     traffic: tuple[int, int] = (0, 0)
     annotations: dict[str, str] = field(default_factory=dict)
@@ -68,7 +71,12 @@ class World:
     passing_measurements: int = 0  # measured values that satisfy CHECKS (judged independently of the engine)
 
     def tick(
-        self, seconds: float = 0.0, success: float | None = None, sessions: float = 100, error: str | None = None
+        self,
+        seconds: float = 0.0,
+        success: float | None = None,
+        sessions: float = 100,
+        error: str | None = None,
+        signals: dict[str, dict[str, Measurement]] | None = None,
     ) -> Decision:
         self.clock += timedelta(seconds=seconds)
         now = format_time(self.clock)
@@ -108,6 +116,8 @@ class World:
             annotations=dict(self.annotations),
             measurements=measurements,
             controls_hash=self.controls_hash,
+            signals=signals,
+            bundle_contents=dict(self.bundle_contents),
         )
         decision = decide(self.spec, self.status, observation, now)
         for action in decision.actions:
@@ -123,6 +133,7 @@ class World:
                     self.controls_hash = manifests.desired_hash(action.manifest)
                 elif action.kind == "ConfigMap":
                     self.bundles[revision] = manifests.desired_hash(action.manifest)
+                    self.bundle_contents[revision] = json.loads(action.manifest["data"][manifests.BUNDLE_KEY])
                 else:
                     self.services[meta["name"]] = manifests.desired_hash(action.manifest)
             elif isinstance(action, Scale):
@@ -131,6 +142,13 @@ class World:
                 self.workloads[revision] = Workload(revision, action.replicas, action.replicas, 1, 1, old.desired_hash)
             elif isinstance(action, SetTraffic):
                 self.traffic = (action.weight, action.mirror_percent)
+            elif isinstance(action, Delete):
+                revision = action.name.rsplit("-", 1)[1]
+                if action.kind == "Deployment":
+                    self.workloads.pop(revision, None)
+                else:
+                    self.bundles.pop(revision, None)
+                    self.bundle_contents.pop(revision, None)
             elif isinstance(action, RemoveAnnotations):
                 for key in action.keys:
                     self.annotations.pop(key, None)

@@ -59,6 +59,12 @@ class Action(WireModel):
         default=None, description="RateLimitTool / BlockTool: the tool; unset means every tool the agent declares."
     )
     per_minute: float | None = Field(default=None, gt=0, description="RateLimitTool: calls per minute.")
+    percent: int = Field(
+        default=100,
+        ge=1,
+        le=100,
+        description="Shadow: percent of live traffic mirrored to the revision while it is out of live traffic.",
+    )
 
 
 class Runbook(WireModel):
@@ -94,7 +100,10 @@ class Monitoring(WireModel):
 
     interval_seconds: int = Field(default=30, ge=1, description="Seconds between two checks; also the query window.")
     cooldown_seconds: int = Field(
-        default=300, ge=0, description="Minimum time between two openings of the same incident."
+        default=300,
+        ge=0,
+        description="Flapping guard: an incident that opens again within this time of resolving counts as the "
+        "same incident, and its mitigations then need resolveAfterSeconds plus this long healthy to lift.",
     )
 
 

@@ -126,6 +126,9 @@ class Incident(WireModel):
     message: str = Field(default="", description="What was detected and what was done.")
     actions: list[str] = Field(default_factory=list, description="Actions taken.")
     occurrences: int = Field(default=1, ge=1, description="Times it was detected while open.")
+    flapping: bool = Field(
+        default=False, description="Opened again within the cooldown of resolving: lifting takes longer."
+    )
     healthy_since: str | None = Field(default=None, description="Since when the signal is healthy again.")
 
 
@@ -138,12 +141,16 @@ class Breach(WireModel):
 
 
 class Hold(WireModel):
-    """A revision taken out of traffic by an incident; the spec must change (or retry) to use it again."""
+    """A revision taken out of live traffic by an incident. Rollback and Block hold it until the spec
+    changes (or a retry); Shadow mirrors traffic to it and lets it back when the incident resolves."""
 
     revision: str = Field(description="The held revision.")
     reason: str = Field(description="The incident type that took it out.")
     message: str = Field(description="What happened.")
     since: str = Field(description="When.")
+    mirror_percent: int | None = Field(
+        default=None, description="Shadow: percent of live traffic mirrored to the held revision (tools run dry)."
+    )
 
 
 class ReceiverStatus(WireModel):

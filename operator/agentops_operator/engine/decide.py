@@ -11,12 +11,11 @@ could not reject (a missing prompt ConfigMap) produces no actions and Ready=Fals
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..api import conditions as c
 from ..api.spec import AgentDeploymentSpec
-from ..api.status import AgentDeploymentStatus, Breach, Controls, HistoryEntry, Hold, Incident
+from ..api.status import AgentDeploymentStatus, HistoryEntry
 from . import annotations as manual
 from . import manifests
 from .conditions import set_condition
@@ -26,7 +25,6 @@ from .decisions import (
     Decision,
     Delete,
     Event,
-    Notice,
     Observation,
     RecordIncident,
     RemoveAnnotations,
@@ -34,7 +32,7 @@ from .decisions import (
     SetTraffic,
 )
 from .incident_records import incident_object
-from .incidents import mitigations, monitor
+from .incident_response import degraded_by_hold, respond
 from .progressive import Look, Progress, advance
 from .revisions import bundle, revision_hash
 from .status import compose_status
@@ -81,14 +79,11 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     rollout_spec = spec.rollout if spec.rollout and spec.rollout.steps else None
     routing = spec.rollout.traffic_routing if spec.rollout else None
     routed = routing is not None and (routing.gateway_api is not None or routing.istio is not None)
-    incident = _incidents(spec, status, observation, stable, latest, now)
+    incident = respond(spec, status, observation, stable, latest, routed, now)
     events += incident.events
     hold = incident.hold
     if incident.rollback_to is not None:
         stable = incident.rollback_to
-        old = observation.workloads.get(stable)
-        if old is not None and old.replicas != spec.replicas:
-            actions.append(Scale(identity.revision_name(stable), spec.replicas))
     handled = ((manual.RETRY,) if incident.retried else ()) + ((manual.RESOLVE,) if incident.resolved_by_hand else ())
     if handled:
         actions.append(RemoveAnnotations(handled))
@@ -96,7 +91,8 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     stable_replicas = spec.replicas
     canary_replicas = spec.replicas
     held = hold is not None and hold.revision == latest
-    if held:
+    shadowed = held and hold is not None and hold.mirror_percent is not None
+    if held and not shadowed:
         canary_replicas = 0  # taken out of traffic by an incident: only a new spec or a retry brings it back
     elif rollout_spec is not None and stable is not None and stable != latest and stable in observation.workloads:
         progress = advance(
@@ -111,6 +107,7 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
                 observation.measurements,
                 now,
                 incident.abort_canary,
+                incident.shadow_canary,
             )
         )
         events += progress.events
@@ -152,15 +149,16 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
         stable = latest
     in_rollout = progress is not None and not progress.promote
 
+    if stable is not None and stable != latest:
+        actions += _stable_workload(identity, observation, stable, stable_replicas)
     stable_bundle = content if stable == latest else None
-    actions += _services(spec, identity, observation, stable, latest, in_rollout, routed, content, stable_bundle)
-    if stable is not None and stable != latest and in_rollout:
-        old = observation.workloads.get(stable)
-        if old is not None and old.replicas != stable_replicas:
-            actions.append(Scale(identity.revision_name(stable), stable_replicas))
+    second_arm = in_rollout or shadowed
+    actions += _services(spec, identity, observation, stable, latest, second_arm, routed, content, stable_bundle)
     if routed and routing is not None and stable is not None:
         weight = progress.weight if in_rollout and progress else 0
         mirror = progress.mirror_percent if in_rollout and progress else 0
+        if shadowed and hold is not None and hold.mirror_percent is not None:
+            mirror = hold.mirror_percent
         affinity = spec.rollout.session_affinity if spec.rollout else None
         if routing.gateway_api is not None:
             router, route, rule = "gatewayAPI", routing.gateway_api.http_route_name, routing.gateway_api.rule_name
@@ -226,100 +224,18 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     )
 
 
-@dataclass
-class IncidentOutcome:
-    incidents: list[Incident]
-    breaches: list[Breach]
-    baselines: dict[str, dict[str, float]]
-    controls: dict[str, Controls]
-    hold: Hold | None
-    rollback_to: str | None = None
-    abort_canary: tuple[str, str] | None = None
-    retried: bool = False
-    resolved_by_hand: bool = False
-    events: list[Event] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
-
-
-def _incidents(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation: Observation, stable: str | None,
-               latest: str, now: str) -> IncidentOutcome:  # fmt: skip
-    """Run the runbooks when the runtime measured signals; turn their verdicts into traffic changes."""
-    hold = status.hold
-    retried = manual.RETRY in observation.annotations and hold is not None
-    if hold is not None and (hold.revision != latest or retried):
-        hold = None  # the spec moved on, or an operator asked to try again
-    outcome = IncidentOutcome(list(status.incidents), list(status.breaches), dict(status.baselines), dict(status.controls),
-                              hold, retried=retried)  # fmt: skip
-    manual_type = observation.annotations.get(manual.RESOLVE)
-    if manual_type is not None:
-        outcome.incidents = [
-            i.model_copy(update={"resolved_at": now, "healthy_since": now})
-            if i.type == manual_type and i.resolved_at is None
-            else i
-            for i in outcome.incidents
-        ]
-        outcome.controls, _ = mitigations(spec, outcome.incidents)
-        outcome.resolved_by_hand = True
-        outcome.events.append(
-            Event("Normal", f"{manual_type}Resolved", f"{manual_type} resolved by an operator (annotation)")
-        )
-    if observation.signals is None or stable is None:
-        return outcome
-    rollout = status.rollout
-    canary = rollout.revision if rollout is not None and not rollout.aborted_at and rollout.revision == latest else None
-    previous = _previous(status.history, stable)
-    result = monitor(spec, status, observation.signals, stable, canary, previous, now)
-    outcome.incidents, outcome.breaches, outcome.baselines = result.incidents, result.breaches, result.baselines
-    outcome.controls, outcome.events, outcome.notices = result.controls, result.events, result.notices
-    for revision, reason in sorted(result.take_out_of_traffic.items()):
-        message = next((i.message for i in result.incidents if i.revision == revision and i.type == reason), reason)
-        if revision == canary:
-            outcome.abort_canary = (reason, message)
-        elif revision == stable and outcome.hold is None:
-            target = _rollback_target(status.history, stable, observation, result.incidents)
-            if target is None:
-                outcome.events.append(
-                    Event(
-                        "Warning",
-                        "NoRollbackTarget",
-                        f"{message}; no earlier healthy revision to roll back "
-                        "to, so the revision stays in traffic with its live controls",
-                    )
-                )
-                continue
-            outcome.rollback_to = target
-            outcome.hold = Hold(revision=revision, reason=reason, message=message, since=now)
-            outcome.events.append(Event("Warning", "RolledBack", f"{message}; traffic returned to revision {target}"))
-    return outcome
-
-
-def _previous(history: list[HistoryEntry], revision: str) -> str | None:
-    number = next((e.number for e in history if e.hash == revision), None)
-    earlier = [e for e in history if number is not None and e.number < number]
-    return max(earlier, key=lambda e: e.number).hash if earlier else None
-
-
-def _rollback_target(
-    history: list[HistoryEntry], stable: str, observation: Observation, incidents: list[Incident]
-) -> str | None:
-    """The newest earlier revision that still has a Deployment and no open incident of its own."""
-    number = next((e.number for e in history if e.hash == stable), 0)
-    unhealthy = {i.revision for i in incidents if i.resolved_at is None}
-    for entry in sorted(history, key=lambda e: e.number, reverse=True):
-        if (
-            entry.number < number
-            and entry.hash in observation.workloads
-            and entry.hash not in unhealthy
-            and entry.outcome != "Failed"
-        ):
-            return entry.hash
-    return None
-
-
-def degraded_by_hold(status: AgentDeploymentStatus, hold: Hold, now: str, generation: int) -> AgentDeploymentStatus:
-    conditions = set_condition(status.conditions, c.DEGRADED, "True", hold.reason,
-                               f"{hold.message}; apply a fixed spec, or annotate agentops.dev/retry to serve it again", now, generation)  # fmt: skip
-    return status.model_copy(update={"conditions": conditions, "summary": "Degraded"})
+def _stable_workload(
+    identity: manifests.Identity, observation: Observation, stable: str, replicas: int
+) -> list[Action]:
+    """The serving revision's Deployment at its size; re-created from its bundle if it was deleted
+    (a rollback to a revision whose Deployment is gone)."""
+    old = observation.workloads.get(stable)
+    if old is not None:
+        return [Scale(identity.revision_name(stable), replicas)] if old.replicas != replicas else []
+    bundle_content = observation.bundle_contents.get(stable)
+    if bundle_content is None:
+        return []
+    return [Apply(manifests.revision_deployment(identity, stable, bundle_content, replicas))]
 
 
 def _services(
@@ -328,7 +244,7 @@ def _services(
     observation: Observation,
     stable: str | None,
     latest: str,
-    in_rollout: bool,
+    latest_in_use: bool,
     routed: bool,
     content: JsonDict,
     stable_bundle: JsonDict | None,
@@ -337,11 +253,11 @@ def _services(
     if stable is None:
         return []
     # Ports come from the current spec: a rollout that changes ports is not supported yet.
-    wanted = [manifests.service(identity, None if in_rollout and not routed else stable, stable_bundle or content)]
+    wanted = [manifests.service(identity, None if latest_in_use and not routed else stable, stable_bundle or content)]
     if routed:
         wanted.append(manifests.service(identity, stable, content, stable_service_name(identity)))
         wanted.append(
-            manifests.service(identity, latest if in_rollout else stable, content, canary_service_name(identity))
+            manifests.service(identity, latest if latest_in_use else stable, content, canary_service_name(identity))
         )
     return [Apply(s) for s in wanted if observation.services.get(s["metadata"]["name"]) != manifests.desired_hash(s)]
 

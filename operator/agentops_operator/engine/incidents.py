@@ -96,13 +96,22 @@ def monitoring_due(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, las
     )
 
 
+@dataclass(frozen=True)
+class TakeOut:
+    """A revision an incident takes out of live traffic: entirely (Rollback, Block), or into shadow
+    with `mirror_percent` of live traffic mirrored to it (Shadow)."""
+
+    reason: str
+    mirror_percent: int | None = None
+
+
 @dataclass
 class Monitor:
     incidents: list[Incident]
     breaches: list[Breach]
     baselines: dict[str, dict[str, float]]
     controls: dict[str, Controls]  # per revision: what its Pods must enforce
-    take_out_of_traffic: dict[str, str] = field(default_factory=dict)  # revision -> incident type
+    take_out_of_traffic: dict[str, TakeOut] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
 
@@ -185,10 +194,16 @@ def monitor(
                         )
                     continue
                 recent = next((i for i in incidents if i.type == key and i.revision == revision), None)
+                message = _message(runbook, signal, value, baseline, revision)
+                if recent is not None:  # resolved less than a cooldown ago: the same incident, flapping
+                    message += (
+                        f"; opened again within the {cooldown} s cooldown, so its mitigations need "
+                        f"{runbook.resolve_after_seconds + cooldown} s healthy to lift"
+                    )
                 incident = Incident(
                     type=key, session_rate=_rate(signals, revision), revision=revision, severity=runbook.severity or "warning", detected_at=now, value=value, baseline=baseline,
                     occurrences=(recent.occurrences + 1) if recent else 1, actions=[a.type for a in runbook.actions or []],
-                    message=_message(runbook, signal, value, baseline, revision),
+                    message=message, flapping=recent is not None,
                 )  # fmt: skip
                 incidents = [i for i in incidents if i is not recent] + [incident]
                 events.append(Event("Warning", key, incident.message))
@@ -200,15 +215,14 @@ def monitor(
                     baselines.setdefault(revision, {})[signal] = value
                 if open_incident is not None:
                     healthy_since = open_incident.healthy_since or now
-                    if seconds_between(healthy_since, now) >= runbook.resolve_after_seconds:
+                    needed = runbook.resolve_after_seconds + (cooldown if open_incident.flapping else 0)
+                    if seconds_between(healthy_since, now) >= needed:
                         incidents = _replace(
                             incidents,
                             open_incident,
                             open_incident.model_copy(update={"resolved_at": now, "healthy_since": healthy_since}),
                         )
-                        message = (
-                            f"{key} on revision {revision} resolved: healthy for {runbook.resolve_after_seconds} s"
-                        )
+                        message = f"{key} on revision {revision} resolved: healthy for {needed} s"
                         events.append(Event("Normal", f"{key}Resolved", message))
                         if any(a.type == "Notify" for a in runbook.actions or []):
                             notices.append(Notice(key, revision, runbook.severity or "warning", message, resolved=True))
@@ -254,11 +268,18 @@ def _mitigate(result: Monitor, spec: AgentDeploymentSpec) -> None:
     result.controls, result.take_out_of_traffic = mitigations(spec, result.incidents)
 
 
-def mitigations(spec: AgentDeploymentSpec, incidents: list[Incident]) -> tuple[dict[str, Controls], dict[str, str]]:
-    """Live controls per revision, and revisions to take out of traffic, implied by the incidents in force."""
+def mitigations(spec: AgentDeploymentSpec, incidents: list[Incident]) -> tuple[dict[str, Controls], dict[str, TakeOut]]:
+    """Live controls per revision, and revisions to take out of live traffic, implied by the incidents
+    in force. Out entirely (Rollback, Block) wins over shadow."""
     runbooks = {incident_key(r): r for r in effective_runbooks(spec)}
     per_revision: dict[str, Controls] = {}
-    take_out: dict[str, str] = {}
+    take_out: dict[str, TakeOut] = {}
+
+    def out_entirely(revision: str, reason: str) -> None:
+        current = take_out.get(revision)
+        if current is None or current.mirror_percent is not None:
+            take_out[revision] = TakeOut(reason)
+
     declared_tools = [t.name for t in spec.tools]
     for incident in incidents:
         runbook = runbooks.get(incident.type)
@@ -286,10 +307,12 @@ def mitigations(spec: AgentDeploymentSpec, incidents: list[Incident]) -> tuple[d
             elif action.type == "Block":
                 controls = controls.model_copy(update={"mode": "blocked"})
                 if incident.resolved_at is None:
-                    take_out[incident.revision] = incident.type
-            elif action.type == "Shadow" and controls.mode != "blocked":
-                controls = controls.model_copy(update={"mode": "shadow"})
+                    out_entirely(incident.revision, incident.type)
+            elif action.type == "Shadow":
+                if controls.mode != "blocked":
+                    controls = controls.model_copy(update={"mode": "shadow"})
+                take_out.setdefault(incident.revision, TakeOut(incident.type, action.percent))
             elif action.type == "Rollback" and incident.resolved_at is None:
-                take_out[incident.revision] = incident.type
+                out_entirely(incident.revision, incident.type)
         per_revision[incident.revision] = controls
     return {rev: c for rev, c in per_revision.items() if c != Controls()}, take_out

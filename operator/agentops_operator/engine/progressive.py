@@ -29,6 +29,7 @@ METRICS_UNAVAILABLE = "MetricsUnavailable"
 ANALYSIS_INCONCLUSIVE = "AnalysisInconclusive"
 SHADOW_NEEDS_ROUTER = "ShadowNeedsTrafficRouter"
 AWAITING_PROMOTION = "AwaitingPromotion"
+SHADOWED_BY_INCIDENT = "ShadowedByIncident"
 # Abort reasons
 ANALYSIS_FAILED = "AnalysisFailed"
 PROGRESS_DEADLINE = "ProgressDeadlineExceeded"
@@ -94,6 +95,7 @@ class Look:
     measurements: dict[str, Measurement] | None
     now: str
     incident_abort: tuple[str, str] | None = None  # (reason, message) when a runbook takes the canary out
+    incident_shadow: tuple[str, str, int] | None = None  # (reason, message, mirror %) when a runbook shadows it
 
 
 def advance(look: Look) -> Progress:
@@ -122,6 +124,11 @@ def _advance(plan: list[PlanStep], look: Look) -> Progress:
     if look.incident_abort is not None and not progress.rollout.aborted_at:
         progress.promote = False
         return _abort(progress, look.incident_abort[0], look.incident_abort[1], now)
+    if look.incident_shadow is not None and not progress.rollout.aborted_at:
+        progress.promote = False
+        return _shadowed(progress, look.incident_shadow, replicas)
+    if progress.rollout.pause_reason == SHADOWED_BY_INCIDENT:
+        _resume_after_shadow(progress, now)
     if progress.promote:
         return progress
     ro = progress.rollout
@@ -306,6 +313,33 @@ def _abort(progress: Progress, reason: str, message: str, now: str) -> Progress:
     progress.events.append(Event("Warning", reason, f"rollout of {progress.rollout.revision} aborted: {message}"))
     progress.abort_message = message
     return _aborted(progress, now)
+
+
+def _shadowed(progress: Progress, shadow: tuple[str, str, int], replicas: int) -> Progress:
+    """An incident moved the canary to mirrored traffic only: weight 0, no analysis, until it resolves."""
+    reason, message, percent = shadow
+    ro = progress.rollout
+    text = f"{message}; the canary gets {percent}% of traffic mirrored (tools dry-run) until the incident resolves"
+    if ro.pause_reason != SHADOWED_BY_INCIDENT:
+        progress.events.append(Event("Warning", reason, f"rollout of {ro.revision} held in shadow: {text}"))
+    progress.rollout = ro.model_copy(
+        update={"paused": True, "pause_reason": SHADOWED_BY_INCIDENT, "hold_message": text}
+    )
+    progress.weight, progress.mirror_percent, progress.canary_replicas = 0, percent, replicas
+    progress.message = text
+    return progress
+
+
+def _resume_after_shadow(progress: Progress, now: str) -> None:
+    """The incident resolved: the canary goes on with the step it was in, which starts over."""
+    ro = progress.rollout
+    progress.rollout = ro.model_copy(
+        update={"paused": False, "pause_reason": None, "hold_message": None, "step_passed": False,
+                "step_started_at": now if ro.step_started_at else None}
+    )  # fmt: skip
+    progress.events.append(
+        Event("Normal", "Resumed", f"the incident on {ro.revision} resolved: step {ro.step_index + 1} starts over")
+    )
 
 
 def _aborted(progress: Progress, now: str) -> Progress:
