@@ -33,8 +33,9 @@ from .decisions import (
 )
 from .incident_records import incident_object
 from .incident_response import degraded_by_hold, respond
-from .progressive import Look, Progress, advance
+from .progressive import Look, advance
 from .revisions import bundle, revision_hash
+from .rollout_control import Progress
 from .status import compose_status
 
 JsonDict = dict[str, Any]

@@ -14,7 +14,7 @@ from ..api.status import AgentDeploymentStatus, Condition, HistoryEntry, Revisio
 from .conditions import set_condition
 from .decisions import Observation
 from .manifests import Identity
-from .progressive import Progress
+from .rollout_control import Progress
 
 
 def _ref(identity: Identity, history: list[HistoryEntry], revision: str) -> RevisionRef:
