@@ -1,13 +1,19 @@
-"""Shared fixtures: the API stand-in on a thread, a raw HTTP client for it, and real kubectl."""
+"""Shared fixtures: the API stand-in on a thread, a raw HTTP client for it, real kubectl, and a
+notification receiver on 127.0.0.1 that records what it is sent."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -60,3 +66,37 @@ class Kubectl:
 @pytest.fixture
 def kubectl(kubeconfig: Path, tmp_path: Path) -> Kubectl:
     return Kubectl(kubeconfig, tmp_path / "kubectl-cache")
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[str, dict[str, Any]]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Receiver.received.append((self.path, body))
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    Receiver.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def secret(api: httpx.Client, name: str, value: str) -> None:
+    body = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name},
+        "data": {"value": base64.b64encode(value.encode()).decode()},
+    }
+    assert api.post("/api/v1/namespaces/default/secrets", json=body).status_code == 201

@@ -4,60 +4,21 @@ Events or logs."""
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
 
 import httpx
 import pytest
 
 from agentops_operator.adapters.metrics.static import StaticMetrics
-from tests.conftest import Kubectl
+from tests.conftest import Kubectl, Receiver, secret
 from tests.operator.harness import RunningOperator
 from tests.operator.test_incidents import HEALTHY, controls, open_incidents, status, two_revisions
 from tests.prometheus.conftest import free_port
 from tests.waiting import eventually
 
 SECRET_MARK = "s3cr3t"
-
-
-class Receiver(BaseHTTPRequestHandler):
-    received: ClassVar[list[tuple[str, dict[str, Any]]]] = []
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        Receiver.received.append((self.path, body))
-        self.send_response(202)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[str]:
-    Receiver.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def secret(api: httpx.Client, name: str, value: str) -> None:
-    body = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": name},
-        "data": {"value": base64.b64encode(value.encode()).decode()},
-    }
-    assert api.post("/api/v1/namespaces/default/secrets", json=body).status_code == 201
 
 
 def test_notifications_in_three_formats_and_a_down_receiver(kubectl: Kubectl, kubeconfig: Path, api: httpx.Client, receiver: str,

@@ -25,7 +25,7 @@ from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
 from agentops_operator.api.rollout import Check
 from agentops_operator.ports.metrics import MetricQuery
 from agentops_operator.sandbox import ThreadedApiServer
-from tests.conftest import Kubectl
+from tests.conftest import Kubectl, Receiver, secret
 from tests.operator import routing
 from tests.operator.harness import RunningOperator
 from tests.prometheus.conftest import RealPrometheus, free_port
@@ -130,7 +130,7 @@ def cluster() -> Iterator[ThreadedApiServer]:
 
 @pytest.mark.parametrize("incident", list(EXPECTED))
 def test_default_runbook_end_to_end(
-    incident: str, prometheus: RealPrometheus, cluster: ThreadedApiServer, tmp_path: Path
+    incident: str, prometheus: RealPrometheus, cluster: ThreadedApiServer, tmp_path: Path, receiver: str
 ) -> None:
     name = f"agent-{incident.lower()}"
     kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
@@ -138,15 +138,23 @@ def test_default_runbook_end_to_end(
     kubectl("apply", "-f", str(ROOT / "crds"))
     api = httpx.Client(base_url=cluster.url, timeout=10)
     routing.install(api, route_name=name, backend=name)
+    secret(api, "slack", f"{receiver}/slack")
+    secret(api, "hook", f"{receiver}/hook")
+    secret(api, "pagerduty", "routing-key")
     agent = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
     agent["metadata"]["name"] = name
     agent["spec"]["prompt"]["system"] = PROMPT
     agent["spec"]["model"]["pricing"] = {"inputPerMillionTokensUSD": 1, "outputPerMillionTokensUSD": 2}
     agent["spec"]["monitoring"] = {"intervalSeconds": 2, "cooldownSeconds": 0}
     agent["spec"]["rollout"] = {"trafficRouting": {"gatewayAPI": {"httpRouteName": name, "ruleName": "chat"}}}
+    agent["spec"]["notifications"] = [
+        {"name": kind.lower(), "type": kind, "secretRef": {"name": kind.lower(), "key": "value"}, "minSeverity": "info"}
+        for kind in ("Slack", "Webhook", "PagerDuty")
+    ]
+    agent["spec"]["notifications"][1]["secretRef"]["name"] = "hook"
     path = f"/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments/{name}"
     provider = PrometheusProvider(prometheus.url)
-    operator = RunningOperator(kubeconfig, metrics=provider).start()
+    operator = RunningOperator(kubeconfig, metrics=provider, pagerduty_url=f"{receiver}/pagerduty").start()
     traffic: list[Traffic] = []
     try:
         kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
@@ -191,6 +199,12 @@ def test_default_runbook_end_to_end(
             )
         )
         assert timeline == {"Detected": "True", "Mitigated": "True", "Resolved": "False"}
+        eventually(lambda: {p.split("/")[1] for p, _ in Receiver.received} == {"slack", "hook", "pagerduty"},
+                   message=f"not every receiver was notified: {Receiver.received}")  # fmt: skip
+        by_receiver = {p.split("/")[1]: body for p, body in Receiver.received}
+        assert f"{incident} detected" in by_receiver["slack"]["blocks"][0]["text"]["text"]
+        assert by_receiver["hook"]["incident"] == incident and by_receiver["hook"]["revision"] == v2
+        assert by_receiver["pagerduty"]["event_action"] == "trigger" and v2 in by_receiver["pagerduty"]["dedup_key"]
     finally:
         for running in traffic:
             running.stop.set()
