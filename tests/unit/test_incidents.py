@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from agentops_operator.api.spec import AgentDeploymentSpec
-from agentops_operator.api.status import AgentDeploymentStatus
+from agentops_operator.api.status import AgentDeploymentStatus, Incident
 from agentops_operator.engine.analysis import Measurement
 from agentops_operator.engine.incidents import TakeOut, effective_runbooks, monitor
 
@@ -170,6 +170,21 @@ def test_canary_is_compared_with_the_stable_arm() -> None:
     result = monitor(spec(), AgentDeploymentStatus(), measured, "stable", "canary", None, at(0))
     (incident,) = result.incidents
     assert (incident.type, incident.revision, incident.baseline) == ("CostSpike", "canary", 0.02)
+
+
+def test_a_canary_can_be_compared_with_the_stable_revisions_recorded_values() -> None:
+    runbooks = [{"type": "CostSpike", "detection": {"signal": "cost-per-session", "ratioToBaselineAbove": 10,
+                                                    "baseline": "PreviousRevision"}}]  # fmt: skip
+    # The stable revision is in a cost incident itself (so its record stays frozen at its last healthy
+    # value); that record, not its live arm, is what the canary must beat.
+    measured = {**signals("stable", **{"cost-per-session": 0.5}), **signals("canary", **{"cost-per-session": 0.3})}
+    spiking = Incident(type="CostSpike", revision="stable", severity="error", detected_at=at(0))
+    status = AgentDeploymentStatus(baselines={"stable": {"cost-per-session": 0.02}}, incidents=[spiking])
+    result = monitor(spec(runbooks=runbooks), status, measured, "stable", "canary", None, at(0))
+    (incident,) = [i for i in result.incidents if i.revision == "canary"]
+    assert (incident.type, incident.baseline) == ("CostSpike", 0.02)
+    live = monitor(spec(), status, measured, "stable", "canary", None, at(0))  # vs the live arm: cheaper, no incident
+    assert [i.revision for i in live.incidents] == ["stable"]
 
 
 def test_healthy_stable_values_become_baselines_and_are_bounded() -> None:

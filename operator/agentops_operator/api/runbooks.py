@@ -36,7 +36,8 @@ class Detection(WireModel):
     )
     baseline: Literal["Stable", "PreviousRevision"] = Field(
         default="Stable",
-        description="Baseline: the stable arm during a rollout, else the previous revision's last known value.",
+        description="Stable: a canary is compared with the live stable arm; PreviousRevision: with the last healthy "
+        "values recorded for the revision before it. A stable revision is always compared with its predecessor's.",
     )
     for_seconds: int = Field(default=0, ge=0, description="How long the condition must hold before the incident opens.")
     min_sessions: int = Field(default=0, ge=0, description="Sessions needed in the window; fewer never detects.")

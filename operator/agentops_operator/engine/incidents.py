@@ -7,7 +7,8 @@ incident (or counts another occurrence of the open one); a signal healthy for
 by themselves when incidents resolve (unless the runbook keeps them): Throttle, RateLimitTool,
 BlockTool, Block and Shadow become live controls for the revision; Rollback and Block ask
 `decide` to take the revision out of traffic. Baselines: the stable arm for a canary; otherwise
-the last healthy values recorded for the previous revision.
+the last healthy values recorded for the previous revision (also for a canary, with
+`baseline: PreviousRevision`: the stable revision's recorded values instead of its live arm).
 """
 
 from __future__ import annotations
@@ -168,11 +169,11 @@ def monitor(
                 # The budget is the agent's: spending of every serving revision counts.
                 arms = [signals.get(rev, {}).get(signal) for rev in serving]
                 value = sum(m.canary or 0.0 for m in arms if m is not None and _known(m))
-            if revision == canary:
+            if revision == canary and detection.baseline == "Stable":
                 reference = signals.get(stable, {}).get(signal)
                 baseline = reference.canary if reference is not None and _known(reference) else None
-            else:
-                baseline = baselines.get(previous or "", {}).get(signal)
+            else:  # the last healthy values recorded for the revision before this one
+                baseline = baselines.get(stable if revision == canary else previous or "", {}).get(signal)
             open_incident = next(
                 (i for i in incidents if i.type == key and i.revision == revision and i.resolved_at is None), None
             )
