@@ -194,6 +194,21 @@ def test_safety_violation_blocks_the_revision(
     assert status(api)["hold"]["reason"] == "SafetyViolation" and "SafetyViolation" in open_incidents(api)
 
 
+def test_rollback_re_creates_the_last_good_revision_when_its_deployment_was_deleted(
+    running: RunningOperator, kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics
+) -> None:
+    v1, v2 = two_revisions(kubectl, api)
+    eventually(lambda: replicas(api) == {v1: 0, v2: 2})
+    kubectl("delete", "deployment", f"support-agent-{v1}")
+    eventually(lambda: v1 not in replicas(api), message="not deleted")
+    metrics.set_value("prompt-leaks", v2, 1)
+    eventually(lambda: replicas(api) == {v1: 2, v2: 0}, message="v1 not re-created")
+    kubectl("wait", "--for=condition=Available", f"deployment/support-agent-{v1}", "--timeout=30s")
+    service = api.get("/api/v1/namespaces/default/services/support-agent").json()
+    assert service["spec"]["selector"]["agentops.dev/revision"] == v1
+    assert eventually(lambda: status(api)["stableRevision"]["hash"] == v1)
+
+
 def test_hallucination_moves_the_revision_to_mirrored_traffic_and_back(
     running: RunningOperator, kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics
 ) -> None:
