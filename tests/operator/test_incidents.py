@@ -118,13 +118,13 @@ def test_cost_spike_throttles_then_resolves_and_lifts(
         )
     )
     assert resolved
-    events = {
-        e["reason"]
-        for e in api.get(
-            "/api/v1/namespaces/default/events", params={"fieldSelector": "involvedObject.name=support-agent"}
-        ).json()["items"]
-    }
-    assert {"CostSpike", "CostSpikeResolved"} <= events
+
+    def agent_events() -> set[str]:
+        selector = {"fieldSelector": "involvedObject.name=support-agent"}
+        return {e["reason"] for e in api.get("/api/v1/namespaces/default/events", params=selector).json()["items"]}
+
+    # Events are posted after the status is written.
+    eventually(lambda: {"CostSpike", "CostSpikeResolved"} <= agent_events(), message="no Events")
 
 
 def test_prompt_leak_rolls_back_to_the_last_good_revision(

@@ -69,8 +69,10 @@ def test_shadow_with_a_router_mirrors_to_the_revision_then_lets_it_back() -> Non
     assert world.status.controls[v2].mode == "shadow"
     assert condition(world, "Degraded") == ("True", "HallucinationSurge")
     assert "RolledBack" in reasons(decision)
+    held_since = {c.type: c.last_transition_time for c in world.status.conditions}
     world.tick(10, signals=signals(**{v1: {}, v2: {"grounding-score": 0.2}}))
     assert world.status.hold is not None, "still bad in shadow: stays in shadow"
+    assert {c.type: c.last_transition_time for c in world.status.conditions} == held_since
     world.tick(10, signals=signals(**{v1: {}, v2: {}}))  # healthy from here
     decision = world.tick(20, signals=signals(**{v1: {}, v2: {}}))
     assert "ShadowLifted" in reasons(decision) and world.status.hold is None

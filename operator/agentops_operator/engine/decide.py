@@ -18,7 +18,7 @@ from ..api.spec import AgentDeploymentSpec
 from ..api.status import AgentDeploymentStatus, HistoryEntry
 from . import annotations as manual
 from . import manifests
-from .conditions import set_condition
+from .conditions import keep_transition_times, set_condition
 from .decisions import (
     Action,
     Apply,
@@ -216,6 +216,8 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     )
     if hold is not None:
         new_status = degraded_by_hold(new_status, hold, now, generation)
+        conditions = keep_transition_times(status.conditions, new_status.conditions)
+        new_status = new_status.model_copy(update={"conditions": conditions})
     return Decision(
         actions=tuple(actions),
         status=new_status,

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import json_merge_patch  # type: ignore[import-untyped]
+
 from ..api import conditions as c
 from ..api.resource import AgentDeployment, InvalidSpec
 from ..api.status import AgentDeploymentStatus
@@ -31,9 +33,6 @@ from .observe import observe
 
 JsonDict = dict[str, Any]
 log = logging.getLogger(__name__)
-
-# Every status field, so a merge patch also clears the ones that became empty.
-_STATUS_KEYS = tuple(field.alias or name for name, field in AgentDeploymentStatus.model_fields.items())
 
 
 def rfc3339_now() -> str:
@@ -209,8 +208,9 @@ class Reconciler:
     async def _finish(self, body: JsonDict, old: AgentDeploymentStatus, decision: Decision) -> None:
         meta = body["metadata"]
         if decision.status != old:
-            wire = decision.status.wire()
-            patch = {key: wire.get(key) for key in _STATUS_KEYS}
+            # A merge patch from the status as read to the one decided: keys that went away (a lifted
+            # control, a cleared hold) are sent as null, at every depth, so nothing stale survives.
+            patch = json_merge_patch.create_patch(body.get("status") or {}, decision.status.wire())
             await self.workloads.write_status(meta["namespace"], meta["name"], patch)
         for event in decision.events:
             await self._post_event(body, event)
