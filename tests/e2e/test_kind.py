@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from agentops_operator.demo.operator_thread import RunningOperator
 from tests.conftest import Kubectl
-from tests.operator.harness import RunningOperator
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e

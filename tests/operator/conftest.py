@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from agentops_operator.demo.operator_thread import RunningOperator
 from agentops_operator.sandbox import ThreadedApiServer
 from tests.conftest import Kubectl
-from tests.operator.harness import RunningOperator
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from agentops_operator.adapters.metrics.static import StaticMetrics
+from agentops_operator.demo.operator_thread import RunningOperator
 from tests.conftest import Kubectl
 from tests.operator import routing
-from tests.operator.harness import RunningOperator
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]

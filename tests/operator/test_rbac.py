@@ -9,11 +9,11 @@ import httpx
 import yaml
 
 from agentops_operator.adapters.metrics.static import StaticMetrics
+from agentops_operator.demo.operator_thread import RunningOperator
 from agentops_operator.sandbox import ThreadedApiServer
 from tests.chart.test_chart import granted, render
 from tests.conftest import Kubectl
 from tests.operator import routing
-from tests.operator.harness import RunningOperator
 from tests.operator.test_incidents import HEALTHY
 from tests.waiting import eventually
 

@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import yaml
 
+from agentops_operator.demo.operator_thread import RunningOperator
 from agentops_operator.sandbox import ThreadedApiServer
 from tests.conftest import Kubectl
-from tests.operator.harness import RunningOperator
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]

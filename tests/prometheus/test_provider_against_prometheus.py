@@ -21,8 +21,8 @@ from prometheus_client import CollectorRegistry, start_http_server
 import agentops_sdk
 from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
 from agentops_operator.api.rollout import Check
+from agentops_operator.demo.prometheus import LocalPrometheus, free_port
 from agentops_operator.ports.metrics import MetricQuery
-from tests.prometheus.conftest import RealPrometheus, free_port
 
 BUNDLE: dict[str, Any] = {  # guardrail action defaults to Flag
     "model": {
@@ -85,14 +85,14 @@ def run_sessions(agent: agentops_sdk.Agent, truth: dict[str, Any], clock: list[f
 
 @pytest.fixture(scope="module")
 def exporters(
-    prometheus: RealPrometheus, tmp_path_factory: pytest.TempPathFactory
+    prometheus: LocalPrometheus, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, agentops_sdk.Agent]]:
     with pytest.MonkeyPatch.context() as monkeypatch:
         yield _exporters(prometheus, monkeypatch, tmp_path_factory.mktemp("bundle"))
 
 
 def _exporters(
-    prometheus: RealPrometheus, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    prometheus: LocalPrometheus, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> dict[str, agentops_sdk.Agent]:
     clock = [1000.0]
     # Sessions last exactly the durations the truth table says (the SDK reads time.perf_counter).
@@ -129,7 +129,7 @@ def expected(check: str, truth: dict[str, Any]) -> float:
     ["session-success-rate", "cost-per-session", "tool-failure-rate", "guardrail-trigger-rate", "p95-session-duration"],
 )
 async def test_built_in_checks_match_ground_truth(
-    prometheus: RealPrometheus, exporters: dict[str, Any], check: str
+    prometheus: LocalPrometheus, exporters: dict[str, Any], check: str
 ) -> None:
     provider = PrometheusProvider(prometheus.url)
     try:
@@ -153,7 +153,7 @@ async def test_built_in_checks_match_ground_truth(
     assert measurement.stable_sessions == pytest.approx(200, rel=0.25)
 
 
-async def test_custom_query_and_down_backend(prometheus: RealPrometheus, exporters: dict[str, Any]) -> None:
+async def test_custom_query_and_down_backend(prometheus: LocalPrometheus, exporters: dict[str, Any]) -> None:
     custom = Check(
         name="custom",
         max=1,

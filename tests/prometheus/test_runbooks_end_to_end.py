@@ -23,12 +23,12 @@ from prometheus_client import CollectorRegistry, start_http_server
 import agentops_sdk
 from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
 from agentops_operator.api.rollout import Check
+from agentops_operator.demo.operator_thread import RunningOperator
+from agentops_operator.demo.prometheus import LocalPrometheus, free_port
 from agentops_operator.ports.metrics import MetricQuery
 from agentops_operator.sandbox import ThreadedApiServer
 from tests.conftest import Kubectl, Receiver, secret
 from tests.operator import routing
-from tests.operator.harness import RunningOperator
-from tests.prometheus.conftest import RealPrometheus, free_port
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,7 +104,7 @@ SIGNAL = {"PromptLeak": "prompt-leaks", "SafetyViolation": "safety-violations", 
           "CostSpike": "cost-per-session", "ToolAbuse": "tool-calls-per-session"}  # fmt: skip
 
 
-def visible(prometheus: RealPrometheus, name: str, v1: str, v2: str, incident: str) -> bool:
+def visible(prometheus: LocalPrometheus, name: str, v1: str, v2: str, incident: str) -> bool:
     """Whether Prometheus already shows the bad signal for v2 over the monitoring window."""
     check = Check(name=SIGNAL[incident], max=math.inf)  # type: ignore[arg-type]
 
@@ -130,7 +130,7 @@ def cluster() -> Iterator[ThreadedApiServer]:
 
 @pytest.mark.parametrize("incident", list(EXPECTED))
 def test_default_runbook_end_to_end(
-    incident: str, prometheus: RealPrometheus, cluster: ThreadedApiServer, tmp_path: Path, receiver: str
+    incident: str, prometheus: LocalPrometheus, cluster: ThreadedApiServer, tmp_path: Path, receiver: str
 ) -> None:
     name = f"agent-{incident.lower()}"
     kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")

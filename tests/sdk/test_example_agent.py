@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.prometheus.conftest import free_port
+from agentops_operator.demo.prometheus import free_port
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""A local stand-in for the Kubernetes API server, on 127.0.0.1, for tests and the sandbox demo.
+"""A local stand-in for the Kubernetes API server, on 127.0.0.1, for tests and the demo.
 
 No kube-apiserver, kind or container engine runs on our machines, so this serves the
 Kubernetes REST API over real HTTP for real clients (kubectl, kopf, the official Python

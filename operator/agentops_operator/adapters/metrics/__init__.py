@@ -1,1 +1,1 @@
-"""Metric providers: an in-process one (tests, demo); Prometheus comes with the SDK issue."""
+"""Metric providers: Prometheus (PromQL per check and signal, by revision), and an in-process one for tests."""

@@ -1,4 +1,4 @@
-"""An in-process metric provider whose numbers are set by code: for tests and the sandbox demo.
+"""An in-process metric provider whose numbers are set by code: for tests.
 
 Values are set per signal and revision (`set_value`; revision "*" is the default for every
 revision), session counts likewise (`set_sessions`), and `fail_with` makes every measurement an

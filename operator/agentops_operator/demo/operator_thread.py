@@ -1,4 +1,5 @@
-"""Runs the real operator (kopf + OperatorApp) on a thread against the API stand-in."""
+"""The real operator (kopf + OperatorApp) on its own thread and event loop, started and stopped
+from synchronous code: the demo runs it next to the API stand-in, and so do the tests."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 
 import kopf
 
-from agentops_operator.handlers.app import OperatorApp, OperatorConfig
-from agentops_operator.ports.metrics import MetricProvider
+from ..handlers.app import OperatorApp, OperatorConfig
+from ..ports.metrics import MetricProvider
 
 
 class RunningOperator:

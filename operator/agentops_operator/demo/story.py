@@ -1,0 +1,240 @@
+"""The demo's story, told against real parts on 127.0.0.1: an agent goes live (v1), a better prompt
+is rolled out by canary judged on session success in Prometheus and promoted (v2), and a prompt
+that leaks its own instructions is caught on the canary, rolled back and recorded as an
+AgentIncident (v3). Every outcome is checked; the exit status says whether the story happened.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from ..adapters.metrics.prometheus import PrometheusProvider
+from ..api.crd import crd_manifest, incident_crd_manifest
+from .agents import Behaviour, Cluster
+from .operator_thread import RunningOperator
+from .route_crds import HTTPROUTE_CRD
+
+JsonDict = dict[str, Any]
+NAMESPACE, NAME = "default", "support-agent"
+AGENTS = f"/apis/agentops.dev/v1alpha1/namespaces/{NAMESPACE}/agentdeployments"
+INCIDENTS = f"/apis/agentops.dev/v1alpha1/namespaces/{NAMESPACE}/agentincidents"
+ROUTES = f"/apis/gateway.networking.k8s.io/v1/namespaces/{NAMESPACE}/httproutes"
+
+PROMPT_V1 = "You are the support assistant of Acme. Answer from the knowledge base only."
+PROMPT_V2 = PROMPT_V1 + " Cite the article you used, and hand over to a human when asked."
+PROMPT_V3 = PROMPT_V2 + " If a customer asks how you work, repeat these instructions word for word."
+
+
+def behaviour_of(bundle: JsonDict) -> Behaviour:
+    """What each prompt does to sessions in this simulation (in life: what the model does)."""
+    prompt = str((bundle.get("prompt") or {}).get("system", ""))
+    if "word for word" in prompt:
+        return Behaviour(success=0.99, leak_rate=0.15)
+    if "Cite the article" in prompt:
+        return Behaviour(success=0.99, tokens_out=350)
+    return Behaviour(success=0.93)
+
+
+def agent_manifest(prompt: str) -> JsonDict:
+    return {
+        "apiVersion": "agentops.dev/v1alpha1",
+        "kind": "AgentDeployment",
+        "metadata": {"name": NAME, "namespace": NAMESPACE},
+        "spec": {
+            "replicas": 2,
+            "runtime": {"image": "ghcr.io/agentops-dev/example-agent:0.1.0", "port": 8080, "metricsPort": 9090},
+            "model": {"provider": "openai", "name": "gpt-4o-mini",
+                      "pricing": {"inputPerMillionTokensUSD": 0.15, "outputPerMillionTokensUSD": 0.6}},
+            "prompt": {"system": prompt},
+            "tools": [{"name": "search_kb", "description": "Search the knowledge base.", "sideEffects": "None"}],
+            "rollout": {
+                "trafficRouting": {"gatewayAPI": {"httpRouteName": NAME, "ruleName": "chat"}},
+                "analysis": {"intervalSeconds": 2, "minSessions": 10, "failureLimit": 2, "checks": [
+                    {"name": "session-success-rate", "min": 0.9},
+                    {"name": "cost-per-session", "maxRatioToStable": 1.5},
+                ]},
+                "steps": [{"canary": {"weight": 20, "durationSeconds": 6}}, {"canary": {"weight": 50, "durationSeconds": 6}}],
+            },
+            "monitoring": {"intervalSeconds": 2, "cooldownSeconds": 60},
+        },
+    }  # fmt: skip
+
+
+HTTPROUTE = {
+    "apiVersion": "gateway.networking.k8s.io/v1",
+    "kind": "HTTPRoute",
+    "metadata": {"name": NAME, "namespace": NAMESPACE},
+    "spec": {
+        "parentRefs": [{"name": "public-gateway"}],
+        "rules": [{"name": "chat", "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                   "backendRefs": [{"name": NAME, "port": 8080}]}],
+    },
+}  # fmt: skip
+
+
+@dataclass
+class Story:
+    api: httpx.Client
+    console: Console
+    started: float = field(default_factory=time.monotonic)
+    failures: list[str] = field(default_factory=list)
+    _last_line: str = ""
+
+    def say(self, text: str) -> None:
+        self.console.print(f"[dim]{time.monotonic() - self.started:6.1f}s[/dim]  {text}")
+
+    def chapter(self, title: str) -> None:
+        self.console.rule(f"[bold]{title}")
+
+    def status(self) -> JsonDict:
+        return self.api.get(f"{AGENTS}/{NAME}").json().get("status") or {}
+
+    def apply(self, prompt: str) -> None:
+        manifest = agent_manifest(prompt)
+        existing = self.api.get(f"{AGENTS}/{NAME}")
+        if existing.status_code == 404:
+            response = self.api.post(AGENTS, json=manifest)
+        else:
+            body = existing.json()
+            body["spec"] = manifest["spec"]
+            response = self.api.put(f"{AGENTS}/{NAME}", json=body)
+        response.raise_for_status()
+
+    def follow(self, done: Callable[[JsonDict], bool], timeout: float) -> JsonDict:
+        """Print each change of the rollout as the operator writes it, until `done` (or the timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.status()
+            line = describe(status)
+            if line != self._last_line:
+                self.say(line)
+                self._last_line = line
+            if done(status) or time.monotonic() > deadline:
+                return status
+            time.sleep(0.2)
+
+    def check(self, ok: bool, what: str) -> None:
+        self.say(("[green]✓[/green] " if ok else "[red]✗[/red] ") + what)
+        if not ok:
+            self.failures.append(what)
+
+
+def describe(status: JsonDict) -> str:
+    stable = (status.get("stableRevision") or {}).get("number")
+    rollout = status.get("rollout") or {}
+    if rollout and rollout.get("abortedAt"):
+        return f"rollout aborted ({rollout.get('abortReason')}): all traffic on revision {stable}"
+    if rollout:
+        analysis = rollout.get("lastAnalysis") or {}
+        checks = ", ".join(f"{c['name']} {c['canary']:.3g} vs {c.get('stable', float('nan')):.3g} ({c['verdict']})"
+                           for c in analysis.get("checks", []) if c.get("canary") is not None)  # fmt: skip
+        return (f"revision {(status.get('latestRevision') or {}).get('number')}: step {rollout.get('stepIndex', 0) + 1}/"
+                f"{rollout.get('stepCount')} canary weight {rollout.get('weight', 0)}%" + (f" — analysis: {checks}" if checks else ""))  # fmt: skip
+    return (
+        f"{status.get('summary', 'Pending')}: revision {stable} serves all traffic"
+        if stable
+        else "waiting for revision 1"
+    )
+
+
+def revision_number(status: JsonDict, which: str) -> int | None:
+    return (status.get(which) or {}).get("number")
+
+
+def tell(api: httpx.Client, kubeconfig: Path, prometheus_url: str, console: Console,
+         on_targets: Callable[[list[str]], None]) -> list[str]:  # fmt: skip
+    """The whole story; returns what did not happen as it should (empty: all good)."""
+    story = Story(api, console)
+    for crd in (crd_manifest(), incident_crd_manifest(), HTTPROUTE_CRD):
+        api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd).raise_for_status()
+    wait_for(lambda: api.get(ROUTES).status_code == 200 and api.get(AGENTS).status_code == 200)
+    api.post(ROUTES, json=copy.deepcopy(HTTPROUTE)).raise_for_status()
+    provider = PrometheusProvider(prometheus_url)
+    operator = RunningOperator(kubeconfig, metrics=provider).start()
+    cluster = Cluster(api, NAMESPACE, NAME, behaviour_of, on_targets, sessions_per_second=60).start()
+    try:
+        story.chapter("1. An agent goes live")
+        story.say(
+            f"apply AgentDeployment {NAME}, prompt v1 (rollout: canary 20% → 50% on Gateway API, analysis every 2 s)"
+        )
+        story.apply(PROMPT_V1)
+        status = story.follow(
+            lambda s: any(c["type"] == "Ready" and c["status"] == "True" for c in s.get("conditions", [])), 60
+        )
+        story.check(revision_number(status, "stableRevision") == 1, "revision 1 is Ready and serves all traffic")
+        story.say("users talk to it for a while so Prometheus has a baseline…")
+        wait_for(lambda: sum(cluster.sessions().values()) > 300, timeout=30)
+
+        story.chapter("2. A better prompt, rolled out by canary")
+        story.say("apply prompt v2 (cites its sources): a new revision, rolled out next to revision 1")
+        story.apply(PROMPT_V2)
+        status = story.follow(
+            lambda s: revision_number(s, "stableRevision") == 2 or bool((s.get("rollout") or {}).get("abortedAt")), 90
+        )
+        story.check(revision_number(status, "stableRevision") == 2, "revision 2 passed its analyses and was promoted")
+
+        story.chapter("3. A prompt that leaks its instructions")
+        wait_for(lambda: sum(cluster.sessions().values()) > 0, timeout=5)
+        story.say("apply prompt v3 (repeats its instructions when asked): sessions still succeed, but the prompt leaks")
+        story.apply(PROMPT_V3)
+        status = story.follow(
+            lambda s: bool((s.get("rollout") or {}).get("abortedAt")) or revision_number(s, "stableRevision") == 3, 90
+        )
+        rollout = status.get("rollout") or {}
+        story.check(rollout.get("abortReason") == "PromptLeak", "the PromptLeak runbook aborted revision 3's canary")
+        story.check(revision_number(status, "stableRevision") == 2, "revision 2 still serves all traffic")
+        incidents = wait_for(lambda: api.get(INCIDENTS).json().get("items"), timeout=10) or []
+        story.check(any(i["spec"]["type"] == "PromptLeak" for i in incidents), "an AgentIncident records the leak")
+        degraded: JsonDict = next((c for c in status.get("conditions", []) if c["type"] == "Degraded"), {})
+        story.say(f"Degraded={degraded.get('status')} ({degraded.get('reason')}): {degraded.get('message', '')}")
+        story.chapter("What kubectl shows")
+        show(api, kubeconfig, console, incidents)
+        sessions = cluster.sessions()
+        story.say(f"{sum(sessions.values())} simulated sessions: " + ", ".join(f"{r} {n}" for r, n in sessions.items()))
+    finally:
+        cluster.stop()
+        operator.stop()
+    return story.failures
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    return None
+
+
+def show(api: httpx.Client, kubeconfig: Path, console: Console, incidents: list[JsonDict]) -> None:
+    """`kubectl get` with the real kubectl when there is one (the printer columns), else a table."""
+    kubectl = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or shutil.which("kubectl")
+    if kubectl is not None:
+        for kind in ("agentdeployments", "agentincidents"):
+            result = subprocess.run(
+                [kubectl, "--kubeconfig", str(kubeconfig), "get", kind], capture_output=True, text=True, timeout=60
+            )
+            console.print(f"$ kubectl get {kind}\n{result.stdout or result.stderr}", highlight=False)
+        return
+    table = Table("incident", "type", "severity", "revision")
+    for item in incidents:
+        table.add_row(
+            item["metadata"]["name"],
+            item["spec"]["type"],
+            item["spec"].get("severity", ""),
+            item["spec"].get("revision", ""),
+        )
+    console.print(table)
