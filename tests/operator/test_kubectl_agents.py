@@ -1,0 +1,114 @@
+"""`kubectl agents`: the real kubectl finds the plugin on PATH and runs it against the API stand-in
+with the real operator: status and history of a paused canary, promote, the prompt diff of two
+revisions, incidents and resolve, and offline lint."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from agentops_operator.adapters.metrics.static import StaticMetrics
+from agentops_operator.demo.operator_thread import RunningOperator
+from tests.conftest import Kubectl, kubectl_binary
+from tests.operator.test_incidents import HEALTHY
+from tests.waiting import eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+AGENT = "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments/support-agent"
+
+
+def agents(kubeconfig: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`kubectl agents …` as a user runs it: the plugin on PATH, the cluster from KUBECONFIG."""
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "COLUMNS": "200"}  # fmt: skip
+    result = subprocess.run([kubectl_binary(), "agents", *args], capture_output=True, text=True, env=env, timeout=60)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture
+def metrics() -> StaticMetrics:
+    provider = StaticMetrics()
+    for signal, value in HEALTHY.items():
+        provider.set_value(signal, "*", value)
+    provider.set_sessions("*", 100)
+    return provider
+
+
+@pytest.fixture
+def running(kubectl: Kubectl, kubeconfig: Path, metrics: StaticMetrics) -> Iterator[RunningOperator]:
+    operator = RunningOperator(kubeconfig, metrics=metrics).start()
+    try:
+        yield operator
+    finally:
+        operator.stop()
+
+
+def manifest(suffix: str = "") -> str:
+    agent: dict[str, Any] = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
+    agent["spec"]["prompt"]["system"] += suffix
+    agent["spec"]["rollout"] = {"steps": [{"canary": {"weight": 50, "durationSeconds": 1}}, {"pause": {}}]}
+    agent["spec"]["monitoring"] = {"intervalSeconds": 1, "cooldownSeconds": 0}
+    return yaml.safe_dump(agent)
+
+
+def test_status_promote_history_diff_incidents_and_resolve(
+    running: RunningOperator, kubectl: Kubectl, kubeconfig: Path, api: httpx.Client, metrics: StaticMetrics
+) -> None:
+    kubectl("apply", "-f", "-", input=manifest())
+    kubectl("wait", "--for=condition=Ready", "agd/support-agent", "--timeout=30s")
+    kubectl("apply", "-f", "-", input=manifest(" Always answer in English."))
+    eventually(lambda: (api.get(AGENT).json()["status"].get("rollout") or {}).get("pauseReason") == "AwaitingPromotion")
+    status = agents(kubeconfig, "status", "support-agent").stdout
+    assert "step 2/2 (pause)" in status and "paused (AwaitingPromotion)" in status and "Progressing" in status
+
+    diff = agents(kubeconfig, "diff", "support-agent").stdout
+    assert "\n+   Always answer in English.\n" in diff  # the prompt's new line, as a line of its own
+    assert "\n   You are the support assistant of Acme" in diff and "\n-" not in diff  # context, nothing removed
+
+    agents(kubeconfig, "promote", "support-agent")
+    eventually(lambda: api.get(AGENT).json()["status"]["stableRevision"]["number"] == 2, message="not promoted")
+    assert "agentops.dev/promote" not in (api.get(AGENT).json()["metadata"].get("annotations") or {})
+    history = agents(kubeconfig, "history", "support-agent").stdout
+    assert "Superseded" in history and "Stable" in history
+
+    stable = api.get(AGENT).json()["status"]["stableRevision"]["hash"]
+    metrics.set_value("safety-violations", stable, 1)
+    eventually(
+        lambda: "SafetyViolation" in agents(kubeconfig, "incidents", "support-agent").stdout, message="no incident"
+    )
+    metrics.set_value("safety-violations", stable, 0)
+    agents(kubeconfig, "resolve", "support-agent", "SafetyViolation")
+    eventually(
+        lambda: all(i.get("resolvedAt") for i in api.get(AGENT).json()["status"].get("incidents", [])),
+        message="not resolved",
+    )
+
+    missing = agents(kubeconfig, "status", "nobody", check=False)
+    assert (
+        missing.returncode == 1
+        and "AgentDeployment 'nobody' not found" in missing.stderr
+        and "Traceback" not in missing.stderr
+    )
+
+
+def test_lint_names_each_bad_field_and_passes_the_example(tmp_path: Path, kubeconfig: Path) -> None:
+    good = agents(kubeconfig, "lint", str(ROOT / "examples" / "support-agent.yaml"))
+    assert "error" not in good.stdout and "spec.rollout.steps: none" in good.stdout
+    bad = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
+    bad["spec"]["replicas"] = -1
+    bad["spec"]["tools"][0]["sideEffects"] = "Sometimes"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    result = agents(kubeconfig, "lint", str(path), check=False)
+    assert result.returncode == 1
+    assert "error: spec.replicas:" in result.stdout and "error: spec.tools[0].sideEffects:" in result.stdout
