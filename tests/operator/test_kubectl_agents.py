@@ -81,6 +81,14 @@ def test_status_promote_history_diff_incidents_and_resolve(
     history = agents(kubeconfig, "history", "support-agent").stdout
     assert "Superseded" in history and "Stable" in history
 
+    agents(kubeconfig, "rollback", "support-agent")  # to the revision before the stable one
+    eventually(lambda: api.get(AGENT).json()["status"]["stableRevision"]["number"] == 1, message="no rollback")
+    assert "held revision" in agents(kubeconfig, "status", "support-agent").stdout
+    agents(kubeconfig, "retry", "support-agent")  # revision 2 goes through its rollout again
+    eventually(lambda: (api.get(AGENT).json()["status"].get("rollout") or {}).get("pauseReason") == "AwaitingPromotion")
+    agents(kubeconfig, "promote", "support-agent", "--full")
+    eventually(lambda: api.get(AGENT).json()["status"]["stableRevision"]["number"] == 2, message="not promoted again")
+
     stable = api.get(AGENT).json()["status"]["stableRevision"]["hash"]
     metrics.set_value("safety-violations", stable, 1)
     eventually(

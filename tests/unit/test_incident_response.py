@@ -145,3 +145,23 @@ def test_shadow_on_a_canary_pauses_it_at_weight_zero_with_a_mirror_then_resumes(
     decision = world.tick(20, signals=signals(**{v1: {}, canary: {}}))
     assert "Resumed" in reasons(decision) and world.traffic == (30, 0)
     assert world.status.rollout and not world.status.rollout.paused and stable(world) == v1
+
+
+def test_a_manual_rollback_serves_the_named_revision_and_holds_the_latest_until_retry() -> None:
+    world = World(spec(None))
+    v1, v2 = two_serving_revisions(world)
+    world.annotations["agentops.dev/rollback-to"] = "9"
+    assert "RollbackIgnored" in reasons(world.tick(1)) and stable(world) == v2 and not world.annotations
+    del world.workloads[v1]  # long scaled away and deleted: re-created from its bundle
+    world.annotations["agentops.dev/rollback-to"] = "1"
+    decision = world.tick(1)
+    assert "RolledBack" in reasons(decision) and not world.annotations
+    assert stable(world) == v1 and world.workloads[v1].replicas == 2 and world.workloads[v2].replicas == 0
+    assert world.status.hold and world.status.hold.reason == "ManualRollback"
+    assert condition(world, "Degraded") == ("True", "ManualRollback")
+    world.tick(30)
+    assert stable(world) == v1, "the hold lasts until a new spec or a retry"
+    world.annotations["agentops.dev/retry"] = "true"
+    world.tick(1)
+    world.tick(1)
+    assert stable(world) == v2 and world.status.hold is None and condition(world, "Degraded")[0] == "False"

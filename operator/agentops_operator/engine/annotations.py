@@ -11,6 +11,7 @@ RESUME = PREFIX + "resume"
 RETRY = PREFIX + "retry"
 SKIP_ANALYSIS = PREFIX + "skip-analysis"
 RESOLVE = PREFIX + "resolve"  # value: the incident type to resolve by hand
+ROLLBACK_TO = PREFIX + "rollback-to"  # value: a revision number or hash from status.history
 
 
 def requested(annotations: dict[str, str]) -> dict[str, str]:

@@ -12,7 +12,10 @@ this module says how, given where the revision stands:
   resolves. Without a router nothing can be mirrored: the coarse fallback scales it to zero.
 - a revision already held in shadow: an incident that takes it out entirely ends the mirror.
 
-Manual resolution (annotation) closes incidents and lifts what they put in force.
+Manual resolution (annotation) closes incidents and lifts what they put in force. A manual rollback
+(annotation `agentops.dev/rollback-to`) uses the same hold: the named revision from the history
+serves (re-created from its bundle if needed) and the latest one is held until the spec changes or
+a retry.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class IncidentOutcome:
     shadow_canary: tuple[str, str, int] | None = None  # (reason, message, mirror percent)
     retried: bool = False
     resolved_by_hand: bool = False
+    rolled_back_by_hand: bool = False
     events: list[Event] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
 
@@ -78,7 +82,33 @@ def respond(
         take_out = _monitor(spec, status, observation, outcome, stable, latest, routed, now)
     if take_out is not None:
         _lift_shadow(outcome, take_out)
+    if manual.ROLLBACK_TO in observation.annotations:
+        _manual_rollback(outcome, status, observation, observation.annotations[manual.ROLLBACK_TO], latest, now)
     return outcome
+
+
+MANUAL_ROLLBACK = "ManualRollback"
+
+
+def _manual_rollback(outcome: IncidentOutcome, status: AgentDeploymentStatus, observation: Observation, wanted: str,
+                     latest: str, now: str) -> None:  # fmt: skip
+    """Serve the revision an operator named (by number or hash) and hold the latest one."""
+    outcome.rolled_back_by_hand = True
+    entry = next((e for e in status.history if wanted.strip() in (str(e.number), e.hash)), None)
+    runnable = entry is not None and (entry.hash in observation.workloads or entry.hash in observation.bundle_contents)
+    if entry is None or not runnable:
+        kept = ", ".join(f"{e.number} ({e.hash})" for e in status.history) or "none"
+        outcome.events.append(Event("Warning", "RollbackIgnored", f"no revision {wanted!r} to roll back to; "
+                                    f"revisions kept: {kept}"))  # fmt: skip
+        return
+    if entry.hash == latest:
+        outcome.hold = None
+        outcome.events.append(Event("Normal", "RolledBack", f"revision {entry.number} is the latest: it serves again"))
+        return
+    outcome.rollback_to = entry.hash
+    message = f"rolled back to revision {entry.number} ({entry.hash}) by an operator"
+    outcome.hold = Hold(revision=latest, reason=MANUAL_ROLLBACK, message=message, since=now)
+    outcome.events.append(Event("Normal", "RolledBack", message))
 
 
 def monitored_second_arm(status: AgentDeploymentStatus, latest: str, hold: Hold | None) -> str | None:

@@ -47,6 +47,11 @@ def parser() -> argparse.ArgumentParser:
             action.add_argument(
                 "--full", action="store_true", help="promote to stable at once, skipping the remaining steps"
             )
+    rollback = commands.add_parser(
+        "rollback", help="serve an earlier revision; the latest is held until a new spec or retry"
+    )
+    rollback.add_argument("name")
+    rollback.add_argument("--to-revision", help="revision number or hash (default: the one before the stable revision)")
     resolve = commands.add_parser("resolve", help="resolve an open incident by hand (lifts its mitigations)")
     resolve.add_argument("name")
     resolve.add_argument("type", help="incident type, e.g. CostSpike")
@@ -75,6 +80,11 @@ def _run(console: Console, cluster: Cluster, args: argparse.Namespace) -> int:
         views.show_incidents(console, cluster.incidents(args.name))
     elif args.command == "diff":
         return _diff(console, cluster, args.name, args.old, args.new)
+    elif args.command == "rollback":
+        target = args.to_revision or _previous(cluster.agent(args.name))
+        cluster.annotate(args.name, {manual.ROLLBACK_TO: target})
+        console.print(f"asked the operator to roll {args.name} back to revision {target}; "
+                      f"`kubectl agents retry {args.name}` serves the latest again")  # fmt: skip
     elif args.command == "resolve":
         cluster.annotate(args.name, {manual.RESOLVE: args.type})
         console.print(f"asked the operator to resolve {args.type} on {args.name}")
@@ -85,6 +95,16 @@ def _run(console: Console, cluster: Cluster, args: argparse.Namespace) -> int:
             f"{args.command}: asked the operator ({key}); `kubectl agents status {args.name}` shows the result"
         )
     return 0
+
+
+def _previous(agent: dict[str, object]) -> str:
+    status = agent.get("status") or {}
+    assert isinstance(status, dict)
+    stable = (status.get("stableRevision") or {}).get("number", 0)
+    earlier = [e["number"] for e in status.get("history", []) if e["number"] < stable]
+    if not earlier:
+        raise PluginError("no revision before the stable one in the history; name one with --to-revision")
+    return str(max(earlier))
 
 
 def _diff(console: Console, cluster: Cluster, name: str, old: str | None, new: str | None) -> int:
