@@ -4,6 +4,8 @@ against the requests the operator really makes."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,24 @@ def test_service_monitor_is_optional() -> None:
         render({"metrics": {"port": 9102, "serviceMonitor": {"enabled": True, "interval": "15s"}}}), "ServiceMonitor"
     )
     assert monitor["spec"]["endpoints"][0] == {"port": "metrics", "interval": "15s"}
+
+
+def test_grafana_dashboard_is_optional_and_generated() -> None:
+    dashboards = [c for c in by_kind(render(), "ConfigMap") if c["metadata"]["name"].endswith("-dashboard")]
+    assert dashboards == []
+    enabled = render({"grafana": {"dashboard": {"enabled": True, "namespace": "monitoring"}}})
+    (dashboard,) = [c for c in by_kind(enabled, "ConfigMap") if c["metadata"]["name"].endswith("-dashboard")]
+    assert (
+        dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
+        and dashboard["metadata"]["namespace"] == "monitoring"
+    )
+    committed = (CHART / "dashboards" / "agentops.json").read_text()
+    assert json.loads(dashboard["data"]["agentops.json"]) == json.loads(committed)
+    loaded = importlib.util.spec_from_file_location("grafana_dashboard", ROOT / "scripts" / "grafana_dashboard.py")
+    assert loaded is not None and loaded.loader is not None
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    assert committed == module.render(), "stale: run `python scripts/grafana_dashboard.py --write`"
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from prometheus_client import REGISTRY
 
 from agentops_operator.adapters.metrics.static import StaticMetrics
 from agentops_operator.demo.operator_thread import RunningOperator
@@ -93,6 +94,9 @@ def test_cost_spike_throttles_then_resolves_and_lifts(
         and incident["value"] == pytest.approx(0.5)
     )
     assert eventually(lambda: controls(api).get(v2, {}).get("sessionsPerMinute")) == 10
+    labels = {"namespace": "default", "agent": "support-agent", "type": "CostSpike", "severity": "error"}
+    assert REGISTRY.get_sample_value("agentops_incidents_open", labels) == 1
+    assert (REGISTRY.get_sample_value("agentops_incidents_total", labels) or 0) >= 1
     record_path = f"/apis/agentops.dev/v1alpha1/namespaces/default/agentincidents/support-agent-costspike-{v2}"
     record = eventually(lambda: api.get(record_path).json().get("status"))
     timeline = {c["type"]: c["status"] for c in record["conditions"]}
@@ -112,6 +116,7 @@ def test_cost_spike_throttles_then_resolves_and_lifts(
     metrics.set_value("cost-per-session", v2, 0.02)
     eventually(lambda: "CostSpike" not in open_incidents(api), message="did not resolve")
     eventually(lambda: v2 not in controls(api), message="throttle not lifted")
+    assert REGISTRY.get_sample_value("agentops_incidents_open", labels) == 0
     resolved = eventually(
         lambda: (
             {c["type"]: c["status"] for c in api.get(record_path).json()["status"]["conditions"]}["Resolved"] == "True"

@@ -32,6 +32,17 @@ ANALYSIS_VERDICTS = Counter(
 )
 PROMOTIONS = Counter("agentops_rollout_promotions_total", "Revisions promoted to stable.", ["namespace", "agent"])
 ABORTS = Counter("agentops_rollout_aborts_total", "Rollouts aborted, by reason.", ["namespace", "agent", "reason"])
+INCIDENTS_OPEN = Gauge(
+    "agentops_incidents_open", "Incidents open now, by type and severity.", ["namespace", "agent", "type", "severity"]
+)
+INCIDENTS = Counter(
+    "agentops_incidents_total",
+    "Incidents opened (reopenings included), by type and severity.",
+    ["namespace", "agent", "type", "severity"],
+)
+ROLLBACKS = Counter(
+    "agentops_rollbacks_total", "Stable revisions taken out of traffic, by reason.", ["namespace", "agent", "reason"]
+)
 
 
 def record(namespace: str, agent: str, before: AgentDeploymentStatus, decision: Decision) -> None:
@@ -51,3 +62,21 @@ def record(namespace: str, agent: str, before: AgentDeploymentStatus, decision: 
         ABORTS.labels(namespace, agent, rollout.abort_reason or "Unknown").inc()
     if any(event.reason == "Promoted" for event in decision.events):
         PROMOTIONS.labels(namespace, agent).inc()
+    _record_incidents(namespace, agent, before, decision)
+
+
+def _record_incidents(namespace: str, agent: str, before: AgentDeploymentStatus, decision: Decision) -> None:
+    after = decision.status
+    seen_before = {(i.type, i.revision, i.detected_at) for i in before.incidents}
+    open_now: dict[tuple[str, str], int] = {}
+    for incident in after.incidents:
+        if (incident.type, incident.revision, incident.detected_at) not in seen_before:
+            INCIDENTS.labels(namespace, agent, incident.type, incident.severity).inc()
+        if incident.resolved_at is None:
+            key = (incident.type, incident.severity)
+            open_now[key] = open_now.get(key, 0) + 1
+    for incident in [*before.incidents, *after.incidents]:
+        key = (incident.type, incident.severity)
+        INCIDENTS_OPEN.labels(namespace, agent, *key).set(open_now.get(key, 0))
+    if after.hold is not None and (before.hold is None or before.hold.since != after.hold.since):
+        ROLLBACKS.labels(namespace, agent, after.hold.reason).inc()
