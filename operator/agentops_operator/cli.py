@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -41,6 +42,9 @@ def _run(args: argparse.Namespace) -> int:
             resync_seconds=args.resync_seconds,
             prometheus_url=args.prometheus_url,
             metrics=provider,
+            leader_election=args.leader_election,
+            lease_namespace=args.leader_election_namespace or os.environ.get("POD_NAMESPACE") or "default",
+            lease_name=args.leader_election_id,
         )
     )
     liveness = f"http://{args.liveness_address}:{args.liveness_port}/healthz" if args.liveness_port else None
@@ -82,6 +86,15 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--prometheus-ca-file", help="CA bundle to verify Prometheus' TLS certificate")
     run.add_argument("--prometheus-insecure", action="store_true", help="do not verify Prometheus' TLS certificate")
     run.add_argument("--resync-seconds", type=float, default=30.0, help="periodic re-check of every agent (default 30)")
+    run.add_argument(
+        "--leader-election", action="store_true", help="run several replicas: only the one holding the Lease reconciles"
+    )
+    run.add_argument(
+        "--leader-election-namespace", help="namespace of the Lease (default: POD_NAMESPACE, else default)"
+    )
+    run.add_argument(
+        "--leader-election-id", default="agentops-operator", help="name of the Lease (default %(default)s)"
+    )
     run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     crds = commands.add_parser("crds", help="print the CRDs, or write them into crds/ and the chart")
     crds.add_argument("--write", action="store_true")

@@ -89,6 +89,24 @@ def test_service_monitor_is_optional() -> None:
     assert monitor["spec"]["endpoints"][0] == {"port": "metrics", "interval": "15s"}
 
 
+def test_leader_election_for_more_replicas() -> None:
+    (single,) = by_kind(render(), "Deployment")
+    assert single["spec"]["replicas"] == 1 and single["spec"]["strategy"]["type"] == "Recreate"
+    assert "--leader-election" not in single["spec"]["template"]["spec"]["containers"][0]["args"]
+    docs = render({"replicaCount": 2, "leaderElection": {"enabled": True}})
+    (deployment,) = by_kind(docs, "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert deployment["spec"]["replicas"] == 2 and "--leader-election" in container["args"]
+    assert {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}} in container["env"]
+    (role,) = by_kind(docs, "Role")
+    assert role["metadata"]["namespace"] == "agentops-system"
+    assert role["rules"] == [
+        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "create", "update"]}
+    ]
+    with pytest.raises(helm.HelmError, match=r"leaderElection\.enabled"):
+        render({"replicaCount": 2})
+
+
 def test_grafana_dashboard_is_optional_and_generated() -> None:
     dashboards = [c for c in by_kind(render(), "ConfigMap") if c["metadata"]["name"].endswith("-dashboard")]
     assert dashboards == []

@@ -22,8 +22,11 @@ class RunningOperator:
         namespaces: list[str] | None = None,
         metrics: MetricProvider | None = None,
         pagerduty_url: str | None = None,
+        **config_fields: Any,
     ) -> None:
-        config = OperatorConfig(kubeconfig=str(kubeconfig), resync_seconds=resync_seconds, metrics=metrics)
+        config = OperatorConfig(
+            kubeconfig=str(kubeconfig), resync_seconds=resync_seconds, metrics=metrics, **config_fields
+        )
         if pagerduty_url:
             config.pagerduty_url = pagerduty_url
         self.app = OperatorApp(config)

@@ -5,7 +5,8 @@ kopf annotations; kopf timers would add a finalizer, so the periodic resync is a
 the operator writes nothing but children, status and Events, deleting an agent never waits for
 the operator, and an idle agent causes no writes. Triggers: the AgentDeployment itself, its
 revision Deployments (availability), ConfigMaps it takes its prompt from, and a periodic resync
-that also retries after errors.
+that also retries after errors. With leader election on, every replica watches but only the one
+holding the Lease reconciles; a replica that wins the Lease resyncs every agent at once.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import kopf
 
 from ..adapters.kube.client import KubeClient, connection_from_environment
+from ..adapters.kube.leases import KubeLeases
 from ..adapters.kube.workloads import KubeWorkloads
 from ..adapters.notifiers.pagerduty import PAGERDUTY_EVENTS_URL, PagerDutyNotifier
 from ..adapters.notifiers.slack import SlackNotifier
@@ -30,6 +34,7 @@ from ..engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
 from ..ports.metrics import MetricProvider
 from ..ports.notify import Notifier
 from ..ports.traffic import TrafficRouter
+from ..runtime.leader import LeaderElector, LeaseTiming
 from ..runtime.reconciler import Reconciler
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,11 @@ class OperatorConfig:
     prometheus_url: str | None = None
     metrics: MetricProvider | None = None  # where analysis reads numbers; None: every analysis errors
     pagerduty_url: str = PAGERDUTY_EVENTS_URL
+    leader_election: bool = False
+    lease_namespace: str = "default"
+    lease_name: str = "agentops-operator"
+    lease_timing: LeaseTiming = field(default_factory=LeaseTiming)
+    identity: str = field(default_factory=lambda: f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}")
 
 
 class OperatorApp:
@@ -53,12 +63,34 @@ class OperatorApp:
         self.client: KubeClient | None = None
         self.reconciler: Reconciler | None = None
         self._resync_task: asyncio.Task[None] | None = None
+        self.elector: LeaderElector | None = None
+        self._election_task: asyncio.Task[None] | None = None
+        self._lead_resync: asyncio.Task[None] | None = None
         self._register()
+
+    def _may_act(self) -> bool:
+        return self.elector is None or self.elector.leading
+
+    async def _resync_now(self) -> None:
+        """Just elected: look at every agent now (in the background, so renewing the Lease goes on)."""
+        self._lead_resync = asyncio.get_running_loop().create_task(self._resync_once())
+
+    async def _resync_once(self) -> None:
+        if self.reconciler is not None:
+            try:
+                await self.reconciler.resync(self.config.namespaces)
+            except Exception as error:  # the periodic resync tries again
+                log.warning("resync after election failed: %s", error)
+
+    async def _elect(self) -> None:
+        while self.elector is None:  # kopf logs in (which builds the client) after the startup handlers
+            await asyncio.sleep(0.1)
+        await self.elector.run(self._resync_now)
 
     async def _resync_forever(self) -> None:
         while True:
             await asyncio.sleep(self.config.resync_seconds)
-            if self.reconciler is not None:
+            if self.reconciler is not None and self._may_act():
                 try:
                     await self.reconciler.resync(self.config.namespaces)
                 except Exception as error:  # the API may be briefly unreachable: try next period
@@ -92,8 +124,15 @@ class OperatorApp:
                 "PagerDuty": PagerDutyNotifier(self.config.pagerduty_url),
             }
             self.reconciler = Reconciler(
-                KubeWorkloads(self.client), metrics=self.config.metrics, routers=routers, notifiers=notifiers
+                KubeWorkloads(self.client),
+                metrics=self.config.metrics,
+                routers=routers,
+                notifiers=notifiers,
+                may_act=self._may_act,
             )
+            if self.config.leader_election:
+                self.elector = LeaderElector(KubeLeases(self.client), self.config.lease_namespace, self.config.lease_name,
+                                             self.config.identity, self.config.lease_timing)  # fmt: skip
             return kopf.ConnectionInfo(
                 server=connection.server,
                 ca_path=connection.ca_path,
@@ -108,13 +147,18 @@ class OperatorApp:
         async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
             settings.watching.server_timeout = 300
             self._resync_task = asyncio.get_running_loop().create_task(self._resync_forever())
+            if self.config.leader_election:
+                self._election_task = asyncio.get_running_loop().create_task(self._elect())
 
         @kopf.on.cleanup(registry=registry)
         async def close(**_: Any) -> None:
-            if self._resync_task is not None:
-                self._resync_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._resync_task
+            for task in (self._resync_task, self._election_task, self._lead_resync):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+            if self.elector is not None:
+                await self.elector.release()
             if self.client is not None:
                 await self.client.close()
 

@@ -48,8 +48,10 @@ class Reconciler:
         metrics: MetricProvider | None = None,
         routers: dict[str, TrafficRouter] | None = None,
         notifiers: dict[str, Notifier] | None = None,
+        may_act: Callable[[], bool] = lambda: True,
     ) -> None:
         self.workloads = workloads
+        self.may_act = may_act  # False on a replica that is not the elected leader
         self.now = now
         self.metrics: MetricProvider = metrics or NopMetricProvider()
         self.routers = routers or {}
@@ -86,7 +88,7 @@ class Reconciler:
 
     async def reconcile(self, body: JsonDict) -> None:
         meta = body["metadata"]
-        if meta.get("deletionTimestamp"):
+        if meta.get("deletionTimestamp") or not self.may_act():
             return  # children go with it through their ownerReferences
         key = (meta["namespace"], meta["name"])
         lock = self._locks.setdefault(key, asyncio.Lock())
