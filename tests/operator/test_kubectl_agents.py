@@ -7,18 +7,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import yaml
 
 from agentops_operator.adapters.metrics.static import StaticMetrics
 from agentops_operator.demo.operator_thread import RunningOperator
 from tests.conftest import Kubectl, kubectl_binary
-from tests.operator.test_incidents import HEALTHY
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,24 +30,6 @@ def agents(kubeconfig: Path, *args: str, check: bool = True) -> subprocess.Compl
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result
-
-
-@pytest.fixture
-def metrics() -> StaticMetrics:
-    provider = StaticMetrics()
-    for signal, value in HEALTHY.items():
-        provider.set_value(signal, "*", value)
-    provider.set_sessions("*", 100)
-    return provider
-
-
-@pytest.fixture
-def running(kubectl: Kubectl, kubeconfig: Path, metrics: StaticMetrics) -> Iterator[RunningOperator]:
-    operator = RunningOperator(kubeconfig, metrics=metrics).start()
-    try:
-        yield operator
-    finally:
-        operator.stop()
 
 
 def manifest(suffix: str = "") -> str:

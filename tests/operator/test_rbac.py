@@ -14,7 +14,7 @@ from agentops_operator.sandbox import ThreadedApiServer
 from tests.chart.test_chart import granted, render
 from tests.conftest import Kubectl
 from tests.operator import routing
-from tests.operator.test_incidents import HEALTHY
+from tests.operator.conftest import HEALTHY
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]

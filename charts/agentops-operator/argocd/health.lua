@@ -21,23 +21,15 @@ if obj.status == nil or obj.status.observedGeneration == nil or (generation ~= n
   hs.message = "Waiting for the operator to act on the latest spec"
   return hs
 end
-local degraded = condition("Degraded")
-if degraded ~= nil and degraded.status == "True" then
-  hs.status = "Degraded"
-  hs.message = degraded.reason .. ": " .. (degraded.message or "")
-  return hs
-end
-local paused = condition("Paused")
-if paused ~= nil and paused.status == "True" then
-  hs.status = "Suspended"
-  hs.message = paused.reason .. ": " .. (paused.message or "")
-  return hs
-end
-local progressing = condition("Progressing")
-if progressing ~= nil and progressing.status == "True" then
-  hs.status = "Progressing"
-  hs.message = progressing.message or "Rolling out"
-  return hs
+-- The first of these conditions that is True decides (Degraded wins over Paused over Progressing).
+local verdicts = {{"Degraded", "Degraded"}, {"Paused", "Suspended"}, {"Progressing", "Progressing"}}
+for _, verdict in ipairs(verdicts) do
+  local found = condition(verdict[1])
+  if found ~= nil and found.status == "True" then
+    hs.status = verdict[2]
+    hs.message = (found.reason or verdict[1]) .. ": " .. (found.message or "")
+    return hs
+  end
 end
 local ready = condition("Ready")
 if ready ~= nil and ready.status == "True" then
