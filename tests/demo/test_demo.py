@@ -10,7 +10,7 @@ import sys
 import pytest
 
 
-def test_the_demo_promotes_a_good_revision_and_rolls_back_a_leaking_one() -> None:
+def test_the_demo_promotes_shadows_and_rolls_back() -> None:
     if shutil.which("prometheus") is None:
         pytest.skip("the prometheus binary is missing: `apt-get install prometheus` (scripts/setup does)")
     result = subprocess.run(
@@ -18,7 +18,8 @@ def test_the_demo_promotes_a_good_revision_and_rolls_back_a_leaking_one() -> Non
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     out = result.stdout
-    for outcome in ("revision 2 passed its analyses and was promoted", "the PromptLeak runbook aborted revision 3's canary",
+    for outcome in ("revision 2 passed its analyses and was promoted", "revision 2 only gets it mirrored",
+                    "the incident resolved and revision 2 came back through its canary steps", "the PromptLeak runbook aborted revision 3's canary",
                     "an AgentIncident records the leak", "support-agent-promptleak-"):  # fmt: skip
         assert outcome in out, out
     assert "✗" not in out

@@ -82,6 +82,31 @@ def test_shadow_with_a_router_mirrors_to_the_revision_then_lets_it_back() -> Non
     assert condition(world, "Degraded")[0] == "False"
 
 
+def test_with_rollout_steps_a_shadowed_revision_comes_back_through_them_only_after_resolving() -> None:
+    world = World(
+        spec(
+            GATEWAY,
+            steps=[{"canary": {"weight": 20, "durationSeconds": 6}}, {"canary": {"weight": 50, "durationSeconds": 6}}],
+        )
+    )
+    world.release_v2()
+    v1 = stable(world)
+    for _ in range(20):
+        world.tick(1)
+    v2 = stable(world)
+    assert v2 != v1 and world.status.rollout is None
+    world.tick(1, signals=signals(**{v2: {"grounding-score": 0.2}}))
+    for _ in range(5):  # still bad: held in shadow, no rollout of it meanwhile
+        world.tick(2, signals=signals(**{v1: {}, v2: {"grounding-score": 0.2}}))
+        assert world.traffic == (0, 100) and world.status.rollout is None and stable(world) == v1
+    weights = []
+    for _ in range(20):  # healthy again: resolves after 20 s, then walks the steps from the first
+        world.tick(2, signals=signals(**{v1: {}, v2: {}}))
+        weights.append(world.traffic[0])
+    assert stable(world) == v2 and world.traffic == (0, 0)
+    assert [w for i, w in enumerate(weights) if w and (i == 0 or weights[i - 1] != w)] == [20, 50]
+
+
 def test_shadow_without_a_router_scales_the_revision_to_zero_and_holds_it() -> None:
     world = World(spec(None))
     v1, v2 = two_serving_revisions(world)

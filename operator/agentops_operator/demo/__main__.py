@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                 console.print(f"[red bold]The story did not go as expected:[/red bold] {'; '.join(failures)}")
             else:
                 console.print(
-                    "[green bold]Done:[/green bold] promoted a good revision, caught and rolled back a leaking one."
+                    "[green bold]Done:[/green bold] promoted a good revision, shadowed it while it hallucinated, caught and rolled back a leaking one."
                 )
             if args.keep_running:
                 console.print(f"The stand-in stays up: kubectl --kubeconfig {kubeconfig} get agd,agi (Ctrl-C stops it)")

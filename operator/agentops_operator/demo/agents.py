@@ -39,6 +39,7 @@ class Behaviour:
     tokens_in: int = 800
     tokens_out: int = 300
     leak_rate: float = 0.0
+    grounding: float = 0.9
 
 
 class SimulatedRevision:
@@ -79,7 +80,7 @@ class SimulatedRevision:
             with self.agent.session() as session:
                 session.llm_call(tokens_in=behaviour.tokens_in, tokens_out=behaviour.tokens_out, latency_s=0.4)
                 session.call_tool("search_kb", lambda: None)
-                session.grounding(0.9)
+                session.grounding(behaviour.grounding)
                 leaked = rng.random() < behaviour.leak_rate
                 session.check_output(system_prompt if leaked else "Your order ships tomorrow.")
                 if rng.random() < behaviour.success:
@@ -198,6 +199,11 @@ class Cluster:
             chosen.serve()
             if shadow is not None and mirror and rng.random() * 100 < mirror:
                 shadow.serve()
+
+    def change_behaviour(self, revision: str, behaviour: Behaviour) -> None:
+        """Something in the world changed how this revision behaves (say, its knowledge base went stale)."""
+        with self._lock:
+            self.revisions[revision].behaviour = behaviour
 
     def sessions(self) -> dict[str, int]:
         with self._lock:

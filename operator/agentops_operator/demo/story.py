@@ -1,12 +1,15 @@
-"""The demo's story, told against real parts on 127.0.0.1: an agent goes live (v1), a better prompt
-is rolled out by canary judged on session success in Prometheus and promoted (v2), and a prompt
-that leaks its own instructions is caught on the canary, rolled back and recorded as an
-AgentIncident (v3). Every outcome is checked; the exit status says whether the story happened.
+"""The demo's story, told against real parts on 127.0.0.1: an agent goes live (v1); a better prompt
+is rolled out by canary judged on session success in Prometheus and promoted (v2); v2's answers
+stop being grounded, so the always-on HallucinationSurge runbook moves it to mirrored traffic only
+while v1 serves, and lets it back through the canary steps once it recovers; a prompt that leaks its
+own instructions is caught on the canary, rolled back and recorded as an AgentIncident (v3). Every
+outcome is checked; the exit status says whether the story happened.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 import subprocess
 import sys
@@ -68,6 +71,7 @@ def agent_manifest(prompt: str) -> JsonDict:
                 "steps": [{"canary": {"weight": 20, "durationSeconds": 6}}, {"canary": {"weight": 50, "durationSeconds": 6}}],
             },
             "monitoring": {"intervalSeconds": 2, "cooldownSeconds": 60},
+            "runbooks": [{"type": "HallucinationSurge", "resolveAfterSeconds": 6}],
         },
     }  # fmt: skip
 
@@ -134,6 +138,12 @@ class Story:
 def describe(status: JsonDict) -> str:
     stable = (status.get("stableRevision") or {}).get("number")
     rollout = status.get("rollout") or {}
+    hold = status.get("hold")
+    if hold:
+        mirrored = f", {hold['mirrorPercent']}% mirrored to it" if hold.get("mirrorPercent") is not None else ""
+        return (
+            f"{hold['reason']}: revision {stable} serves live traffic; {hold['revision']} is held out of it{mirrored}"
+        )
     if rollout and rollout.get("abortedAt"):
         return f"rollout aborted ({rollout.get('abortReason')}): all traffic on revision {stable}"
     if rollout:
@@ -185,7 +195,22 @@ def tell(api: httpx.Client, kubeconfig: Path, prometheus_url: str, console: Cons
         )
         story.check(revision_number(status, "stableRevision") == 2, "revision 2 passed its analyses and was promoted")
 
-        story.chapter("3. A prompt that leaks its instructions")
+        story.chapter("3. Answers stop being grounded")
+        v2 = (status.get("stableRevision") or {}).get("hash", "")
+        story.say("v2's knowledge base goes stale: its grounding score drops to 0.3")
+        cluster.change_behaviour(v2, Behaviour(success=0.99, tokens_out=350, grounding=0.3))
+        status = story.follow(lambda s: (s.get("hold") or {}).get("mirrorPercent") is not None, 60)
+        hold = status.get("hold") or {}
+        story.check(revision_number(status, "stableRevision") == 1 and hold.get("reason") == "HallucinationSurge",
+                    "HallucinationSurge: revision 1 serves live traffic, revision 2 only gets it mirrored")  # fmt: skip
+        story.say(f"controls for v2: {json.dumps((status.get('controls') or {}).get(v2, {}))}")
+        story.say("the knowledge base is fixed: v2's mirrored sessions are grounded again")
+        cluster.change_behaviour(v2, behaviour_of({"prompt": {"system": PROMPT_V2}}))
+        status = story.follow(lambda s: revision_number(s, "stableRevision") == 2, 90)
+        story.check(revision_number(status, "stableRevision") == 2 and not status.get("hold"),
+                    "the incident resolved and revision 2 came back through its canary steps")  # fmt: skip
+
+        story.chapter("4. A prompt that leaks its instructions")
         wait_for(lambda: sum(cluster.sessions().values()) > 0, timeout=5)
         story.say("apply prompt v3 (repeats its instructions when asked): sessions still succeed, but the prompt leaks")
         story.apply(PROMPT_V3)

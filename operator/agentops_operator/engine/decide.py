@@ -94,8 +94,10 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     canary_replicas = spec.replicas
     held = hold is not None and hold.revision == latest
     shadowed = held and hold is not None and hold.mirror_percent is not None
-    if held and not shadowed:
-        canary_replicas = 0  # taken out of traffic by an incident: only a new spec or a retry brings it back
+    if held:
+        # Out of live traffic: in shadow it keeps running for the mirror, else it waits at zero for a new
+        # spec or a retry. No rollout runs while it is held.
+        canary_replicas = spec.replicas if shadowed else 0
     elif rollout_spec is not None and stable is not None and stable != latest and stable in observation.workloads:
         progress = advance(
             Look(
