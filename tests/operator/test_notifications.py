@@ -80,3 +80,42 @@ def test_notifications_in_three_formats_and_a_down_receiver(kubectl: Kubectl, ku
         ) if SECRET_MARK in text
     ]  # fmt: skip
     assert leaked == []
+
+
+def test_rollout_events_reach_receivers_that_ask_for_them(
+    running: RunningOperator, kubectl: Kubectl, api: httpx.Client, receiver: str
+) -> None:
+    secret(api, "slack", f"{receiver}/slack")
+    secret(api, "hook", f"{receiver}/hook")
+    secret(api, "incidents-only", f"{receiver}/incidents-only")
+    notifications = [
+        {"name": "team-slack", "type": "Slack", "secretRef": {"name": "slack", "key": "value"}, "on": ["Rollouts"], "minSeverity": "info"},
+        {"name": "audit", "type": "Webhook", "secretRef": {"name": "hook", "key": "value"}, "on": ["Incidents", "Rollouts"], "minSeverity": "info"},
+        {"name": "oncall-hook", "type": "Webhook", "secretRef": {"name": "incidents-only", "key": "value"}, "minSeverity": "info"},
+    ]  # fmt: skip
+    rollout = {"steps": [{"canary": {"weight": 50, "durationSeconds": 1}}]}
+    two_revisions(kubectl, api, notifications=notifications, rollout=rollout)  # v2 walks its one step, promoted
+    promoted = eventually(
+        lambda: next((b for p, b in Receiver.received if p == "/hook" and b.get("event") == "Promoted"), None)
+    )
+    assert promoted["kind"] == "rollout" and promoted["severity"] == "info"
+    slack = eventually(lambda: next((b for p, b in Receiver.received if p == "/slack"), None))
+    assert "rollout Promoted on default/support-agent" in slack["blocks"][0]["text"]["text"]
+
+    agent = json.loads(kubectl("get", "agd", "support-agent", "-o", "json").stdout)
+    agent["spec"]["rollout"]["steps"] = [{"pause": {}}]
+    agent["spec"]["prompt"]["system"] += " Be kind."
+    kubectl("apply", "-f", "-", input=json.dumps({k: agent[k] for k in ("apiVersion", "kind", "metadata", "spec")}))
+    eventually(lambda: (status(api).get("rollout") or {}).get("paused"), message="no pause step")
+    kubectl("annotate", "agd", "support-agent", "agentops.dev/abort=true")
+    aborted = eventually(
+        lambda: next((b for p, b in Receiver.received if p == "/hook" and b.get("event") == "ManualAbort"), None)
+    )
+    assert aborted["severity"] == "error"
+    assert [p for p, _ in Receiver.received if p == "/incidents-only"] == []  # rollouts only where asked for
+
+    rejected = kubectl("apply", "-f", "-", check=False, input=json.dumps({
+        **{k: agent[k] for k in ("apiVersion", "kind")}, "metadata": {"name": "paging-agent"},
+        "spec": {**agent["spec"], "notifications": [{"name": "pd", "type": "PagerDuty", "secretRef": {"name": "x", "key": "y"}, "on": ["Rollouts"]}]},
+    }))  # fmt: skip
+    assert rejected.returncode != 0 and "PagerDuty receivers take Incidents only" in rejected.stderr

@@ -105,6 +105,12 @@ def _spec_schema() -> JsonDict:
     rollout["trafficRouting"]["x-kubernetes-validations"] = [
         {"rule": "!(has(self.gatewayAPI) && has(self.istio))", "message": "set at most one of gatewayAPI or istio"}
     ]
+    spec["properties"]["notifications"]["items"]["x-kubernetes-validations"] = [
+        {
+            "rule": "self.type != 'PagerDuty' || !has(self.on) || !self.on.exists(o, o == 'Rollouts')",
+            "message": "PagerDuty receivers take Incidents only; send Rollouts to a Slack or Webhook receiver",
+        }
+    ]
     spec["properties"]["prompt"]["x-kubernetes-validations"] = [
         {
             "rule": "has(self.system) != has(self.configMapKeyRef)",

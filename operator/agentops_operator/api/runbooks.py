@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import WireModel
 
@@ -19,6 +19,7 @@ Signal = Literal[
     "prompt-leaks", "safety-violations", "cost-per-session", "tool-calls-per-session", "grounding-score",
     "session-success-rate", "tool-failure-rate", "guardrail-trigger-rate", "cost-per-hour", "sessions-per-minute", "custom",
 ]  # fmt: skip
+NoticeKind = Literal["Incidents", "Rollouts"]
 ActionType = Literal["Rollback", "Throttle", "RateLimitTool", "BlockTool", "Block", "Shadow", "Notify"]
 
 
@@ -121,4 +122,22 @@ class Notification(WireModel):
         description="Slack incoming webhook, generic JSON webhook, or PagerDuty Events v2."
     )
     secret_ref: SecretKeyRef = Field(description="Slack/Webhook: the URL. PagerDuty: the routing key.")
-    min_severity: Severity = Field(default="warning", description="Only incidents at least this severe are sent.")
+    min_severity: Severity = Field(
+        default="warning",
+        description="Only notices at least this severe are sent (rollouts: promoted is info, "
+        "a pause warning, an abort error).",
+    )
+    on: list[NoticeKind] = Field(
+        default_factory=lambda: list[NoticeKind](["Incidents"]),
+        min_length=1,
+        description="What to send: Incidents (opened and resolved), and/or Rollouts (promoted, paused, aborted). "
+        "PagerDuty receivers take Incidents only.",
+    )
+
+    @model_validator(mode="after")
+    def _pagerduty_pages_incidents_only(self) -> Notification:
+        if self.type == "PagerDuty" and "Rollouts" in self.on:
+            raise ValueError(
+                "on: PagerDuty receivers take Incidents only; send Rollouts to a Slack or Webhook receiver"
+            )
+        return self

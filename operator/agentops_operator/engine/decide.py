@@ -25,6 +25,7 @@ from .decisions import (
     Decision,
     Delete,
     Event,
+    Notice,
     Observation,
     RecordIncident,
     RemoveAnnotations,
@@ -226,8 +227,22 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
         status=new_status,
         events=tuple(events),
         requeue_after=progress.requeue_after if in_rollout and progress else None,
-        notices=tuple(incident.notices),
+        notices=tuple(incident.notices) + _rollout_notices(progress, latest),
     )
+
+
+def _rollout_notices(progress: Progress | None, latest: str) -> tuple[Notice, ...]:
+    """Rollout events receivers with `on: [Rollouts]` hear about: promotion, pauses, aborts."""
+    if progress is None:
+        return ()
+    notices = []
+    for event in progress.events:
+        if event.reason == "Promoted":
+            notices.append(Notice(event.reason, latest, "info", event.message, kind="Rollouts"))
+        elif event.type == "Warning":
+            severity = "error" if progress.rollout.aborted_at else "warning"
+            notices.append(Notice(event.reason, latest, severity, event.message, kind="Rollouts"))
+    return tuple(notices)
 
 
 def _stable_workload(

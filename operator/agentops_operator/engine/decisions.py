@@ -119,13 +119,15 @@ class Event:
 
 @dataclass(frozen=True)
 class Notice:
-    """An incident to tell receivers about (opened, or resolved)."""
+    """What to tell receivers: an incident (opened, or resolved), or a rollout event (`kind`
+    "Rollouts"; `incident` is then the event's reason, e.g. Promoted or AnalysisFailed)."""
 
     incident: str
     revision: str
     severity: str
     message: str
     resolved: bool = False
+    kind: str = "Incidents"
 
     @property
     def dedup_key(self) -> str:

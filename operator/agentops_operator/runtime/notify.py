@@ -31,7 +31,11 @@ async def deliver(workloads: Workloads, notifiers: dict[str, Notifier], agent: A
                   now: Callable[[], str]) -> None:  # fmt: skip
     receivers: dict[str, Any] = {}
     for receiver in agent.spec.notifications:
-        wanted = [n for n in notices if SEVERITY_RANK.get(n.severity, 0) >= SEVERITY_RANK[receiver.min_severity]]
+        wanted = [
+            n
+            for n in notices
+            if n.kind in receiver.on and SEVERITY_RANK.get(n.severity, 0) >= SEVERITY_RANK[receiver.min_severity]
+        ]
         if not wanted:
             continue
         state: dict[str, Any] = {"lastAttempt": now()}

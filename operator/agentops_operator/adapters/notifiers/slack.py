@@ -18,7 +18,11 @@ ICONS = {
 def payload(notice: Notice, agent: str, namespace: str) -> dict[str, Any]:
     state = "resolved" if notice.resolved else notice.severity
     icon = ":white_check_mark:" if notice.resolved else ICONS.get(notice.severity, "")
-    title = f"{icon} {notice.incident} {'resolved' if notice.resolved else 'detected'} on {namespace}/{agent}"
+    if notice.kind == "Rollouts":
+        icon = ":rocket:" if notice.severity == "info" else ICONS.get(notice.severity, "")
+        title = f"{icon} rollout {notice.incident} on {namespace}/{agent}"
+    else:
+        title = f"{icon} {notice.incident} {'resolved' if notice.resolved else 'detected'} on {namespace}/{agent}"
     return {
         "text": f"{title}: {notice.message}",
         "blocks": [
