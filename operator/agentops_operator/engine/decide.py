@@ -239,7 +239,7 @@ def _rollout_notices(progress: Progress | None, latest: str) -> tuple[Notice, ..
     for event in progress.events:
         if event.reason == "Promoted":
             notices.append(Notice(event.reason, latest, "info", event.message, kind="Rollouts"))
-        elif event.type == "Warning":
+        elif event.type == "Warning" and event.reason != "PromoteIgnored":  # that one answers whoever promoted
             severity = "error" if progress.rollout.aborted_at else "warning"
             notices.append(Notice(event.reason, latest, severity, event.message, kind="Rollouts"))
     return tuple(notices)
