@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import bad_request, conflict
 from .kinds import ResourceType
+from .listing import list_items
 from .resources import Resources, WriteOptions, now_rfc3339
 
 JsonDict = dict[str, Any]
@@ -127,7 +128,7 @@ def delete_collection(
     options: JsonDict,
     dry_run: bool,
 ) -> JsonDict:
-    listed = resources.list_items(rt, namespace, label_selector=label_selector, field_selector=field_selector)
+    listed = list_items(resources, rt, namespace, label_selector=label_selector, field_selector=field_selector)
     deleted = []
     for item in listed["items"]:
         meta = item["metadata"]

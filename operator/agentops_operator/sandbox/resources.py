@@ -1,19 +1,17 @@
 """The write and read semantics of every served resource: what the API server does between
 decoding a request and storing an object.
 
-Covers "API Concepts" (create, get, list with resourceVersion and chunking, update,
-patch, dry run, field validation), "Object Names and IDs" (uid, generateName),
+Covers "API Concepts" (create, get, update, patch, dry run, field validation), "Object Names and IDs" (uid, generateName),
 "Kubernetes API conventions → Metadata" (generation bumped only on spec changes,
 optimistic concurrency on resourceVersion), the status subresource rules from the CRD
 docs, and "Finalizers" (an object being deleted cannot gain finalizers, and goes away when
-the last one is removed). Deletion and garbage collection live in `deletion.py`.
+the last one is removed). Deletion and garbage collection live in `deletion.py`, lists (selectors,
+chunking) in `listing.py`, the list-item keys server-side apply merges by in `list_keys.py`.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
-import json
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -34,8 +32,8 @@ from .errors import (
     unsupported_media_type,
 )
 from .kinds import Registry, ResourceType
-from .patching import json_patch, merge_key, merge_patch, strategic_merge_patch
-from .selectors import fields_match, labels_match, parse_field_selector, parse_label_selector
+from .list_keys import list_keys_for
+from .patching import json_patch, merge_patch, strategic_merge_patch
 from .store import Store
 
 JsonDict = dict[str, Any]
@@ -57,38 +55,6 @@ class WriteOptions:
     field_validation: str = "Warn"  # Strict | Warn | Ignore
     force: bool = False
     warnings: list[str] = field(default_factory=list)
-
-
-def list_keys_for(rt: ResourceType) -> ssa.ListKeys:
-    """How server-side apply identifies list items of this type (see `apply.py`)."""
-    if rt.schema is None:
-
-        def builtin_keys(names: tuple[str, ...]) -> list[str] | str | None:
-            if names[-1] == "finalizers":
-                return "set"
-            key = merge_key(rt.kind, tuple(n for n in names))
-            return [key] if key else None
-
-        return builtin_keys
-
-    def schema_keys(names: tuple[str, ...]) -> list[str] | str | None:
-        if names[:2] == ("metadata", "finalizers"):
-            return "set"
-        node: JsonDict | None = rt.schema
-        for name in names:
-            if node is None:
-                return None
-            if node.get("type") == "array":
-                node = node.get("items")
-            node = ((node or {}).get("properties") or {}).get(name)
-        if not node:
-            return None
-        list_type = node.get("x-kubernetes-list-type")
-        if list_type == "map":
-            return list(node.get("x-kubernetes-list-map-keys") or [])
-        return "set" if list_type == "set" else None
-
-    return schema_keys
 
 
 class Resources:
@@ -119,49 +85,6 @@ class Resources:
     # ----- reads ---------------------------------------------------------------------------
     def get(self, rt: ResourceType, namespace: str, name: str) -> JsonDict:
         return self.view(rt, self.raw(rt, namespace, name))
-
-    def list_items(
-        self,
-        rt: ResourceType,
-        namespace: str | None,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        limit: int = 0,
-        continue_token: str | None = None,
-    ) -> JsonDict:
-        labels = parse_label_selector(label_selector)
-        fields = parse_field_selector(field_selector, rt.kind)
-        start_after = ""
-        revision = self.store.revision
-        if continue_token:
-            try:
-                token = json.loads(base64.urlsafe_b64decode(continue_token))
-                start_after, revision = token["after"], int(token["rv"])
-            except (ValueError, KeyError, TypeError):
-                raise bad_request("continue key is not valid: incorrect encoded start resourceVersion") from None
-        items: list[JsonDict] = []
-        next_token = None
-        last_position = ""
-        for obj in self.store.items(rt.storage_key, namespace if rt.namespaced else None):
-            metadata = obj["metadata"]
-            position = f"{metadata.get('namespace', '')}/{metadata['name']}"
-            if position <= start_after:
-                continue
-            view = self.view(rt, obj)
-            if not labels_match(labels, metadata.get("labels")) or not fields_match(fields, view):
-                continue
-            if limit and len(items) == limit:
-                next_token = base64.urlsafe_b64encode(
-                    json.dumps({"after": last_position, "rv": revision}).encode()
-                ).decode()
-                break
-            items.append(view)
-            last_position = position
-        list_meta: JsonDict = {"resourceVersion": str(revision)}
-        if next_token:
-            list_meta["continue"] = next_token
-        return {"kind": f"{rt.kind}List", "apiVersion": rt.api_version, "metadata": list_meta, "items": items}
 
     # ----- writes --------------------------------------------------------------------------
     def create(

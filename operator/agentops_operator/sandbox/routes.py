@@ -19,6 +19,7 @@ from aiohttp import web
 from . import deletion, discovery, tables
 from .errors import ApiError, bad_request, method_not_allowed, unsupported_media_type
 from .kinds import Registry, ResourceType
+from .listing import list_items
 from .resources import APPLY_PATCH, Resources, WriteOptions
 from .watch import WatchStreams
 
@@ -236,7 +237,8 @@ class Routes:
     async def _collection(self, request: web.Request, rt: ResourceType, namespace: str | None) -> web.Response:
         query = request.query
         if request.method == "GET":
-            listed = self.resources.list_items(
+            listed = list_items(
+                self.resources,
                 rt,
                 namespace,
                 label_selector=query.get("labelSelector"),
