@@ -41,7 +41,9 @@ def render() -> str:
         {"name": folder.name, "action.lua": _Literal((folder / "action.lua").read_text())}
         for folder in sorted(p for p in actions.iterdir() if p.is_dir())
     ]
-    actions_value = _dump({"discovery.lua": _Literal((actions / "discovery.lua").read_text()), "definitions": definitions})
+    actions_value = _dump(
+        {"discovery.lua": _Literal((actions / "discovery.lua").read_text()), "definitions": definitions}
+    )
     data = {
         f"resource.customizations.health.{GROUP_KIND}": _Literal((FOLDER / "health.lua").read_text()),
         f"resource.customizations.actions.{GROUP_KIND}": _Literal(actions_value),

@@ -59,11 +59,11 @@ def install(api: httpx.Client, route_name: str = "support", backend: str = "supp
         assert response.status_code == 201, response.text
 
 
-def gateway_traffic(api: httpx.Client, agent: str = "support-agent") -> tuple[int, int, int, str | None]:
-    """(stable weight, canary weight, mirror percent, session persistence type) of the 'chat' rule of
-    the route named like the agent (`support` for the default agent)."""
-    route_name = "support" if agent == "support-agent" else agent
-    rule = api.get(f"{HTTPROUTES}/{route_name}").json()["spec"]["rules"][1]
+def gateway_traffic(
+    api: httpx.Client, agent: str = "support-agent", route: str = "support"
+) -> tuple[int, int, int, str | None]:
+    """(stable weight, canary weight, mirror percent, session persistence type) of the 'chat' rule."""
+    rule = api.get(f"{HTTPROUTES}/{route}").json()["spec"]["rules"][1]
     weights = {ref["name"]: ref.get("weight", 1) for ref in rule["backendRefs"]}
     mirror = next(
         (f["requestMirror"].get("percent", 100) for f in rule.get("filters", []) if f["type"] == "RequestMirror"), 0

@@ -83,7 +83,7 @@ class Seen:
             if shadow_arm.status_code == 200
             else None
         )
-        self.route = routing.gateway_traffic(api, name)[:3]
+        self.route = routing.gateway_traffic(api, agent=name, route=name)[:3]
         config_map = api.get(f"/api/v1/namespaces/default/configmaps/{name}-controls")
         self.controls: dict[str, Any] = (
             json.loads(config_map.json()["data"]["controls.json"])["revisions"] if config_map.status_code == 200 else {}

@@ -5,6 +5,7 @@ rollback to a revision whose Deployment was deleted (re-created from its bundle)
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from agentops_operator.api.spec import AgentDeploymentSpec
@@ -54,7 +55,7 @@ def reasons(decision: Decision) -> list[str]:
 
 
 def canary_service_selects(world: World, revision: str) -> bool:
-    wanted = manifests.service(IDENTITY, revision, world.bundle_contents[revision], "support-agent-canary")
+    wanted = manifests.service(IDENTITY, revision, json.loads(world.bundle_texts[revision]), "support-agent-canary")
     return world.services.get("support-agent-canary") == manifests.desired_hash(wanted)
 
 
@@ -146,7 +147,7 @@ def test_no_rollback_without_deployment_or_bundle() -> None:
     world = World(spec(None))
     v1, v2 = two_serving_revisions(world)
     del world.workloads[v1]
-    del world.bundle_contents[v1]
+    del world.bundle_texts[v1]
     decision = world.tick(1, signals=signals(**{v2: {"prompt-leaks": 2}}))
     assert "NoRollbackTarget" in reasons(decision) and stable(world) == v2
 

@@ -3,7 +3,6 @@ cluster that applies each Decision; tables of cases plus hypothesis properties."
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -60,7 +59,7 @@ class World:
     status: AgentDeploymentStatus = field(default_factory=AgentDeploymentStatus)
     workloads: dict[str, Workload] = field(default_factory=dict)
     bundles: dict[str, str | None] = field(default_factory=dict)
-    bundle_contents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bundle_texts: dict[str, str] = field(default_factory=dict)
     services: dict[str, str | None] = field(default_factory=dict)
     traffic: tuple[int, int] = (0, 0)
     annotations: dict[str, str] = field(default_factory=dict)
@@ -117,7 +116,7 @@ class World:
             measurements=measurements,
             controls_hash=self.controls_hash,
             signals=signals,
-            bundle_contents=dict(self.bundle_contents),
+            bundle_texts=dict(self.bundle_texts),
         )
         decision = decide(self.spec, self.status, observation, now)
         for action in decision.actions:
@@ -133,7 +132,7 @@ class World:
                     self.controls_hash = manifests.desired_hash(action.manifest)
                 elif action.kind == "ConfigMap":
                     self.bundles[revision] = manifests.desired_hash(action.manifest)
-                    self.bundle_contents[revision] = json.loads(action.manifest["data"][manifests.BUNDLE_KEY])
+                    self.bundle_texts[revision] = action.manifest["data"][manifests.BUNDLE_KEY]
                 else:
                     self.services[meta["name"]] = manifests.desired_hash(action.manifest)
             elif isinstance(action, Scale):
@@ -148,7 +147,7 @@ class World:
                     self.workloads.pop(revision, None)
                 else:
                     self.bundles.pop(revision, None)
-                    self.bundle_contents.pop(revision, None)
+                    self.bundle_texts.pop(revision, None)
             elif isinstance(action, RemoveAnnotations):
                 for key in action.keys:
                     self.annotations.pop(key, None)

@@ -31,39 +31,37 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR)  # the story speaks; the operator's own log stays quiet
     console = Console(highlight=False, soft_wrap=True)
     try:
-        prometheus = LocalPrometheus().__enter__()
+        with LocalPrometheus() as prometheus:
+            return _tell(args, console, prometheus)
     except PrometheusMissing as missing:
         console.print(f"[red]{missing}[/red] — `./scripts/setup` installs it (Debian's prometheus package).")
         return 2
-    try:
-        with (
-            ThreadedApiServer(simulate_deployments=True, deployment_delay=0.5) as server,
-            tempfile.TemporaryDirectory() as tmp,
-        ):
-            kubeconfig = server.write_kubeconfig(
-                Path(args.kubeconfig) if args.keep_running else Path(tmp) / "kubeconfig"
+
+
+def _tell(args: argparse.Namespace, console: Console, prometheus: LocalPrometheus) -> int:
+    with (
+        ThreadedApiServer(simulate_deployments=True, deployment_delay=0.5) as server,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        kubeconfig = server.write_kubeconfig(Path(args.kubeconfig) if args.keep_running else Path(tmp) / "kubeconfig")
+        console.print(f"API stand-in {server.url} · Prometheus {prometheus.url} · all on 127.0.0.1")
+        with httpx.Client(base_url=server.url, timeout=10) as api:
+            failures = tell(
+                api, kubeconfig, prometheus.url, console, lambda targets: prometheus.scrape(targets, wait=False)
             )
-            console.print(f"API stand-in {server.url} · Prometheus {prometheus.url} · all on 127.0.0.1")
-            with httpx.Client(base_url=server.url, timeout=10) as api:
-                failures = tell(
-                    api, kubeconfig, prometheus.url, console, lambda targets: prometheus.scrape(targets, wait=False)
-                )
-            if failures:
-                console.print(f"[red bold]The story did not go as expected:[/red bold] {'; '.join(failures)}")
-            else:
-                console.print(
-                    "[green bold]Done:[/green bold] promoted a good revision, shadowed it while it hallucinated, caught and rolled back a leaking one."
-                )
-            if args.keep_running:
-                console.print(f"The stand-in stays up: kubectl --kubeconfig {kubeconfig} get agd,agi (Ctrl-C stops it)")
-                try:
-                    while True:
-                        time.sleep(3600)
-                except KeyboardInterrupt:
-                    pass
-            return 1 if failures else 0
-    finally:
-        prometheus.__exit__(None, None, None)
+        if failures:
+            console.print(f"[red bold]The story did not go as expected:[/red bold] {'; '.join(failures)}")
+        else:
+            console.print("[green bold]Done:[/green bold] promoted a good revision, shadowed it while it hallucinated, "
+                          "caught and rolled back a leaking one.")  # fmt: skip
+        if args.keep_running:
+            console.print(f"The stand-in stays up: kubectl --kubeconfig {kubeconfig} get agd,agi (Ctrl-C stops it)")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+        return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from ..api.spec import AgentDeploymentSpec
 from ..api.status import AgentDeploymentStatus, HistoryEntry
 from . import annotations as manual
 from . import manifests
-from .conditions import keep_transition_times, set_condition
+from .conditions import set_condition
 from .decisions import (
     Action,
     Apply,
@@ -219,9 +219,7 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
         }
     )
     if hold is not None:
-        new_status = degraded_by_hold(new_status, hold, now, generation)
-        conditions = keep_transition_times(status.conditions, new_status.conditions)
-        new_status = new_status.model_copy(update={"conditions": conditions})
+        new_status = degraded_by_hold(new_status, hold, now, generation, before=status)
     return Decision(
         actions=tuple(actions),
         status=new_status,
@@ -253,7 +251,7 @@ def _stable_workload(
     old = observation.workloads.get(stable)
     if old is not None:
         return [Scale(identity.revision_name(stable), replicas)] if old.replicas != replicas else []
-    bundle_content = observation.bundle_contents.get(stable)
+    bundle_content = manifests.stored_bundle(observation.bundle_texts.get(stable))
     if bundle_content is None:
         return []
     return [Apply(manifests.revision_deployment(identity, stable, bundle_content, replicas))]

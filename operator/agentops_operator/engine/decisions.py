@@ -43,7 +43,9 @@ class Observation:
     measurements: dict[str, Measurement] | None = None  # set when the runtime measured the canary this time
     signals: dict[str, dict[str, Measurement]] | None = None  # revision -> signal -> value, when monitoring ran
     controls_hash: str | None = None  # desired-hash annotation of the controls ConfigMap, if it exists
-    bundle_contents: dict[str, JsonDict] = field(default_factory=dict)  # revision -> bundle, to re-create a Deployment
+    bundle_texts: dict[str, str] = field(
+        default_factory=dict
+    )  # revision -> its stored bundle.json, to re-create a Deployment
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 from ..api import conditions as c
 from ..api.spec import AgentDeploymentSpec
-from ..api.status import AgentDeploymentStatus, Breach, Controls, HistoryEntry, Hold, Incident
+from ..api.status import AgentDeploymentStatus, Breach, Controls, HistoryEntry, Hold, Incident, RolloutStatus
 from . import annotations as manual
-from .conditions import set_condition
+from .conditions import keep_transition_times, set_condition
 from .decisions import Event, Notice, Observation
 from .incidents import TakeOut, mitigations, monitor
 
@@ -95,8 +95,7 @@ def _manual_rollback(outcome: IncidentOutcome, status: AgentDeploymentStatus, ob
     """Serve the revision an operator named (by number or hash) and hold the latest one."""
     outcome.rolled_back_by_hand = True
     entry = next((e for e in status.history if wanted.strip() in (str(e.number), e.hash)), None)
-    runnable = entry is not None and (entry.hash in observation.workloads or entry.hash in observation.bundle_contents)
-    if entry is None or not runnable:
+    if entry is None or not _runnable(observation, entry.hash):
         kept = ", ".join(f"{e.number} ({e.hash})" for e in status.history) or "none"
         outcome.events.append(Event("Warning", "RollbackIgnored", f"no revision {wanted!r} to roll back to; "
                                     f"revisions kept: {kept}"))  # fmt: skip
@@ -111,12 +110,12 @@ def _manual_rollback(outcome: IncidentOutcome, status: AgentDeploymentStatus, ob
     outcome.events.append(Event("Normal", "RolledBack", message))
 
 
-def monitored_second_arm(status: AgentDeploymentStatus, latest: str, hold: Hold | None) -> str | None:
-    """The revision measured next to the stable one: the canary of a rollout, or one held in shadow."""
-    rollout = status.rollout
-    if rollout is not None and not rollout.aborted_at and rollout.revision == latest:
+def monitored_second_arm(rollout: RolloutStatus | None, hold: Hold | None) -> str | None:
+    """The revision measured next to the stable one: the canary of a rollout, or one held in shadow
+    (its mirrored sessions decide when it comes back). The runtime measures it; `monitor` judges it."""
+    if rollout is not None and not rollout.aborted_at:
         return rollout.revision
-    if hold is not None and hold.mirror_percent is not None and hold.revision == latest:
+    if hold is not None and hold.mirror_percent is not None:
         return hold.revision
     return None
 
@@ -132,7 +131,8 @@ def _monitor(
     now: str,
 ) -> dict[str, TakeOut]:
     assert observation.signals is not None
-    second = monitored_second_arm(status, latest, outcome.hold)
+    second = monitored_second_arm(status.rollout, outcome.hold)
+    second = second if second == latest else None  # one the spec has moved past is no longer judged
     shadowed = second if outcome.hold is not None and second == outcome.hold.revision else None
     canary = second if shadowed is None else None
     current = status.model_copy(update={"incidents": outcome.incidents})  # after any manual resolution
@@ -201,7 +201,7 @@ def _rollback_target(
     for entry in sorted(history, key=lambda e: e.number, reverse=True):
         if (
             entry.number < number
-            and (entry.hash in observation.workloads or entry.hash in observation.bundle_contents)
+            and _runnable(observation, entry.hash)
             and entry.hash not in unhealthy
             and entry.outcome != "Failed"
         ):
@@ -209,7 +209,17 @@ def _rollback_target(
     return None
 
 
-def degraded_by_hold(status: AgentDeploymentStatus, hold: Hold, now: str, generation: int) -> AgentDeploymentStatus:
+def _runnable(observation: Observation, revision: str) -> bool:
+    """It can serve: its Deployment exists, or its bundle does (the Deployment is re-created from it)."""
+    return revision in observation.workloads or revision in observation.bundle_texts
+
+
+def degraded_by_hold(
+    status: AgentDeploymentStatus, hold: Hold, now: str, generation: int, before: AgentDeploymentStatus
+) -> AgentDeploymentStatus:
+    """`status` as composed, with Degraded and Progressing saying why the revision is held. `before` is the
+    status as read: compose_status already set these conditions once, so their lastTransitionTime is
+    judged against what was there before this reconcile, not against that first pass."""
     if hold.mirror_percent is not None:
         message = (f"{hold.message}; revision {hold.revision} gets {hold.mirror_percent}% of traffic mirrored with tools "
                    "dry-run and returns to live traffic when the incident resolves; or apply a fixed spec")  # fmt: skip
@@ -218,4 +228,5 @@ def degraded_by_hold(status: AgentDeploymentStatus, hold: Hold, now: str, genera
     conditions = set_condition(status.conditions, c.DEGRADED, "True", hold.reason, message, now, generation)
     conditions = set_condition(conditions, c.PROGRESSING, "False", hold.reason, f"revision {hold.revision} is held out "
                                "of live traffic by an incident", now, generation)  # fmt: skip
+    conditions = keep_transition_times(before.conditions, conditions)
     return status.model_copy(update={"conditions": conditions, "summary": "Degraded"})

@@ -85,6 +85,16 @@ def bundle_config_map(identity: Identity, revision: str, bundle: JsonDict) -> Js
     )
 
 
+def stored_bundle(text: str | None) -> JsonDict | None:
+    """A bundle as `bundle_config_map` stored it; None when absent or unreadable (nothing to re-create from).
+    Parsed only when needed: a rollback to a revision whose Deployment is gone."""
+    try:
+        content = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    return content if isinstance(content, dict) and isinstance(content.get("runtime"), dict) else None
+
+
 def revision_deployment(identity: Identity, revision: str, bundle: JsonDict, replicas: int) -> JsonDict:
     runtime = bundle["runtime"]
     revision_labels = labels(identity, revision)

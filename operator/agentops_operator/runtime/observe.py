@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 from typing import Any
@@ -12,6 +11,7 @@ from ..api.resource import AgentDeployment
 from ..api.rollout import Check
 from ..engine.analysis import Measurement
 from ..engine.decisions import Observation, Workload
+from ..engine.incident_response import monitored_second_arm
 from ..engine.incidents import monitoring_due, monitoring_interval, signals_needed
 from ..engine.manifests import BUNDLE_KEY, DESIRED_HASH, LABEL_REVISION, Identity, controls_name
 from ..engine.progressive import analysis_due
@@ -41,15 +41,6 @@ def workload_of(deployment: JsonDict) -> Workload:
         observed_generation=int(status.get("observedGeneration", 0)),
         desired_hash=_annotation(deployment),
     )
-
-
-def _bundle_of(config_map: JsonDict) -> JsonDict | None:
-    """A revision's bundle as written by the operator; None when it is unreadable (then it cannot be re-created)."""
-    try:
-        content = json.loads((config_map.get("data") or {})[BUNDLE_KEY])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return content if isinstance(content, dict) and isinstance(content.get("runtime"), dict) else None
 
 
 async def resolve_prompt(workloads: Workloads, agent: AgentDeployment) -> tuple[str | None, tuple[str, str] | None]:
@@ -93,14 +84,14 @@ async def observe(
         if _owned_by(d, agent.uid) and LABEL_REVISION in (d["metadata"].get("labels") or {})
     }
     bundles: dict[str, str | None] = {}
-    bundle_contents: dict[str, JsonDict] = {}
+    bundle_texts: dict[str, str] = {}
     for cm in children.config_maps:
         revision = (cm["metadata"].get("labels") or {}).get(LABEL_REVISION)
         if revision is None or not _owned_by(cm, agent.uid):
             continue
         bundles[revision] = _annotation(cm)
-        if (content := _bundle_of(cm)) is not None:
-            bundle_contents[revision] = content
+        if isinstance(text := (cm.get("data") or {}).get(BUNDLE_KEY), str):
+            bundle_texts[revision] = text
     controls_hash = next((_annotation(cm) for cm in children.config_maps
                           if cm["metadata"]["name"] == controls_name(identity) and _owned_by(cm, agent.uid)), None)  # fmt: skip
     services = {s["metadata"]["name"]: _annotation(s) for s in children.services if _owned_by(s, agent.uid)}
@@ -111,7 +102,7 @@ async def observe(
         prompt_text=prompt_text,
         workloads=workloads_by_revision,
         bundles=bundles,
-        bundle_contents=bundle_contents,
+        bundle_texts=bundle_texts,
         services=services,
         annotations=dict(agent.annotations),
         measurements=measurements,
@@ -139,11 +130,7 @@ async def measure_signals(
     if not monitoring_due(agent.spec, status, last, now) or status.stable_revision is None:
         return None
     stable = status.stable_revision.hash
-    canary = stable
-    if status.rollout and not status.rollout.aborted_at:
-        canary = status.rollout.revision
-    elif status.hold is not None and status.hold.mirror_percent is not None:
-        canary = status.hold.revision  # held in shadow: its mirrored sessions decide when it comes back
+    canary = monitored_second_arm(status.rollout, status.hold) or stable
     window = monitoring_interval(agent.spec)
     needed = signals_needed(agent.spec)
     queries = [
