@@ -21,7 +21,7 @@ from agentops_operator.adapters.metrics.static import StaticMetrics
 from agentops_operator.demo.operator_thread import RunningOperator
 from tests.conftest import Kubectl
 from tests.operator import routing
-from tests.waiting import eventually
+from tests.waiting import after_reconciles, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENT = "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments/support-agent"
@@ -240,9 +240,7 @@ def test_restart_during_an_incident_creates_no_duplicate(
         first.stop()
     second = RunningOperator(kubeconfig, metrics=metrics).start()
     try:
-        import time
-
-        time.sleep(3)
+        after_reconciles(3)  # the restarted operator has looked at the incident again and again
         incidents = [i for i in status(api)["incidents"] if i["type"] == "CostSpike"]
         assert len(incidents) == 1 and incidents[0]["detectedAt"] == detected["detectedAt"]
     finally:

@@ -4,7 +4,6 @@ once it expires and reconciles what changed meanwhile."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,7 @@ def test_one_leader_reconciles_and_a_follower_takes_over_when_it_dies(
         election = first.app._election_task
         assert election is not None
         first.loop.call_soon_threadsafe(election.cancel)  # renewals stop: the process is as good as dead
-        time.sleep(0.5)  # let a renewal in flight land
+        eventually(election.done, message="the election task did not stop")  # a renewal in flight has landed
         left = api.get(LEASE).json()["spec"]
         assert left["holderIdentity"] == "first"
         last_renewal = left["renewTime"]

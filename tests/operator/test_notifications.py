@@ -105,7 +105,14 @@ def test_rollout_events_reach_receivers_that_ask_for_them(
     agent = json.loads(kubectl("get", "agd", "support-agent", "-o", "json").stdout)
     agent["spec"]["rollout"]["steps"] = [{"pause": {}}]
     agent["spec"]["prompt"]["system"] += " Be kind."
-    kubectl("apply", "-f", "-", input=json.dumps({k: agent[k] for k in ("apiVersion", "kind", "metadata", "spec")}))
+    # Only what the user owns: re-sending metadata (its resourceVersion) would race the operator's status writes.
+    mine = {
+        "apiVersion": agent["apiVersion"],
+        "kind": agent["kind"],
+        "metadata": {"name": "support-agent"},
+        "spec": agent["spec"],
+    }
+    kubectl("apply", "-f", "-", input=json.dumps(mine))
     eventually(lambda: (status(api).get("rollout") or {}).get("paused"), message="no pause step")
     kubectl("annotate", "agd", "support-agent", "agentops.dev/abort=true")
     aborted = eventually(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from agentops_operator.adapters.metrics.static import StaticMetrics
 from agentops_operator.demo.operator_thread import RunningOperator
 from tests.conftest import Kubectl
 from tests.operator import routing
-from tests.waiting import eventually
+from tests.waiting import after_reconciles, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
@@ -167,7 +168,9 @@ def test_metrics_backend_failure_pauses_and_never_promotes(
     deploy_v1_then_v2(kubectl, rollout)
     paused = eventually(lambda: condition(api, "Paused").get("status") == "True" and condition(api, "Paused"))
     assert paused["reason"] == "MetricsUnavailable" and "connection refused" in paused["message"]
-    time.sleep(2.5)  # well past the step's duration
+    step_ends = datetime.fromisoformat(status(api)["rollout"]["stepStartedAt"]).timestamp() + 1
+    eventually(lambda: time.time() > step_ends + 0.5, message="clock")
+    after_reconciles(2)  # reconciled after the step's duration had passed
     current = status(api)
     assert current["stableRevision"]["number"] == 1 and current["summary"] == "Paused"
     assert routing.gateway_traffic(api)[1] == 10  # held, not promoted, not aborted
@@ -194,7 +197,7 @@ def test_restart_resumes_at_the_same_step_and_promote_annotation(
         first.stop()
     second = RunningOperator(kubeconfig, metrics=metrics).start()
     try:
-        time.sleep(1.5)
+        after_reconciles(2)  # the restarted operator has reconciled the rollout
         after = status(api)["rollout"]
         assert (after["stepIndex"], after["stepStartedAt"], after["startedAt"]) == (
             before["stepIndex"],

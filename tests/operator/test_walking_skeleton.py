@@ -11,7 +11,6 @@ causes no writes.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import yaml
 from agentops_operator.demo.operator_thread import RunningOperator
 from agentops_operator.sandbox import ThreadedApiServer
 from tests.conftest import Kubectl
-from tests.waiting import eventually
+from tests.waiting import after_reconciles, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (ROOT / "examples" / "support-agent.yaml").read_text()
@@ -278,8 +277,8 @@ def test_an_idle_agent_causes_no_writes(
 ) -> None:
     kubectl("apply", "-f", "-", input=EXAMPLE)
     kubectl("wait", "--for=condition=Ready", "agd/support-agent", "--timeout=30s")
-    time.sleep(1.0)  # let trailing watch events settle
+    after_reconciles(1)  # trailing watch events settle
     before = cluster.call(lambda s: s.store.writes)
-    time.sleep(5.0)  # more than two resync periods of the test operator (2 s)
+    after_reconciles(3)  # more than two resyncs of the idle agent
     after = cluster.call(lambda s: s.store.writes)
     assert after == before, f"{after - before} writes while idle"

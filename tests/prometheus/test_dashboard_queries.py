@@ -4,6 +4,7 @@ returns nothing). Grafana's variables are replaced the way Grafana would for "Al
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import time
@@ -34,26 +35,24 @@ def test_every_panel_query_returns_data(prometheus: LocalPrometheus, tmp_path: P
     operator_metrics.ROLLOUT_MIRROR.labels("default", "dash").set(0)
     operator_metrics.ANALYSIS_VALUE.labels("default", "dash", "session-success-rate", "canary").set(0.95)
     operator_metrics.INCIDENTS_OPEN.labels("default", "dash", "CostSpike", "error").set(1)
-    prometheus.scrape([f"127.0.0.1:{agent_port}", f"127.0.0.1:{operator_port}"])
-    deadline = time.monotonic() + 4
-    while time.monotonic() < deadline:  # a few seconds of sessions of every kind, across scrapes
-        with agent.session() as session:
-            session.llm_call(tokens_in=100, tokens_out=50, latency_s=0.3)
-            session.call_tool("search_kb", lambda: None)
-            session.guardrail("pii", triggered=True)
-            session.grounding(0.8)
-            session.check_output("Answer from the knowledge base and cite it always, as my prompt says.")
-            session.safety_violation("demo")
-        time.sleep(0.01)
-    # A refusal, so the live-controls panel has a non-empty series too.
+    targets = [f"127.0.0.1:{agent_port}", f"127.0.0.1:{operator_port}"]
+    prometheus.scrape(targets)
+    for _ in range(3):  # sessions of every kind in three scrape intervals, so rate() has points to use
+        for _ in range(20):
+            with agent.session() as session:
+                session.llm_call(tokens_in=100, tokens_out=50, latency_s=0.3)
+                session.call_tool("search_kb", lambda: None)
+                session.guardrail("pii", triggered=True)
+                session.grounding(0.8)
+                session.check_output("Answer from the knowledge base and cite it always, as my prompt says.")
+                session.safety_violation("demo")
+        prometheus.scraped_since(targets, time.time(), scrapes=1)
+    # Refusals, so the live-controls panel has a non-empty series too.
     (tmp_path / "controls.json").write_text(json.dumps({"revisions": {"r1": {"mode": "blocked"}}}))
     for _ in range(3):
-        try:
-            with agent.session():
-                pass
-        except agentops_sdk.ControlRefusal:
+        with contextlib.suppress(agentops_sdk.ControlRefusal), agent.session():
             pass
-        time.sleep(1.1)
+        prometheus.scraped_since(targets, time.time(), scrapes=1)
 
     dashboard = json.loads(DASHBOARD.read_text())
     empty = []

@@ -106,10 +106,12 @@ def _exporters(
                                              registry=registry, log_stream=io.StringIO(), start_exporter=False)  # fmt: skip
         targets.append(f"127.0.0.1:{port}")
     prometheus.scrape(targets)
-    time.sleep(2.5)  # a couple of scrapes at zero, so increase() sees every event
+    prometheus.scraped_since(targets, time.time() - 1)  # a couple of scrapes at zero, so increase() sees every event
+    traffic_done = 0.0
     for revision, agent in agents.items():
         run_sessions(agent, TRUTH[revision], clock)
-    time.sleep(3.5)  # a few scrapes after the traffic
+        traffic_done = time.time()
+    prometheus.scraped_since(targets, traffic_done, scrapes=3)  # a few scrapes after the traffic
     return agents
 
 

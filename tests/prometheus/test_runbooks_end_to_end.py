@@ -166,7 +166,7 @@ def test_default_runbook_end_to_end(
                                                         "tools": [{"name": "search_kb", "sideEffects": "None"}]}))  # fmt: skip
         healthy, first_target = exporter(name, v1, bundle)
         prometheus.scrape([first_target])
-        time.sleep(2.5)
+        prometheus.scraped_since([first_target], time.time() - 1)  # the series are scraped at zero first
         traffic.append(Traffic(healthy, None))
         eventually(lambda: "cost-per-session" in api.get(path).json()["status"].get("baselines", {}).get(v1, {}), timeout=40,
                    message="no baseline for v1")  # fmt: skip
@@ -175,7 +175,7 @@ def test_default_runbook_end_to_end(
         v2 = eventually(lambda: (h := api.get(path).json()["status"]["stableRevision"]["hash"]) != v1 and h)
         bad, second_target = exporter(name, v2, bundle)
         prometheus.scrape([first_target, second_target])
-        time.sleep(2.5)  # the new series are scraped at zero first
+        prometheus.scraped_since([second_target], time.time() - 1)  # the new series are scraped at zero first
         traffic.append(Traffic(bad, incident))
         shown = eventually(
             lambda: visible(prometheus, name, v1, v2, incident) and time.monotonic(),

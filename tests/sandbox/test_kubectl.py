@@ -133,18 +133,21 @@ def test_get_watch_prints_changes(kubectl: Kubectl, api: httpx.Client) -> None:
     watcher = subprocess.Popen(
         [*kubectl.argv, "get", "cm", "-w", "--no-headers"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+    assert watcher.stdout is not None
+    names: list[str] = []
     try:
-        time.sleep(1.0)
+        while "settings" not in names:  # the initial list is printed: the watch is open
+            names.append(watcher.stdout.readline().split()[0])
         ok(
             api.post(
                 CM, json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "late"}, "data": {"x": "1"}}
             )
         )
-        time.sleep(1.0)
+        while "late" not in names:
+            names.append(watcher.stdout.readline().split()[0])
     finally:
         watcher.terminate()
-    out, _ = watcher.communicate(timeout=10)
-    names = [line.split()[0] for line in out.splitlines() if line.strip()]
+        watcher.communicate(timeout=10)
     assert "settings" in names and "late" in names
 
 

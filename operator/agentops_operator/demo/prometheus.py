@@ -77,6 +77,20 @@ class LocalPrometheus:
         if wait:
             raise RuntimeError(f"Prometheus never scraped {targets}")
 
+    def scraped_since(self, targets: list[str], since: float, scrapes: int = 2, timeout: float = 30) -> None:
+        """Wait until Prometheus has scraped every target at least `scrapes` times after the Unix time
+        `since` (1 s interval: its newest sample is `scrapes - 1` seconds past the first one after it)."""
+        deadline = time.monotonic() + timeout
+        selector = "|".join(targets)
+        while time.monotonic() < deadline:
+            query = f'timestamp(up{{instance=~"{selector}"}})'
+            result = httpx.get(f"{self.url}/api/v1/query", params={"query": query}, timeout=5).json()["data"]["result"]
+            newest = {r["metric"]["instance"]: float(r["value"][1]) for r in result}
+            if set(newest) >= set(targets) and min(newest.values()) >= since + scrapes:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"Prometheus did not scrape {targets} {scrapes} times after {since}")
+
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
