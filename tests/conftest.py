@@ -1,5 +1,11 @@
-"""Shared fixtures: the API stand-in on a thread, a raw HTTP client for it, real kubectl, and a
-notification receiver on 127.0.0.1 that records what it is sent."""
+"""Shared fixtures: the API server under test (the stand-in on a thread, or the session's real
+control plane: see tests/kube.py), a raw HTTP client for it, real kubectl, and a notification
+receiver on 127.0.0.1 that records what it is sent.
+
+Which servers a test runs on: tests that take `apiserver` through a suite's `pytest_generate_tests`
+are parametrised with `SERVERS` (`kube` and `standin`; narrow with AGENTOPS_TEST_SERVERS=kube or
+=standin). Without the control plane's binaries the `kube` cases skip with the setup step to run,
+except under CI, where they fail."""
 
 from __future__ import annotations
 
@@ -19,6 +25,11 @@ import httpx
 import pytest
 
 from agentops_operator.sandbox import ThreadedApiServer
+from agentops_operator.testing import ControlPlaneMissing, LocalControlPlane
+from tests.kube import RealServer
+
+SERVERS = [s for s in os.environ.get("AGENTOPS_TEST_SERVERS", "kube,standin").split(",") if s]
+Server = ThreadedApiServer | RealServer
 
 
 def kubectl_binary() -> str:
@@ -37,14 +48,45 @@ def apiserver() -> Iterator[ThreadedApiServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalControlPlane]:
+    """The real control plane, started once per session (see agentops_operator.testing)."""
+    try:
+        cluster = LocalControlPlane(tmp_path_factory.mktemp("kube"))
+    except ControlPlaneMissing as missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test on the real control plane: {missing}")
+        pytest.skip(str(missing))
+    with cluster:
+        yield cluster
+
+
+def server_for(request: pytest.FixtureRequest, **standin: Any) -> Iterator[Server]:
+    """The server a parametrised test asked for: a fresh stand-in, or the real control plane,
+    reset after the test."""
+    if getattr(request, "param", "standin") == "standin":
+        with ThreadedApiServer(**standin) as server:
+            yield server
+        return
+    real = RealServer(request.getfixturevalue("control_plane"))
+    try:
+        yield real
+    finally:
+        real.reset()
+
+
 @pytest.fixture
-def api(apiserver: ThreadedApiServer) -> Iterator[httpx.Client]:
+def api(apiserver: Server) -> Iterator[httpx.Client]:
+    if isinstance(apiserver, RealServer):
+        with apiserver.client(timeout=10) as client:
+            yield client
+        return
     with httpx.Client(base_url=apiserver.url, timeout=10) as client:
         yield client
 
 
 @pytest.fixture
-def kubeconfig(apiserver: ThreadedApiServer, tmp_path: Path) -> Path:
+def kubeconfig(apiserver: Server, tmp_path: Path) -> Path:
     return apiserver.write_kubeconfig(tmp_path / "kubeconfig")
 
 
@@ -100,3 +142,21 @@ def secret(api: httpx.Client, name: str, value: str) -> None:
         "data": {"value": base64.b64encode(value.encode()).decode()},
     }
     assert api.post("/api/v1/namespaces/default/secrets", json=body).status_code == 201
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many tests ran on which API server."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") != "call" and outcome != "skipped":
+                continue
+            params = report.nodeid.partition("[")[2].rstrip("]").split("-")
+            for server in ("kube", "standin"):
+                if server in params:
+                    counts.setdefault(server, {}).setdefault(outcome, 0)
+                    counts[server][outcome] += 1
+    names = {"kube": "real control plane", "standin": "API stand-in"}
+    for server, by_outcome in counts.items():
+        summary = ", ".join(f"{n} {o}" for o, n in by_outcome.items())
+        terminalreporter.write_line(f"on the {names[server]} ({server}): {summary}")

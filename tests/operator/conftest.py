@@ -1,6 +1,8 @@
-"""Fixtures for operator integration tests: the stand-in (with the Deployment simulator) and the
-CRD installed, and the operator running against it — plain (`operator`), or reading an in-process
-metric provider whose every signal starts healthy (`running`, `metrics`)."""
+"""Fixtures for operator integration tests: each test runs on the real control plane and on the
+stand-in (with its Deployment simulator), the CRD installed, and the operator running against it —
+plain (`operator`), or reading an in-process metric provider whose every signal starts healthy
+(`running`, `metrics`). A test that inspects the stand-in's internals (it takes `cluster`) runs on
+the stand-in only; one marked `kube_only` on the real control plane only."""
 
 from __future__ import annotations
 
@@ -12,21 +14,32 @@ import pytest
 from agentops_operator.adapters.metrics.static import StaticMetrics
 from agentops_operator.demo.operator_thread import RunningOperator
 from agentops_operator.sandbox import ThreadedApiServer
-from tests.conftest import Kubectl
+from tests.conftest import SERVERS, Kubectl, Server, server_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HEALTHY = {"prompt-leaks": 0, "safety-violations": 0, "cost-per-session": 0.02, "tool-calls-per-session": 2,
            "grounding-score": 0.9, "cost-per-hour": 1.0, "session-success-rate": 0.95}  # fmt: skip
 
 
-@pytest.fixture
-def apiserver() -> Iterator[ThreadedApiServer]:
-    with ThreadedApiServer(simulate_deployments=True, deployment_delay=0.3, bookmark_interval=5) as server:
-        yield server
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "apiserver" not in metafunc.fixturenames:
+        return
+    servers = SERVERS
+    if "cluster" in metafunc.fixturenames:
+        servers = [s for s in servers if s == "standin"]
+    if metafunc.definition.get_closest_marker("kube_only"):
+        servers = [s for s in servers if s == "kube"]
+    metafunc.parametrize("apiserver", servers, indirect=True)
 
 
 @pytest.fixture
-def cluster(apiserver: ThreadedApiServer) -> ThreadedApiServer:
+def apiserver(request: pytest.FixtureRequest) -> Iterator[Server]:
+    yield from server_for(request, simulate_deployments=True, deployment_delay=0.3, bookmark_interval=5)
+
+
+@pytest.fixture
+def cluster(apiserver: Server) -> ThreadedApiServer:
+    assert isinstance(apiserver, ThreadedApiServer)
     return apiserver
 
 

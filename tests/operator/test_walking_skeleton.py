@@ -167,7 +167,10 @@ def test_invalid_manifests_are_rejected_naming_the_field(kubectl: Kubectl) -> No
             "replicas: -1",
             "spec.replicas: Invalid value: -1: spec.replicas in body should be greater than or equal to 0",
         ),
-        "name: get_order": ("name: search_kb", "tool names must be unique"),
+        "name: get_order": (
+            "name: search_kb",
+            'spec.tools[1]: Duplicate value: {"name":"search_kb"}',
+        ),
         "sideEffects: External": (
             "sideEffects: Sometimes",
             'spec.tools[2].sideEffects: Unsupported value: "Sometimes"',

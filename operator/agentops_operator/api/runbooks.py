@@ -117,7 +117,7 @@ class SecretKeyRef(WireModel):
 class Notification(WireModel):
     """A receiver of incident notifications; URLs and keys come only from Secrets."""
 
-    name: str = Field(min_length=1, description="Receiver name (appears in status).")
+    name: str = Field(min_length=1, max_length=63, description="Receiver name (appears in status).")
     type: Literal["Slack", "Webhook", "PagerDuty"] = Field(
         description="Slack incoming webhook, generic JSON webhook, or PagerDuty Events v2."
     )
@@ -130,6 +130,7 @@ class Notification(WireModel):
     on: list[NoticeKind] = Field(
         default_factory=lambda: list[NoticeKind](["Incidents"]),
         min_length=1,
+        max_length=2,
         description="What to send: Incidents (opened and resolved), and/or Rollouts (promoted, paused, aborted). "
         "PagerDuty receivers take Incidents only.",
     )

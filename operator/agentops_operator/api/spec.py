@@ -121,7 +121,7 @@ class Prompt(WireModel):
 class Tool(WireModel):
     """A tool the agent may call."""
 
-    name: str = Field(pattern=TOOL_NAME_PATTERN, description="Tool name, unique within the agent.")
+    name: str = Field(pattern=TOOL_NAME_PATTERN, max_length=64, description="Tool name, unique within the agent.")
     description: str | None = Field(default=None, description="What the tool does, as shown to the model.")
     endpoint: str | None = Field(default=None, description="URL the tool is served at, if remote.")
     side_effects: Literal["None", "Idempotent", "External"] = Field(
@@ -136,7 +136,7 @@ class Tool(WireModel):
 class Guardrail(WireModel):
     """A check applied to inputs, outputs or tool calls."""
 
-    name: str = Field(pattern=TOOL_NAME_PATTERN, description="Guardrail name, unique within the agent.")
+    name: str = Field(pattern=TOOL_NAME_PATTERN, max_length=64, description="Guardrail name, unique within the agent.")
     type: str = Field(min_length=1, description="Guardrail implementation, e.g. pii, prompt-injection, topic, regex.")
     stage: Literal["Input", "Output", "Tool"] = Field(description="Where the check runs.")
     action: Literal["Block", "Redact", "Flag"] = Field(description="What happens when it triggers.")

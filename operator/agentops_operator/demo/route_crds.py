@@ -20,11 +20,19 @@ BACKEND_REF = {
 }
 
 
+def _approval(group: str) -> dict[str, str]:
+    """Kubernetes-owned groups (*.k8s.io) need an API approval annotation; this subset is not the
+    approved Gateway API schema, so it says so, as the API server allows."""
+    if group.endswith(".k8s.io"):
+        return {"api-approved.kubernetes.io": "unapproved, a subset of the Gateway API schema for the agentops demo"}
+    return {}
+
+
 def _crd(group: str, plural: str, kind: str, version: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{plural}.{group}"},
+        "metadata": {"name": f"{plural}.{group}", "annotations": _approval(group)},
         "spec": {
             "group": group,
             "scope": "Namespaced",

@@ -9,6 +9,7 @@ import httpx
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
+from ..adapters.kube.client import Connection, tls_context
 from ..api import resource
 from ..api.incident import INCIDENT_PLURAL
 
@@ -30,13 +31,17 @@ class Cluster:
         self.namespace = namespace or (current or {}).get("context", {}).get("namespace") or "default"
         token = (configuration.api_key or {}).get("authorization")
         headers = {"Authorization": token} if token else {}
-        verify: bool | str = configuration.ssl_ca_cert or bool(configuration.verify_ssl)
         cert = (
             (configuration.cert_file, configuration.key_file)
             if configuration.cert_file and configuration.key_file
             else None
         )
-        self.http = httpx.Client(base_url=configuration.host, verify=verify, cert=cert, headers=headers, timeout=15)
+        tls = tls_context(
+            Connection(
+                configuration.host, ca_path=configuration.ssl_ca_cert, verify=bool(configuration.verify_ssl), cert=cert
+            )
+        )
+        self.http = httpx.Client(base_url=configuration.host, verify=tls, headers=headers, timeout=15)
 
     def _path(self, plural: str, name: str = "") -> str:
         base = f"/apis/{resource.GROUP}/{resource.VERSION}/namespaces/{self.namespace}/{plural}"

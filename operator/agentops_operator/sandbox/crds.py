@@ -20,6 +20,7 @@ JsonDict = dict[str, Any]
 
 CRD_STORAGE = ("apiextensions.k8s.io", "customresourcedefinitions")
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+API_APPROVAL = "api-approved.kubernetes.io"
 
 
 def validate_crd(crd: JsonDict) -> list[FieldError]:
@@ -45,6 +46,7 @@ def validate_crd(crd: JsonDict) -> list[FieldError]:
                 f'Invalid value: "{crd["metadata"]["name"]}": must be spec.names.plural+"."+spec.group',
             )
         )
+    errors += _api_approval(crd, group)
     if spec.get("scope") not in ("Namespaced", "Cluster"):
         errors.append(
             FieldError(
@@ -83,6 +85,20 @@ def validate_crd(crd: JsonDict) -> list[FieldError]:
             continue
         errors += _check_rules(schema, f"spec.versions[{index}].schema.openAPIV3Schema")
     return errors
+
+
+def _api_approval(crd: JsonDict, group: str) -> list[FieldError]:
+    """Groups under k8s.io and kubernetes.io belong to Kubernetes: a CRD there must carry the
+    `api-approved.kubernetes.io` annotation (a URL, or a value starting "unapproved")."""
+    protected = any(group == g or group.endswith("." + g) for g in ("k8s.io", "kubernetes.io"))
+    annotations = crd["metadata"].get("annotations") or {}
+    if not protected or annotations.get(API_APPROVAL):
+        return []
+    message = (
+        f'Required value: protected groups must have approval annotation "{API_APPROVAL}", '
+        "see https://github.com/kubernetes/enhancements/pull/1111"
+    )
+    return [FieldError(f"metadata.annotations[{API_APPROVAL}]", "FieldValueRequired", message)]
 
 
 def _check_rules(schema: JsonDict, path: str) -> list[FieldError]:

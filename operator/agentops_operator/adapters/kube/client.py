@@ -9,9 +9,11 @@ kubeconfig semantics match kubectl's; only the transport is httpx.
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
+import certifi
 import httpx
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
@@ -57,6 +59,21 @@ def connection_from_environment(kubeconfig: str | None = None) -> Connection:
     )
 
 
+def tls_context(connection: Connection) -> ssl.SSLContext:
+    """The TLS settings of a connection as one SSLContext: the cluster's CA (or the system's), and the
+    client certificate when the kubeconfig authenticates with one. (httpx ignores `cert=` when `verify`
+    is a CA path, so passing them separately made certificate users anonymous.)"""
+    if not connection.verify:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    else:
+        context = ssl.create_default_context(cafile=connection.ca_path or certifi.where())
+    if connection.cert:
+        context.load_cert_chain(*connection.cert)
+    return context
+
+
 class KubeApiError(Exception):
     """A non-2xx answer; `status` is the API's Status object when it sent one."""
 
@@ -72,12 +89,10 @@ class KubeClient:
         headers = {"Accept": "application/json", "User-Agent": "agentops-operator"}
         if connection.token:
             headers["Authorization"] = f"Bearer {connection.token}"
-        verify: Any = connection.ca_path if connection.ca_path and connection.verify else connection.verify
         self._http = httpx.AsyncClient(
             base_url=connection.server,
             headers=headers,
-            verify=verify,
-            cert=connection.cert,
+            verify=tls_context(connection),
             timeout=timeout,
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         )

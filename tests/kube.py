@@ -1,0 +1,120 @@
+"""The real control plane as a test server: the same surface the tests use on the API stand-in
+(`url`, `write_kubeconfig`, `client`), and a reset between tests.
+
+One control plane serves the whole session (it takes seconds to start); each test gets the
+`default` namespace back as a fresh cluster has it. The reset deletes every namespaced object the
+API lists there (found by discovery, so a new kind needs no change here) except what the
+control plane itself keeps (the `kubernetes` Service and its endpoints, the `default`
+ServiceAccount, the root CA ConfigMap), strips finalizers nobody will run once the operator under
+test is stopped, and waits until the objects are gone, so the next test can reuse every name."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from agentops_operator.testing import LocalControlPlane
+
+NAMESPACE = "default"
+KEEP = {
+    ("", "services", "kubernetes"),
+    ("", "endpoints", "kubernetes"),
+    ("discovery.k8s.io", "endpointslices", "kubernetes"),
+    ("", "serviceaccounts", "default"),
+    ("", "configmaps", "kube-root-ca.crt"),
+}
+SYSTEM_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
+
+
+class RealServer:
+    """A handle on the session's control plane for one test."""
+
+    kind = "kube"
+
+    def __init__(self, control_plane: LocalControlPlane) -> None:
+        self.control_plane = control_plane
+        self.url = control_plane.url
+
+    def write_kubeconfig(self, path: str | Path) -> Path:
+        shutil.copyfile(self.control_plane.kubeconfig, path)
+        return Path(path)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return self.control_plane.client(**kwargs)
+
+    def reset(self, timeout: float = 60) -> None:
+        with self.client(timeout=10) as api:
+            collections = _namespaced_collections(api)
+            for path in collections:
+                keep = ",".join(f"metadata.name!={name}" for name in _kept(path))
+                api.request("DELETE", path, params={"fieldSelector": keep} if keep else None,
+                            json={"propagationPolicy": "Background", "gracePeriodSeconds": 0})  # fmt: skip
+            for namespace in _test_namespaces(api):
+                api.delete(f"/api/v1/namespaces/{namespace}")
+            deadline = time.monotonic() + timeout
+            while left := _leftovers(api, collections):
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the cluster did not reset in {timeout:.0f} s: {left[:10]}")
+                for path, obj in left:
+                    if obj["metadata"].get("finalizers") and obj["metadata"].get("deletionTimestamp"):
+                        patch = {"metadata": {"finalizers": None}}
+                        name = obj["metadata"]["name"]
+                        api.patch(
+                            f"{path}/{name}", json=patch, headers={"Content-Type": "application/merge-patch+json"}
+                        )
+                    elif not obj["metadata"].get("deletionTimestamp"):
+                        api.request("DELETE", f"{path}/{obj['metadata']['name']}", json={"gracePeriodSeconds": 0})
+                time.sleep(0.1)
+            for path in filter(_is_event, collections):  # the deletions above were recorded as Events
+                api.request("DELETE", path)
+
+
+def _namespaced_collections(api: httpx.Client) -> list[str]:
+    """Every namespaced resource in `default` that can be listed and deleted, by discovery."""
+    bases = ["/api/v1"] + [f"/apis/{g['preferredVersion']['groupVersion']}" for g in api.get("/apis").json()["groups"]]
+    paths = []
+    for base in bases:
+        for resource in api.get(base).json()["resources"]:
+            verbs = set(resource.get("verbs", []))
+            if resource["namespaced"] and "/" not in resource["name"] and {"list", "delete"} <= verbs:
+                paths.append(f"{base}/namespaces/{NAMESPACE}/{resource['name']}")
+    return paths
+
+
+def _kept(path: str) -> list[str]:
+    resource = path.rsplit("/", 1)[1]
+    return [name for (group, kind, name) in KEEP if (group, kind) == (_group_of(path), resource)]
+
+
+def _is_event(path: str) -> bool:
+    return path.endswith("/events")
+
+
+def _group_of(path: str) -> str:
+    parts = path.split("/")
+    return "" if parts[1] == "api" else parts[2]
+
+
+def _leftovers(api: httpx.Client, collections: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    left = []
+    for path in collections:
+        if _is_event(path):
+            continue
+        response = api.get(path)
+        if response.status_code != 200:
+            continue
+        for obj in response.json().get("items", []):
+            if obj["metadata"]["name"] not in _kept(path):
+                left.append((path, obj))
+    for namespace in _test_namespaces(api):
+        left.append(("/api/v1/namespaces", {"metadata": {"name": namespace, "deletionTimestamp": "pending"}}))
+    return left
+
+
+def _test_namespaces(api: httpx.Client) -> list[str]:
+    items = api.get("/api/v1/namespaces").json()["items"]
+    return [n["metadata"]["name"] for n in items if n["metadata"]["name"] not in SYSTEM_NAMESPACES]
