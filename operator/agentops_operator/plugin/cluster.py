@@ -9,7 +9,7 @@ import httpx
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
-from ..adapters.kube.client import Connection, tls_context
+from ..adapters.kube.client import Connection, bearer_token, tls_context
 from ..api import resource
 from ..api.incident import INCIDENT_PLURAL
 
@@ -29,8 +29,8 @@ class Cluster:
         except (k8s_config.ConfigException, OSError) as error:
             raise PluginError(f"cannot load the kubeconfig: {error}; pass --kubeconfig or set KUBECONFIG") from None
         self.namespace = namespace or (current or {}).get("context", {}).get("namespace") or "default"
-        token = (configuration.api_key or {}).get("authorization")
-        headers = {"Authorization": token} if token else {}
+        token = bearer_token(configuration)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         cert = (
             (configuration.cert_file, configuration.key_file)
             if configuration.cert_file and configuration.key_file

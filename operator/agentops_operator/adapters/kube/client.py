@@ -31,6 +31,14 @@ class Connection:
     default_namespace: str = "default"
 
 
+def bearer_token(configuration: k8s_client.Configuration) -> str | None:
+    """The bearer token the official loaders found (kubeconfig `token`, in-cluster ServiceAccount).
+    They store it under "BearerToken" (older releases: "authorization"), with or without "Bearer "."""
+    keys = configuration.api_key or {}
+    token = keys.get("BearerToken") or keys.get("authorization")
+    return str(token).removeprefix("Bearer ").strip() or None if token else None
+
+
 def connection_from_environment(kubeconfig: str | None = None) -> Connection:
     """In-cluster service account if present, else the kubeconfig (KUBECONFIG or ~/.kube/config)."""
     configuration = k8s_client.Configuration()
@@ -43,7 +51,7 @@ def connection_from_environment(kubeconfig: str | None = None) -> Connection:
         k8s_config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)  # type: ignore[no-untyped-call]
         _, context = k8s_config.list_kube_config_contexts(config_file=kubeconfig)  # type: ignore[no-untyped-call]
         namespace = (context or {}).get("context", {}).get("namespace", "default")
-    token = (configuration.api_key or {}).get("authorization")
+    token = bearer_token(configuration)
     cert = (
         (configuration.cert_file, configuration.key_file)
         if configuration.cert_file and configuration.key_file
@@ -54,7 +62,7 @@ def connection_from_environment(kubeconfig: str | None = None) -> Connection:
         ca_path=configuration.ssl_ca_cert,
         verify=bool(configuration.verify_ssl),
         cert=cert,
-        token=token.removeprefix("Bearer ").strip() if token else None,
+        token=token,
         default_namespace=namespace,
     )
 
