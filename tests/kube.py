@@ -28,6 +28,14 @@ KEEP = {
     ("", "configmaps", "kube-root-ca.crt"),
 }
 SYSTEM_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
+# CRDs every test may use stay (re-creating them costs seconds per test); any other CRD a test made goes.
+KEEP_CRDS = {
+    "agentdeployments.agentops.dev",
+    "agentincidents.agentops.dev",
+    "httproutes.gateway.networking.k8s.io",
+    "virtualservices.networking.istio.io",
+}
+CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
 
 class RealServer:
@@ -55,6 +63,8 @@ class RealServer:
                             json={"propagationPolicy": "Background", "gracePeriodSeconds": 0})  # fmt: skip
             for namespace in _test_namespaces(api):
                 api.delete(f"/api/v1/namespaces/{namespace}")
+            for crd in _test_crds(api):
+                api.delete(f"{CRDS}/{crd}")
             deadline = time.monotonic() + timeout
             while left := _leftovers(api, collections):
                 if time.monotonic() > deadline:
@@ -112,7 +122,13 @@ def _leftovers(api: httpx.Client, collections: list[str]) -> list[tuple[str, dic
                 left.append((path, obj))
     for namespace in _test_namespaces(api):
         left.append(("/api/v1/namespaces", {"metadata": {"name": namespace, "deletionTimestamp": "pending"}}))
+    for crd in _test_crds(api):
+        left.append((CRDS, {"metadata": {"name": crd, "deletionTimestamp": "pending"}}))
     return left
+
+
+def _test_crds(api: httpx.Client) -> list[str]:
+    return [c["metadata"]["name"] for c in api.get(CRDS).json()["items"] if c["metadata"]["name"] not in KEEP_CRDS]
 
 
 def _test_namespaces(api: httpx.Client) -> list[str]:

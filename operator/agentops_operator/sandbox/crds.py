@@ -46,7 +46,7 @@ def validate_crd(crd: JsonDict) -> list[FieldError]:
                 f'Invalid value: "{crd["metadata"]["name"]}": must be spec.names.plural+"."+spec.group',
             )
         )
-    errors += _api_approval(crd, group)
+    errors += _api_approval(crd, str(group))
     if spec.get("scope") not in ("Namespaced", "Cluster"):
         errors.append(
             FieldError(
