@@ -82,7 +82,7 @@ class LocalControlPlane:
         if missing:
             raise ControlPlaneMissing(
                 f"the real control plane is not built ({', '.join(missing)} missing in {self.bin}): "
-                "run scripts/build-control-plane (needs Go >= 1.26; scripts/setup runs it when Go is present)"
+                "run scripts/build-control-plane (needs Go >= 1.26; scripts/test runs it when Go is present)"
             )
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="agentops-kube-")
         self.dir = workdir or Path(self._tmp.name)  # type: ignore[union-attr]
