@@ -11,13 +11,13 @@ test is stopped, and waits until the objects are gone, so the next test can reus
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from agentops_operator.testing import LocalControlPlane
+from tests.waiting import eventually
 
 NAMESPACE = "default"
 KEEP = {
@@ -41,8 +41,6 @@ CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 class RealServer:
     """A handle on the session's control plane for one test."""
 
-    kind = "kube"
-
     def __init__(self, control_plane: LocalControlPlane) -> None:
         self.control_plane = control_plane
         self.url = control_plane.url
@@ -65,22 +63,23 @@ class RealServer:
                 api.delete(f"/api/v1/namespaces/{namespace}")
             for crd in _test_crds(api):
                 api.delete(f"{CRDS}/{crd}")
-            deadline = time.monotonic() + timeout
-            while left := _leftovers(api, collections):
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"the cluster did not reset in {timeout:.0f} s: {left[:10]}")
-                for path, obj in left:
-                    if obj["metadata"].get("finalizers") and obj["metadata"].get("deletionTimestamp"):
-                        patch = {"metadata": {"finalizers": None}}
-                        name = obj["metadata"]["name"]
-                        api.patch(
-                            f"{path}/{name}", json=patch, headers={"Content-Type": "application/merge-patch+json"}
-                        )
-                    elif not obj["metadata"].get("deletionTimestamp"):
-                        api.request("DELETE", f"{path}/{obj['metadata']['name']}", json={"gracePeriodSeconds": 0})
-                time.sleep(0.1)
+            eventually(lambda: _finish_deletions(api, collections), timeout, "the cluster did not reset")
             for path in filter(_is_event, collections):  # the deletions above were recorded as Events
                 api.request("DELETE", path)
+
+
+def _finish_deletions(api: httpx.Client, collections: list[str]) -> bool:
+    """True once nothing is left; else nudges what is left: strips finalizers from objects being
+    deleted (their controller, the operator under test, is stopped) and deletes what is not."""
+    left = _leftovers(api, collections)
+    for path, obj in left:
+        meta = obj["metadata"]
+        if meta.get("finalizers") and meta.get("deletionTimestamp"):
+            merge = {"Content-Type": "application/merge-patch+json"}
+            api.patch(f"{path}/{meta['name']}", json={"metadata": {"finalizers": None}}, headers=merge)
+        elif not meta.get("deletionTimestamp"):
+            api.request("DELETE", f"{path}/{meta['name']}", json={"gracePeriodSeconds": 0})
+    return not left
 
 
 def _namespaced_collections(api: httpx.Client) -> list[str]:

@@ -171,8 +171,7 @@ class LocalControlPlane:
 
     # -- components ------------------------------------------------------------------------------
     def _spawn(self, name: str, *args: str) -> Child:
-        binary = self.bin / name.split(":")[0]
-        child = Child(name.split(":")[-1], [str(binary), *args], self.logs)
+        child = Child(name, [str(self.bin / name), *args], self.logs)
         self.children.append(child)
         return child
 

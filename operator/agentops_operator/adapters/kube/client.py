@@ -35,8 +35,8 @@ def bearer_token(configuration: k8s_client.Configuration) -> str | None:
     """The bearer token the official loaders found (kubeconfig `token`, in-cluster ServiceAccount).
     They store it under "BearerToken" (older releases: "authorization"), with or without "Bearer "."""
     keys = configuration.api_key or {}
-    token = keys.get("BearerToken") or keys.get("authorization")
-    return str(token).removeprefix("Bearer ").strip() or None if token else None
+    token = str(keys.get("BearerToken") or keys.get("authorization") or "")
+    return token.removeprefix("Bearer ").strip() or None
 
 
 def connection_from_environment(kubeconfig: str | None = None) -> Connection:
