@@ -51,6 +51,8 @@ def apiserver() -> Iterator[ThreadedApiServer]:
 @pytest.fixture(scope="session")
 def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalControlPlane]:
     """The real control plane, started once per session (see agentops_operator.testing)."""
+    if "kube" not in SERVERS:
+        pytest.skip(f"AGENTOPS_TEST_SERVERS={','.join(SERVERS)} leaves out the real control plane (kube)")
     try:
         cluster = LocalControlPlane(tmp_path_factory.mktemp("kube"))
     except ControlPlaneMissing as missing:
@@ -152,6 +154,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             if getattr(report, "when", "call") != "call" and outcome != "skipped":
                 continue
             params = report.nodeid.partition("[")[2].rstrip("]").split("-")
+            if "kube_only" in report.keywords:
+                params.append("kube")
             for server in ("kube", "standin"):
                 if server in params:
                     counts.setdefault(server, {}).setdefault(outcome, 0)

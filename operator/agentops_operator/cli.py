@@ -39,6 +39,7 @@ def _run(args: argparse.Namespace) -> int:
         OperatorConfig(
             namespaces=args.namespace or [],
             kubeconfig=args.kubeconfig,
+            context=args.context,
             resync_seconds=args.resync_seconds,
             prometheus_url=args.prometheus_url,
             metrics=provider,
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--kubeconfig", help="kubeconfig file (default: in-cluster service account, else KUBECONFIG or ~/.kube/config)"
     )
+    run.add_argument("--context", help="kubeconfig context to use (default: the kubeconfig's current context)")
     run.add_argument(
         "--liveness-port", type=int, default=8081, help="port of the /healthz endpoint (0 disables; default 8081)"
     )

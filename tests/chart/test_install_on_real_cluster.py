@@ -66,6 +66,7 @@ def _token(api: httpx.Client, account: str) -> str:
     return token
 
 
+@pytest.mark.kube_only
 @pytest.mark.timeout(240)
 def test_helm_install_then_the_operator_works_under_the_charts_rbac(
     real: RealServer, control_plane: LocalControlPlane, tmp_path: Path

@@ -1,25 +1,77 @@
 """The README's first command runs this demo: it must tell its whole story on this machine (API
-stand-in, real Prometheus, SDK agents) and exit 0 only when every outcome happened."""
+stand-in, real Prometheus, SDK agents) and exit 0 only when every outcome happened. With
+`--kubeconfig` it tells the same story on a real cluster (here the real local control plane) and
+leaves the cluster as it found it."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import httpx
 import pytest
 
+from agentops_operator.demo.route_crds import HTTPROUTE_CRD
+from agentops_operator.demo.stage import on_a_cluster
+from agentops_operator.demo.story import NAME, agents_path, httproute, routes_path, story_objects
+from agentops_operator.sandbox import ThreadedApiServer
+from agentops_operator.testing import LocalControlPlane
 
-def test_the_demo_promotes_shadows_and_rolls_back() -> None:
+OUTCOMES = (
+    "revision 2 passed its analyses and was promoted",
+    "revision 2 only gets it mirrored",
+    "the incident resolved and revision 2 came back through its canary steps",
+    "the PromptLeak runbook aborted revision 3's canary",
+    "an AgentIncident records the leak",
+    "support-agent-promptleak-",
+)
+
+
+def run_demo(*args: str) -> str:
     if shutil.which("prometheus") is None:
         pytest.skip("the prometheus binary is missing: `apt-get install prometheus` (scripts/setup does)")
     result = subprocess.run(
-        [sys.executable, "-m", "agentops_operator.demo"], capture_output=True, text=True, timeout=400
+        [sys.executable, "-m", "agentops_operator.demo", *args], capture_output=True, text=True, timeout=400
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    out = result.stdout
-    for outcome in ("revision 2 passed its analyses and was promoted", "revision 2 only gets it mirrored",
-                    "the incident resolved and revision 2 came back through its canary steps", "the PromptLeak runbook aborted revision 3's canary",
-                    "an AgentIncident records the leak", "support-agent-promptleak-"):  # fmt: skip
-        assert outcome in out, out
-    assert "✗" not in out
+    for outcome in OUTCOMES:
+        assert outcome in result.stdout, result.stdout
+    assert "✗" not in result.stdout
+    return result.stdout
+
+
+def test_the_demo_promotes_shadows_and_rolls_back() -> None:
+    assert "API stand-in http://127.0.0.1:" in run_demo()
+
+
+@pytest.mark.kube_only
+def test_the_demo_tells_the_same_story_on_a_real_cluster_and_cleans_up(control_plane: LocalControlPlane) -> None:
+    with control_plane.client() as api:
+        crds_before = {c["metadata"]["name"] for c in api.get(CRDS).json()["items"]}
+        out = run_demo("--kubeconfig", str(control_plane.kubeconfig), "--namespace", "demo-on-kube")
+        assert "Kubernetes v1.37.2 at https://127.0.0.1:" in out and "namespace demo-on-kube" in out
+        namespace = api.get("/api/v1/namespaces/demo-on-kube")
+        assert namespace.status_code == 404 or namespace.json()["status"]["phase"] == "Terminating"
+        assert {c["metadata"]["name"] for c in api.get(CRDS).json()["items"]} == crds_before
+
+
+def test_in_a_namespace_that_was_there_only_the_story_objects_go(tmp_path: Path) -> None:
+    """On a user's cluster the demo must not delete what it did not create (here: on the stand-in)."""
+    with ThreadedApiServer() as server, httpx.Client(base_url=server.url) as api:
+        kubeconfig = str(server.write_kubeconfig(tmp_path / "kubeconfig"))
+        api.post(CRDS, json=HTTPROUTE_CRD).raise_for_status()  # a cluster with Gateway API installed
+        other = {**httproute("default"), "metadata": {"name": "someone-elses", "namespace": "default"}}
+        with on_a_cluster(kubeconfig, None, "default", keep=False, story_objects=story_objects("default")):
+            api.post(routes_path("default"), json=other).raise_for_status()
+            api.post(routes_path("default"), json=httproute("default")).raise_for_status()
+            assert api.get(agents_path("default")).status_code == 200  # the CRDs were installed
+        assert api.get(f"{routes_path('default')}/someone-elses").status_code == 200
+        assert api.get(f"{routes_path('default')}/{NAME}").status_code == 404
+        assert api.get(agents_path("default")).status_code == 404  # its CRD was the demo's: gone
+        assert api.get(f"{CRDS}/{HTTPROUTE_CRD['metadata']['name']}").status_code == 200
+        assert api.get("/api/v1/namespaces/default").status_code == 200
+
+
+CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"

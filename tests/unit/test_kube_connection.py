@@ -13,16 +13,29 @@ from kubernetes import client as k8s_client
 from agentops_operator.adapters.kube.client import bearer_token, connection_from_environment
 
 
-def test_a_token_kubeconfig_gives_the_client_its_token(tmp_path: Path) -> None:
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump({
+def write_kubeconfig(path: Path) -> Path:
+    """Two contexts: the current one (token user, namespace team-a) and `staging` (another server, team-b)."""
+    path.write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "c",
-        "clusters": [{"name": "k", "cluster": {"server": "https://127.0.0.1:6443", "insecure-skip-tls-verify": True}}],
-        "users": [{"name": "u", "user": {"token": "s3cr3t-token"}}],
-        "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u", "namespace": "team-a"}}],
+        "clusters": [{"name": "k", "cluster": {"server": "https://127.0.0.1:6443", "insecure-skip-tls-verify": True}},
+                     {"name": "s", "cluster": {"server": "https://127.0.0.1:7443", "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "u", "user": {"token": "s3cr3t-token"}}, {"name": "v", "user": {"token": "other"}}],
+        "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u", "namespace": "team-a"}},
+                     {"name": "staging", "context": {"cluster": "s", "user": "v", "namespace": "team-b"}}],
     }))  # fmt: skip
-    connection = connection_from_environment(str(kubeconfig))
+    return path
+
+
+def test_a_token_kubeconfig_gives_the_client_its_token(tmp_path: Path) -> None:
+    connection = connection_from_environment(str(write_kubeconfig(tmp_path / "kubeconfig")))
     assert (connection.token, connection.default_namespace, connection.verify) == ("s3cr3t-token", "team-a", False)
+
+
+def test_a_named_context_brings_its_own_server_user_and_namespace(tmp_path: Path) -> None:
+    connection = connection_from_environment(str(write_kubeconfig(tmp_path / "kubeconfig")), context="staging")
+    assert (connection.server, connection.token, connection.default_namespace) == (
+        "https://127.0.0.1:7443", "other", "team-b"
+    )
 
 
 @pytest.mark.parametrize(

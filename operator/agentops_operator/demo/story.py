@@ -8,7 +8,6 @@ outcome is checked; the exit status says whether the story happened.
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 import subprocess
@@ -24,16 +23,32 @@ from rich.console import Console
 from rich.table import Table
 
 from ..adapters.metrics.prometheus import PrometheusProvider
-from ..api.crd import crd_manifest, incident_crd_manifest
 from .agents import Behaviour, Cluster
 from .operator_thread import RunningOperator
-from .route_crds import HTTPROUTE_CRD
+from .stage import Stage
 
 JsonDict = dict[str, Any]
-NAMESPACE, NAME = "default", "support-agent"
-AGENTS = f"/apis/agentops.dev/v1alpha1/namespaces/{NAMESPACE}/agentdeployments"
-INCIDENTS = f"/apis/agentops.dev/v1alpha1/namespaces/{NAMESPACE}/agentincidents"
-ROUTES = f"/apis/gateway.networking.k8s.io/v1/namespaces/{NAMESPACE}/httproutes"
+NAME = "support-agent"
+
+
+def agents_path(namespace: str) -> str:
+    return f"/apis/agentops.dev/v1alpha1/namespaces/{namespace}/agentdeployments"
+
+
+def incidents_path(namespace: str) -> str:
+    return f"/apis/agentops.dev/v1alpha1/namespaces/{namespace}/agentincidents"
+
+
+def routes_path(namespace: str) -> str:
+    return f"/apis/gateway.networking.k8s.io/v1/namespaces/{namespace}/httproutes"
+
+
+def story_objects(namespace: str) -> list[str]:
+    """What the story creates in its namespace (API paths; the agent's Deployments, Services and
+    ConfigMaps are owned by the AgentDeployment and go with it)."""
+    return [f"{agents_path(namespace)}/{NAME}", f"{routes_path(namespace)}/{NAME}",
+            f"{incidents_path(namespace)}?labelSelector=agentops.dev/agent={NAME}"]  # fmt: skip
+
 
 PROMPT_V1 = "You are the support assistant of Acme. Answer from the knowledge base only."
 PROMPT_V2 = PROMPT_V1 + " Cite the article you used, and hand over to a human when asked."
@@ -50,11 +65,11 @@ def behaviour_of(bundle: JsonDict) -> Behaviour:
     return Behaviour(success=0.93)
 
 
-def agent_manifest(prompt: str) -> JsonDict:
+def agent_manifest(prompt: str, namespace: str) -> JsonDict:
     return {
         "apiVersion": "agentops.dev/v1alpha1",
         "kind": "AgentDeployment",
-        "metadata": {"name": NAME, "namespace": NAMESPACE},
+        "metadata": {"name": NAME, "namespace": namespace},
         "spec": {
             "replicas": 2,
             "runtime": {"image": "ghcr.io/agentops-dev/example-agent:0.1.0", "port": 8080, "metricsPort": 9090},
@@ -76,21 +91,23 @@ def agent_manifest(prompt: str) -> JsonDict:
     }  # fmt: skip
 
 
-HTTPROUTE = {
-    "apiVersion": "gateway.networking.k8s.io/v1",
-    "kind": "HTTPRoute",
-    "metadata": {"name": NAME, "namespace": NAMESPACE},
-    "spec": {
-        "parentRefs": [{"name": "public-gateway"}],
-        "rules": [{"name": "chat", "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-                   "backendRefs": [{"name": NAME, "port": 8080}]}],
-    },
-}  # fmt: skip
+def httproute(namespace: str) -> JsonDict:
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": NAME, "namespace": namespace},
+        "spec": {
+            "parentRefs": [{"name": "public-gateway"}],
+            "rules": [{"name": "chat", "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                       "backendRefs": [{"name": NAME, "port": 8080}]}],
+        },
+    }  # fmt: skip
 
 
 @dataclass
 class Story:
     api: httpx.Client
+    namespace: str
     console: Console
     started: float = field(default_factory=time.monotonic)
     failures: list[str] = field(default_factory=list)
@@ -103,17 +120,17 @@ class Story:
         self.console.rule(f"[bold]{title}")
 
     def status(self) -> JsonDict:
-        return self.api.get(f"{AGENTS}/{NAME}").json().get("status") or {}
+        return self.api.get(f"{agents_path(self.namespace)}/{NAME}").json().get("status") or {}
 
     def apply(self, prompt: str) -> None:
-        manifest = agent_manifest(prompt)
-        existing = self.api.get(f"{AGENTS}/{NAME}")
+        manifest, agents = agent_manifest(prompt, self.namespace), agents_path(self.namespace)
+        existing = self.api.get(f"{agents}/{NAME}")
         if existing.status_code == 404:
-            response = self.api.post(AGENTS, json=manifest)
+            response = self.api.post(agents, json=manifest)
         else:
             body = existing.json()
             body["spec"] = manifest["spec"]
-            response = self.api.put(f"{AGENTS}/{NAME}", json=body)
+            response = self.api.put(f"{agents}/{NAME}", json=body)
         response.raise_for_status()
 
     def follow(self, done: Callable[[JsonDict], bool], timeout: float) -> JsonDict:
@@ -163,17 +180,16 @@ def revision_number(status: JsonDict, which: str) -> int | None:
     return (status.get(which) or {}).get("number")
 
 
-def tell(api: httpx.Client, kubeconfig: Path, prometheus_url: str, console: Console,
-         on_targets: Callable[[list[str]], None]) -> list[str]:  # fmt: skip
-    """The whole story; returns what did not happen as it should (empty: all good)."""
-    story = Story(api, console)
-    for crd in (crd_manifest(), incident_crd_manifest(), HTTPROUTE_CRD):
-        api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd).raise_for_status()
-    wait_for(lambda: api.get(ROUTES).status_code == 200 and api.get(AGENTS).status_code == 200)
-    api.post(ROUTES, json=copy.deepcopy(HTTPROUTE)).raise_for_status()
+def tell(stage: Stage, prometheus_url: str, console: Console, on_targets: Callable[[list[str]], None]) -> list[str]:
+    """The whole story, on a stage whose CRDs are served; returns what did not happen as it should
+    (empty: all good)."""
+    api, namespace = stage.api, stage.namespace
+    story = Story(api, namespace, console)
+    api.post(routes_path(namespace), json=httproute(namespace)).raise_for_status()
     provider = PrometheusProvider(prometheus_url)
-    operator = RunningOperator(kubeconfig, metrics=provider).start()
-    cluster = Cluster(api, NAMESPACE, NAME, behaviour_of, on_targets, sessions_per_second=60).start()
+    operator = RunningOperator(stage.kubeconfig, metrics=provider, namespaces=[namespace], context=stage.context)
+    operator.start()
+    cluster = Cluster(api, namespace, NAME, behaviour_of, on_targets, sessions_per_second=60).start()
     try:
         story.chapter("1. An agent goes live")
         story.say(
@@ -220,12 +236,12 @@ def tell(api: httpx.Client, kubeconfig: Path, prometheus_url: str, console: Cons
         rollout = status.get("rollout") or {}
         story.check(rollout.get("abortReason") == "PromptLeak", "the PromptLeak runbook aborted revision 3's canary")
         story.check(revision_number(status, "stableRevision") == 2, "revision 2 still serves all traffic")
-        incidents = wait_for(lambda: api.get(INCIDENTS).json().get("items"), timeout=10) or []
+        incidents = wait_for(lambda: api.get(incidents_path(namespace)).json().get("items"), timeout=10) or []
         story.check(any(i["spec"]["type"] == "PromptLeak" for i in incidents), "an AgentIncident records the leak")
         degraded: JsonDict = next((c for c in status.get("conditions", []) if c["type"] == "Degraded"), {})
         story.say(f"Degraded={degraded.get('status')} ({degraded.get('reason')}): {degraded.get('message', '')}")
         story.chapter("What kubectl shows")
-        show(api, kubeconfig, console, incidents)
+        show(stage, console, incidents)
         sessions = cluster.sessions()
         story.say(f"{sum(sessions.values())} simulated sessions: " + ", ".join(f"{r} {n}" for r, n in sessions.items()))
     finally:
@@ -244,13 +260,13 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30) -> Any:
     return None
 
 
-def show(api: httpx.Client, kubeconfig: Path, console: Console, incidents: list[JsonDict]) -> None:
+def show(stage: Stage, console: Console, incidents: list[JsonDict]) -> None:
     """`kubectl get` with the real kubectl when there is one (the printer columns), else a table."""
     kubectl = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or shutil.which("kubectl")
     if kubectl is not None:
         for kind in ("agentdeployments", "agentincidents"):
             result = subprocess.run(
-                [kubectl, "--kubeconfig", str(kubeconfig), "get", kind], capture_output=True, text=True, timeout=60
+                [kubectl, *stage.kubectl_flags(), "get", kind], capture_output=True, text=True, timeout=60
             )
             console.print(f"$ kubectl get {kind}\n{result.stdout or result.stderr}", highlight=False)
         return

@@ -45,6 +45,7 @@ AGENTS = (resource.GROUP, resource.VERSION, resource.PLURAL)
 class OperatorConfig:
     namespaces: list[str] = field(default_factory=list)  # empty: all namespaces
     kubeconfig: str | None = None
+    context: str | None = None  # a kubeconfig context other than the current one
     resync_seconds: float = 30.0
     prometheus_url: str | None = None
     metrics: MetricProvider | None = None  # where analysis reads numbers; None: every analysis errors
@@ -112,7 +113,7 @@ class OperatorApp:
 
         @kopf.on.login(registry=registry)
         def login(**_: Any) -> kopf.ConnectionInfo:
-            connection = connection_from_environment(self.config.kubeconfig)
+            connection = connection_from_environment(self.config.kubeconfig, self.config.context)
             self.client = KubeClient(connection)
             routers: dict[str, TrafficRouter] = {
                 "gatewayAPI": GatewayApiRouter(self.client, resource.FIELD_MANAGER),

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
-from ..adapters.kube.client import Connection, bearer_token, tls_context
+from ..adapters.kube.client import connection_from_environment, sync_http_client
 from ..api import resource
 from ..api.incident import INCIDENT_PLURAL
 
@@ -22,26 +21,12 @@ class PluginError(Exception):
 
 class Cluster:
     def __init__(self, kubeconfig: str | None, context: str | None, namespace: str | None) -> None:
-        configuration = k8s_client.Configuration()
         try:
-            k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)  # type: ignore[no-untyped-call]
-            _, current = k8s_config.list_kube_config_contexts(config_file=kubeconfig)  # type: ignore[no-untyped-call]
+            connection = connection_from_environment(kubeconfig, context, in_cluster=False)
         except (k8s_config.ConfigException, OSError) as error:
             raise PluginError(f"cannot load the kubeconfig: {error}; pass --kubeconfig or set KUBECONFIG") from None
-        self.namespace = namespace or (current or {}).get("context", {}).get("namespace") or "default"
-        token = bearer_token(configuration)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        cert = (
-            (configuration.cert_file, configuration.key_file)
-            if configuration.cert_file and configuration.key_file
-            else None
-        )
-        tls = tls_context(
-            Connection(
-                configuration.host, ca_path=configuration.ssl_ca_cert, verify=bool(configuration.verify_ssl), cert=cert
-            )
-        )
-        self.http = httpx.Client(base_url=configuration.host, verify=tls, headers=headers, timeout=15)
+        self.namespace = namespace or connection.default_namespace
+        self.http = sync_http_client(connection)
 
     def _path(self, plural: str, name: str = "") -> str:
         base = f"/apis/{resource.GROUP}/{resource.VERSION}/namespaces/{self.namespace}/{plural}"

@@ -39,18 +39,23 @@ def bearer_token(configuration: k8s_client.Configuration) -> str | None:
     return token.removeprefix("Bearer ").strip() or None
 
 
-def connection_from_environment(kubeconfig: str | None = None) -> Connection:
-    """In-cluster service account if present, else the kubeconfig (KUBECONFIG or ~/.kube/config)."""
+def connection_from_environment(
+    kubeconfig: str | None = None, context: str | None = None, in_cluster: bool = True
+) -> Connection:
+    """The in-cluster service account if present (and `in_cluster`) and no kubeconfig or context is named,
+    else the kubeconfig (KUBECONFIG or ~/.kube/config) with its current context or the one named; the
+    namespace is that context's."""
     configuration = k8s_client.Configuration()
     namespace = "default"
     try:
-        if kubeconfig:
+        if kubeconfig or context or not in_cluster:
             raise k8s_config.ConfigException("explicit kubeconfig given")
         k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
     except k8s_config.ConfigException:
-        k8s_config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)  # type: ignore[no-untyped-call]
-        _, context = k8s_config.list_kube_config_contexts(config_file=kubeconfig)  # type: ignore[no-untyped-call]
-        namespace = (context or {}).get("context", {}).get("namespace", "default")
+        k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=configuration)  # type: ignore[no-untyped-call]
+        contexts, current = k8s_config.list_kube_config_contexts(config_file=kubeconfig)  # type: ignore[no-untyped-call]
+        chosen = next((c for c in contexts if c.get("name") == context), None) if context else current
+        namespace = (chosen or {}).get("context", {}).get("namespace") or "default"
     token = bearer_token(configuration)
     cert = (
         (configuration.cert_file, configuration.key_file)
@@ -65,6 +70,12 @@ def connection_from_environment(kubeconfig: str | None = None) -> Connection:
         token=token,
         default_namespace=namespace,
     )
+
+
+def sync_http_client(connection: Connection, timeout: float = 15.0) -> httpx.Client:
+    """A synchronous httpx client for the connection (the kubectl plugin and the demo talk to the API this way)."""
+    headers = {"Authorization": f"Bearer {connection.token}"} if connection.token else {}
+    return httpx.Client(base_url=connection.server, verify=tls_context(connection), headers=headers, timeout=timeout)
 
 
 def tls_context(connection: Connection) -> ssl.SSLContext:
