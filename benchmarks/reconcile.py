@@ -1,15 +1,19 @@
-"""Operator reconcile benchmark against the API stand-in.
+"""Operator reconcile benchmark, against the API stand-in or the real local control plane.
 
 Runs the real operator (`agentops-operator run`, a separate process, so its memory is its own)
-against the stand-in with the Deployment simulator on (0 s delay), and prints:
+against the stand-in with the Deployment simulator on (0 s delay), or against the real control plane
+(`--server kube`: kube-apiserver, etcd, the controller manager's Deployment → ReplicaSet → Pod chain,
+kwok making the Pods Ready; the operator's writes are counted from the API server's audit log), and
+prints:
 
 1. apply → children latency over 200 agents applied one after another: from the POST of an
    AgentDeployment to its revision Deployment existing, and to Ready=True (p50/p99);
 2. 1,000 agents applied at once: time until all are Ready, and the operator's peak RSS;
-3. writes to the API during 10 s of idleness afterwards (goal: 0).
+3. the operator's writes to the API during 10 s of idleness afterwards (goal: 0).
 
-Goals: p50 ≤ 0.1 s, p99 ≤ 0.5 s; 1,000 agents ≤ 60 s and ≤ 250 MB; 0 writes when idle.
-    .venv/bin/python benchmarks/reconcile.py [--agents 1000] [--latency-agents 200]
+Goals (stand-in): p50 ≤ 0.1 s, p99 ≤ 0.5 s; 1,000 agents ≤ 60 s and ≤ 250 MB; 0 writes when idle.
+On the real server the chain to Ready runs through real controllers, so latencies are larger.
+    .venv/bin/python benchmarks/reconcile.py [--server standin|kube|both] [--agents 1000] [--latency-agents 200]
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from typing import Any
 import httpx
 
 from agentops_operator.api.crd import crd_manifest
-from agentops_operator.sandbox import ThreadedApiServer
 from bench_stats import percentile
+from bench_targets import StandInTarget, Target, open_target
 
 AGENTS = "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments"
 
@@ -54,8 +58,8 @@ def agent(name: str) -> dict[str, Any]:
 class Recorder:
     """Watches Deployments and AgentDeployments and records when each agent got there."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    def __init__(self, target: Target) -> None:
+        self.target = target
         self.deployed: dict[str, float] = {}
         self.ready: dict[str, float] = {}
         self._threads = [
@@ -68,13 +72,16 @@ class Recorder:
             thread.start()
 
     def _watch(self, path: str, handle: Any) -> None:
-        with (
-            httpx.Client(base_url=self.url, timeout=None) as client,
-            client.stream("GET", path, params={"watch": "true"}) as stream,
-        ):
-            for line in stream.iter_lines():
-                if line:
-                    handle(json.loads(line)["object"], time.perf_counter())
+        try:
+            with (
+                self.target.client(timeout=None) as client,
+                client.stream("GET", path, params={"watch": "true"}) as stream,
+            ):
+                for line in stream.iter_lines():
+                    if line:
+                        handle(json.loads(line)["object"], time.perf_counter())
+        except httpx.HTTPError:  # the server stopped at the end of the run
+            return
 
     def _on_deployment(self, obj: dict[str, Any], now: float) -> None:
         name = obj["metadata"].get("labels", {}).get("agentops.dev/agent")
@@ -110,80 +117,41 @@ def wait_until(predicate: Any, timeout: float) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--server", choices=["standin", "kube", "both"], default="standin")
     parser.add_argument("--agents", type=int, default=1000)
     parser.add_argument("--latency-agents", type=int, default=200)
     args = parser.parse_args()
+    for server in ["standin", "kube"] if args.server == "both" else [args.server]:
+        target = open_target(server)
+        try:
+            print(f"== on the {target.name} ==")
+            run(target, args.agents, args.latency_agents)
+        finally:
+            target.close()
+
+
+def run(target: Target, agents: int, latency_agents: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="agentops-bench-"))
-    with (
-        ThreadedApiServer(simulate_deployments=True, deployment_delay=0.0) as server,
-        httpx.Client(base_url=server.url, timeout=30) as api,
-    ):
-        kubeconfig = server.write_kubeconfig(workdir / "kubeconfig")
+    with target.client(timeout=30) as api:
         api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd_manifest()).raise_for_status()
-        recorder = Recorder(server.url)
+        wait_until(lambda: api.get(AGENTS).status_code == 200, 30)  # a real server establishes it after a moment
+        recorder = Recorder(target)
         log_file = (workdir / "operator.log").open("w")
-        operator = subprocess.Popen(
-            [
-                sys.executable,
-                *os.environ.get("BENCH_PROFILE", "").split(),
-                "-m",
-                "agentops_operator.cli",
-                "run",
-                "--kubeconfig",
-                str(kubeconfig),
-                "--liveness-port",
-                "0",
-                "--metrics-port",
-                "0",
-                "--resync-seconds",
-                "30",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-            env={**os.environ},
-        )
+        operator = start_operator(target.operator_kubeconfig(), log_file)
         try:
             time.sleep(3)  # kopf start-up
-            sent: dict[str, float] = {}
-            for index in range(args.latency_agents):
-                name = f"lat-{index:04d}"
-                sent[name] = time.perf_counter()
-                api.post(AGENTS, json=agent(name)).raise_for_status()
-                wait_until(lambda n=name: n in recorder.ready, 10)
-            to_children = [(recorder.deployed[n] - t) for n, t in sent.items() if n in recorder.deployed]
-            to_ready = [(recorder.ready[n] - t) for n, t in sent.items() if n in recorder.ready]
-            print(
-                f"apply -> revision Deployment over {len(to_children)} agents: p50 {statistics.median(to_children):.3f} s, p99 {percentile(to_children, 0.99):.3f} s"
-            )
-            print(
-                f"apply -> Ready=True            over {len(to_ready)} agents: p50 {statistics.median(to_ready):.3f} s, p99 {percentile(to_ready, 0.99):.3f} s"
-            )
-
-            start = time.perf_counter()
-            names = [f"bulk-{index:04d}" for index in range(args.agents)]
-            for name in names:
-                api.post(AGENTS, json=agent(name)).raise_for_status()
-            posted = time.perf_counter() - start
-            done = wait_until(lambda: all(n in recorder.ready for n in names), 600)
-            elapsed = time.perf_counter() - start
-            ready_count = sum(1 for n in names if n in recorder.ready)
-            print(
-                f"{args.agents} agents: {ready_count} Ready in {elapsed:.1f} s (POSTs took {posted:.1f} s){'' if done else ' (timed out)'}"
-            )
-            print(f"operator peak RSS: {peak_rss_mb(operator.pid):.0f} MB")
-            print(
-                f"CPU seconds so far: operator {cpu_seconds(operator.pid):.1f}, API stand-in and this script {time.process_time():.1f}"
-            )
-
+            measure_latency(api, recorder, latency_agents)
+            measure_bulk(api, recorder, agents, operator.pid)
             time.sleep(2)
-            before = server.call(lambda s: s.store.writes)
+            before = target.operator_writes()
             time.sleep(10)
-            after = server.call(lambda s: s.store.writes)
-            audit = server.call(lambda s: dict(s.routes.requests) if s.routes else {})
-            if os.environ.get("BENCH_AUDIT"):
+            after = target.operator_writes()
+            print(f"{target.writes_label}: {before} to bring {agents + latency_agents} agents up, "
+                  f"{after - before} during 10 s idle afterwards")  # fmt: skip
+            if os.environ.get("BENCH_AUDIT") and isinstance(target, StandInTarget):  # requests by route, busiest first
+                audit = target.server.call(lambda s: dict(s.routes.requests) if s.routes else {})
                 for key, count in sorted(audit.items(), key=lambda kv: -kv[1])[:20]:
                     print("   ", key, count)
-            print(f"API writes during 10 s idle with {args.agents + args.latency_agents} agents: {after - before}")
         finally:
             operator.send_signal(signal.SIGINT)
             try:
@@ -191,6 +159,44 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 operator.kill()
             log_file.close()
+
+
+def start_operator(kubeconfig: Path, log_file: Any) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, *os.environ.get("BENCH_PROFILE", "").split(), "-m", "agentops_operator.cli", "run",
+         "--kubeconfig", str(kubeconfig), "--liveness-port", "0", "--metrics-port", "0", "--resync-seconds", "30"],
+        stdout=subprocess.DEVNULL, stderr=log_file, env={**os.environ},
+    )  # fmt: skip
+
+
+def measure_latency(api: httpx.Client, recorder: Recorder, count: int) -> None:
+    sent: dict[str, float] = {}
+    for index in range(count):
+        name = f"lat-{index:04d}"
+        sent[name] = time.perf_counter()
+        api.post(AGENTS, json=agent(name)).raise_for_status()
+        wait_until(lambda n=name: n in recorder.ready, 10)
+    to_children = [(recorder.deployed[n] - t) for n, t in sent.items() if n in recorder.deployed]
+    to_ready = [(recorder.ready[n] - t) for n, t in sent.items() if n in recorder.ready]
+    for what, values in (("revision Deployment", to_children), ("Ready=True         ", to_ready)):
+        print(f"apply -> {what} over {len(values)} agents: "
+              f"p50 {statistics.median(values):.3f} s, p99 {percentile(values, 0.99):.3f} s")  # fmt: skip
+
+
+def measure_bulk(api: httpx.Client, recorder: Recorder, count: int, operator_pid: int) -> None:
+    start = time.perf_counter()
+    names = [f"bulk-{index:04d}" for index in range(count)]
+    for name in names:
+        api.post(AGENTS, json=agent(name)).raise_for_status()
+    posted = time.perf_counter() - start
+    done = wait_until(lambda: all(n in recorder.ready for n in names), 600)
+    elapsed = time.perf_counter() - start
+    ready_count = sum(1 for n in names if n in recorder.ready)
+    print(
+        f"{count} agents: {ready_count} Ready in {elapsed:.1f} s (POSTs took {posted:.1f} s){'' if done else ' (timed out)'}"
+    )
+    print(f"operator peak RSS: {peak_rss_mb(operator_pid):.0f} MB")
+    print(f"CPU seconds so far: operator {cpu_seconds(operator_pid):.1f}, this process {time.process_time():.1f}")
 
 
 if __name__ == "__main__":

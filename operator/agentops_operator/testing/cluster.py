@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import os
 import shutil
 import signal
@@ -59,7 +60,7 @@ def _b64(path: Path) -> str:
 
 def fake_node(name: str) -> dict[str, Any]:
     """A Node that kwok keeps Ready (its annotation selects it), with room for many Pods."""
-    resources = {"cpu": "32", "memory": "256Gi", "pods": "110"}
+    resources = {"cpu": "64", "memory": "512Gi", "pods": "1000"}  # benchmarks run 1,000 agents on 2 nodes
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -76,7 +77,9 @@ class LocalControlPlane:
     """Start with `with LocalControlPlane() as cluster:`; `cluster.kubeconfig` is an admin kubeconfig
     (system:masters), `cluster.user_kubeconfig(...)` makes others, `cluster.client()` an httpx client."""
 
-    def __init__(self, workdir: Path | None = None, nodes: int = 2, binaries: Path | None = None) -> None:
+    def __init__(
+        self, workdir: Path | None = None, nodes: int = 2, binaries: Path | None = None, audit: bool = False
+    ) -> None:
         self.bin = binaries or binaries_dir()
         missing = [b for b in BINARIES if not (self.bin / b).exists()]
         if missing:
@@ -94,6 +97,7 @@ class LocalControlPlane:
         self.url = f"https://127.0.0.1:{self.port}"
         self.children: list[Child] = []
         self.kubeconfig = self.dir / "admin.kubeconfig"
+        self.audit_log = self.dir / "logs" / "audit.jsonl" if audit else None
         self.started_in = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -197,9 +201,24 @@ class LocalControlPlane:
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             f"--service-account-key-file={sa.cert}", f"--service-account-signing-key-file={sa.key}",
             f"--cert-dir={self.dir / 'pki'}", "--allow-privileged=true", "--profiling=false", "--v=0",
+            *self._audit_flags(),
         )  # fmt: skip
         with self.client(timeout=2) as api:
             apiserver.wait_until(lambda: api.get("/readyz").status_code == 200, "ready", timeout=90)
+
+    def _audit_flags(self) -> list[str]:
+        """With `audit=True`, every write (who, verb, object) goes to `audit_log` as JSON lines: the
+        benchmarks count the operator's own writes there."""
+        if self.audit_log is None:
+            return []
+        policy = self.dir / "audit-policy.yaml"
+        policy.write_text(json.dumps({
+            "apiVersion": "audit.k8s.io/v1", "kind": "Policy", "omitStages": ["RequestReceived"],
+            "rules": [{"level": "Metadata", "verbs": ["create", "update", "patch", "delete", "deletecollection"]},
+                      {"level": "None"}],
+        }))  # fmt: skip
+        return [f"--audit-policy-file={policy}", f"--audit-log-path={self.audit_log}", "--audit-log-format=json",
+                "--audit-log-mode=blocking", "--audit-log-maxsize=0"]  # fmt: skip
 
     def _start_controllers(self) -> None:
         pki, sa = self.authority.pair, self.service_accounts

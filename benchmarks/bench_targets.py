@@ -1,0 +1,91 @@
+"""The API servers a benchmark can run the operator against: the API stand-in (fast, in-process), or
+the real local control plane (kube-apiserver, etcd, controller manager, scheduler and kwok, see
+agentops_operator.testing). Both give an httpx client factory, a kubeconfig for the operator, and a
+count of the writes a given identity made, so one benchmark prints comparable rows for both."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from agentops_operator.sandbox import ThreadedApiServer
+from agentops_operator.testing import LocalControlPlane
+
+OPERATOR_USER = "agentops-bench-operator"  # the identity the operator runs as on the real server
+WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
+
+
+class Target(Protocol):
+    name: str
+    writes_label: str  # what `operator_writes` counts
+
+    def client(self, **kwargs: Any) -> httpx.Client: ...
+    def operator_kubeconfig(self) -> Path: ...
+    def operator_writes(self) -> int: ...
+    def close(self) -> None: ...
+
+
+class StandInTarget:
+    """The API stand-in with its Deployment simulator (0 s delay). It counts every write: the
+    operator's, the simulator's and the benchmark's own POSTs."""
+
+    name = "API stand-in"
+    writes_label = "API writes (all clients: the operator, the simulator, the benchmark)"
+
+    def __init__(self) -> None:
+        self.server = ThreadedApiServer(simulate_deployments=True, deployment_delay=0.0).__enter__()
+        self._dir = tempfile.TemporaryDirectory(prefix="agentops-bench-")
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.server.url, **kwargs)
+
+    def operator_kubeconfig(self) -> Path:
+        return self.server.write_kubeconfig(Path(self._dir.name) / "kubeconfig")
+
+    def operator_writes(self) -> int:
+        return int(self.server.call(lambda s: s.store.writes))
+
+    def close(self) -> None:
+        self.server.__exit__(None, None, None)
+        self._dir.cleanup()
+
+
+class KubeTarget:
+    """The real local control plane with an audit log; the operator authenticates as OPERATOR_USER (a
+    cluster admin), so its writes are told apart from the controllers' and kwok's."""
+
+    name = "real control plane"
+    writes_label = "the operator's API writes"
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="agentops-bench-kube-")
+        self.cluster = LocalControlPlane(Path(self._dir.name), audit=True).start()
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return self.cluster.client(**kwargs)
+
+    def operator_kubeconfig(self) -> Path:
+        path = Path(self._dir.name) / "operator.kubeconfig"
+        return self.cluster.user_kubeconfig(path, OPERATOR_USER, ["system:masters"])
+
+    def operator_writes(self) -> int:
+        assert self.cluster.audit_log is not None
+        count = 0
+        with self.cluster.audit_log.open() as log:
+            for line in log:
+                event = json.loads(line)
+                if event.get("user", {}).get("username") == OPERATOR_USER and event.get("verb") in WRITE_VERBS:
+                    count += 1
+        return count
+
+    def close(self) -> None:
+        self.cluster.stop()
+        self._dir.cleanup()
+
+
+def open_target(name: str) -> Target:
+    return KubeTarget() if name == "kube" else StandInTarget()
