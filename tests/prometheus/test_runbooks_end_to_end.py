@@ -1,4 +1,5 @@
-"""End to end, per default incident: the operator on the API stand-in, a real Prometheus scraping
+"""End to end, per default incident: the operator on each API server (the real control plane and the
+stand-in), a real Prometheus scraping
 real SDK exporters (one per revision), the second revision producing the bad signal, and the
 mitigation observed in the cluster. Prints the time from the bad signal being visible in
 Prometheus to the mitigation being in the cluster."""
@@ -11,7 +12,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,6 @@ from agentops_operator.api.rollout import Check
 from agentops_operator.demo.operator_thread import RunningOperator
 from agentops_operator.demo.prometheus import LocalPrometheus, free_port
 from agentops_operator.ports.metrics import MetricQuery
-from agentops_operator.sandbox import ThreadedApiServer
 from tests.conftest import Kubectl, Receiver, secret
 from tests.operator import routing
 from tests.waiting import eventually
@@ -122,21 +122,15 @@ def visible(prometheus: LocalPrometheus, name: str, v1: str, v2: str, incident: 
             "CostSpike": m.stable is not None and m.canary > 10 * m.stable, "ToolAbuse": m.stable is not None and m.canary > 3 * m.stable}[incident]  # fmt: skip
 
 
-@pytest.fixture
-def cluster() -> Iterator[ThreadedApiServer]:
-    with ThreadedApiServer(simulate_deployments=True, deployment_delay=0.2) as server:
-        yield server
-
-
 @pytest.mark.parametrize("incident", list(EXPECTED))
 def test_default_runbook_end_to_end(
-    incident: str, prometheus: LocalPrometheus, cluster: ThreadedApiServer, tmp_path: Path, receiver: str
-) -> None:
+    incident: str, prometheus: LocalPrometheus, api: httpx.Client, kubeconfig: Path, kubectl: Kubectl,
+    tmp_path: Path, receiver: str,
+) -> None:  # fmt: skip
     name = f"agent-{incident.lower()}"
-    kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
-    kubectl = Kubectl(kubeconfig, tmp_path / "cache")
     kubectl("apply", "-f", str(ROOT / "crds"))
-    api = httpx.Client(base_url=cluster.url, timeout=10)
+    kubectl("wait", "--for=condition=Established", "crd/agentdeployments.agentops.dev",
+            "crd/agentincidents.agentops.dev", "--timeout=10s")  # fmt: skip
     routing.install(api, route_name=name, backend=name)
     secret(api, "slack", f"{receiver}/slack")
     secret(api, "hook", f"{receiver}/hook")
@@ -209,4 +203,3 @@ def test_default_runbook_end_to_end(
         for running in traffic:
             running.stop.set()
         operator.stop()
-        api.close()
