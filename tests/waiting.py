@@ -1,4 +1,5 @@
-"""Polling helper for tests that wait on asynchronous controllers (the operator, the stand-in's GC)."""
+"""Polling helpers for tests that wait on asynchronous controllers (the operator, garbage collection,
+a real API server establishing a new CRD)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,21 @@ def after_reconciles(count: int, timeout: float = 20.0) -> None:
     that checks that something does *not* happen waits for, instead of a fixed sleep."""
     start = reconciles()
     eventually(lambda: reconciles() >= start + count, timeout, f"fewer than {count} reconciles")
+
+
+CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+
+def crd_established(api: httpx.Client, name: str) -> bool:
+    conditions = (api.get(f"{CRDS}/{name}").json().get("status") or {}).get("conditions") or []  # null until set
+    return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
+
+
+def install_crd(api: httpx.Client, crd: dict[str, Any], existing_ok: bool = False) -> dict[str, Any]:
+    """Create a CRD and wait until it is Established: a real server serves a new CRD's objects only
+    after a moment (the stand-in at once). `existing_ok`: an earlier test on the real server left it."""
+    response = api.post(CRDS, json=crd)
+    assert response.status_code in ((201, 409) if existing_ok else (201,)), response.text
+    name = crd["metadata"]["name"]
+    eventually(lambda: crd_established(api, name), message=f"{name} not Established")
+    return dict(response.json())

@@ -14,7 +14,7 @@ import pytest
 from agentops_operator.adapters.metrics.static import StaticMetrics
 from agentops_operator.demo.operator_thread import RunningOperator
 from agentops_operator.sandbox import ThreadedApiServer
-from tests.conftest import SERVERS, Kubectl, Server, server_for
+from tests.conftest import Kubectl, Server, parametrize_servers, server_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HEALTHY = {"prompt-leaks": 0, "safety-violations": 0, "cost-per-session": 0.02, "tool-calls-per-session": 2,
@@ -22,14 +22,7 @@ HEALTHY = {"prompt-leaks": 0, "safety-violations": 0, "cost-per-session": 0.02, 
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "apiserver" not in metafunc.fixturenames:
-        return
-    servers = SERVERS
-    if "cluster" in metafunc.fixturenames:
-        servers = [s for s in servers if s == "standin"]
-    if metafunc.definition.get_closest_marker("kube_only"):
-        servers = [s for s in servers if s == "kube"]
-    metafunc.parametrize("apiserver", servers, indirect=True)
+    parametrize_servers(metafunc)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import copy
 import httpx
 
 from agentops_operator.demo.route_crds import HTTPROUTE_CRD, VIRTUALSERVICE_CRD
-from tests.waiting import eventually
+from tests.waiting import install_crd
 
 HTTPROUTE = {
     "apiVersion": "gateway.networking.k8s.io/v1",
@@ -45,20 +45,10 @@ HTTPROUTES = "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes"
 VIRTUALSERVICES = "/apis/networking.istio.io/v1/namespaces/default/virtualservices"
 
 
-def established(api: httpx.Client, name: str) -> bool:
-    conditions = (api.get(f"{CRDS}/{name}").json().get("status") or {}).get("conditions") or []  # null until set
-    return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
-
-
 def install(api: httpx.Client, route_name: str = "support", backend: str = "support-agent") -> None:
     """The two CRDs, an HTTPRoute and a VirtualService named `route_name` sending to `backend`."""
     for crd in (HTTPROUTE_CRD, VIRTUALSERVICE_CRD):
-        response = api.post(CRDS, json=crd)
-        assert response.status_code in (201, 409), response.text  # 409: an earlier test on the real server
-        eventually(
-            lambda name=crd["metadata"]["name"]: established(api, name),
-            message=f"{crd['metadata']['name']} not Established",
-        )
+        install_crd(api, crd, existing_ok=True)
     route = copy.deepcopy(HTTPROUTE)
     route["metadata"]["name"] = route_name
     route["spec"]["rules"][1]["backendRefs"][0]["name"] = backend

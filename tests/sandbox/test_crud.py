@@ -105,13 +105,15 @@ def test_noop_update_does_not_bump_resource_version(api: httpx.Client) -> None:
 
 def test_server_fields_cannot_be_overwritten(api: httpx.Client) -> None:
     created = ok(api.post(CM, json=configmap("a")))
-    forged = {
-        **created,
-        "metadata": {**created["metadata"], "uid": "forged", "creationTimestamp": "2000-01-01T00:00:00Z"},
-    }
-    updated = ok(api.put(f"{CM}/a", json={**forged, "data": {"k": "2"}}))
-    assert updated["metadata"]["uid"] == created["metadata"]["uid"]
+    backdated = {**created, "metadata": {**created["metadata"], "creationTimestamp": "2000-01-01T00:00:00Z"}}
+    updated = ok(api.put(f"{CM}/a", json={**backdated, "data": {"k": "2"}}))
     assert updated["metadata"]["creationTimestamp"] == created["metadata"]["creationTimestamp"]
+    # a uid is a precondition: an update naming another object's uid is a conflict, not a rename
+    forged = {**updated, "metadata": {**updated["metadata"], "uid": "forged"}}
+    body = status_of(api.put(f"{CM}/a", json=forged), 409, "Conflict")
+    assert "Precondition failed: UID in precondition: forged, UID in object meta: " in body["message"]
+    assert body["message"].startswith('Operation cannot be fulfilled on configmaps "a": StorageError: invalid object')
+    assert ok(api.get(f"{CM}/a"))["metadata"]["uid"] == created["metadata"]["uid"]
 
 
 def test_list_is_sorted_and_chunked_with_continue(api: httpx.Client) -> None:
@@ -122,7 +124,8 @@ def test_list_is_sorted_and_chunked_with_continue(api: httpx.Client) -> None:
     while page["metadata"].get("continue"):
         page = ok(api.get(CM, params={"limit": "2", "continue": page["metadata"]["continue"]}))
         names += [i["metadata"]["name"] for i in page["items"]]
-    assert names == [f"cm-{i}" for i in range(5)]
+    # sorted by name; a real namespace also holds kube-root-ca.crt
+    assert [n for n in names if n.startswith("cm-")] == [f"cm-{i}" for i in range(5)] and names == sorted(names)
     assert ok(api.get(CM))["kind"] == "ConfigMapList"
 
 

@@ -30,7 +30,14 @@ def test_named_groups_list_their_versions_and_resources(api: httpx.Client) -> No
 
 
 def test_unknown_group_and_path_are_not_found(api: httpx.Client) -> None:
-    for path in ("/apis/nope.example.com", "/apis/nope.example.com/v1", "/api/v1/widgets"):
+    # outside every served group/version the HTTP mux answers in plain text, not with a Status
+    for path in ("/apis/nope.example.com", "/apis/nope.example.com/v1", "/nope"):
+        response = api.get(path)
+        assert (response.status_code, response.text) == (404, "404 page not found\n")
+        assert response.headers["content-type"].startswith("text/plain")
+    # an unknown resource in a served group/version is a NotFound Status
+    for path in ("/api/v1/widgets", "/apis/apps/v1/namespaces/default/widgets"):
         response = api.get(path)
         assert response.status_code == 404
-        assert response.json()["reason"] == "NotFound"
+        assert response.json()["message"] == "the server could not find the requested resource"
+        assert (response.json()["reason"], response.json()["details"]) == ("NotFound", {})

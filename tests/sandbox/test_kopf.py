@@ -11,16 +11,18 @@ import asyncio
 import copy
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import kopf
 import pytest
 
-from agentops_operator.sandbox import ThreadedApiServer
+from agentops_operator.adapters.kube.client import connection_from_environment
+from agentops_operator.handlers.app import kopf_connection
 from tests.sandbox.rest import MERGE, ok
-from tests.sandbox.widgets import CRDS, WIDGET_CRD, WIDGETS
-from tests.waiting import eventually
+from tests.sandbox.widgets import WIDGET_CRD, WIDGETS
+from tests.waiting import eventually, install_crd
 
 GADGET_CRD = copy.deepcopy(WIDGET_CRD)
 GADGET_CRD["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"] = {
@@ -30,8 +32,8 @@ GADGET_CRD["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["st
 
 
 class TinyOperator:
-    def __init__(self, url: str) -> None:
-        self.url = url
+    def __init__(self, kubeconfig: Path) -> None:
+        self.connection = connection_from_environment(str(kubeconfig))
         self.registry = kopf.OperatorRegistry()
         self.deleted: list[str] = []
         self.ticks = 0
@@ -45,7 +47,7 @@ class TinyOperator:
 
         @kopf.on.login(registry=registry)
         def login(**_: Any) -> kopf.ConnectionInfo:
-            return kopf.ConnectionInfo(server=self.url, insecure=True)
+            return kopf_connection(self.connection)
 
         @kopf.on.startup(registry=registry)
         def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
@@ -86,9 +88,9 @@ class TinyOperator:
 
 
 @pytest.fixture
-def operator_env(apiserver: ThreadedApiServer, api: httpx.Client) -> Iterator[TinyOperator]:
-    ok(api.post(CRDS, json=copy.deepcopy(GADGET_CRD)))
-    tiny = TinyOperator(apiserver.url)
+def operator_env(kubeconfig: Path, api: httpx.Client) -> Iterator[TinyOperator]:
+    install_crd(api, copy.deepcopy(GADGET_CRD))
+    tiny = TinyOperator(kubeconfig)
     tiny.start()
     try:
         yield tiny
@@ -115,6 +117,6 @@ def test_kopf_handlers_timers_and_finalizers(operator_env: TinyOperator, api: ht
         ]
     )
     assert any("created" in e["message"] for e in events), events
-    ok(api.delete(f"{WIDGETS}/w"), 202)
+    ok(api.delete(f"{WIDGETS}/w"), 200)
     eventually(lambda: api.get(f"{WIDGETS}/w").status_code == 404)
     assert operator_env.deleted == ["w"]

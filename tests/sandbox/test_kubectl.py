@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
 from agentops_operator.sandbox import ThreadedApiServer
@@ -155,7 +156,8 @@ def test_delete_waits_for_finalizers_and_garbage_collection(kubectl: Kubectl, ap
     kubectl("apply", "-f", "-", input=MANIFEST)
     out = kubectl("delete", "-f", "-", input=MANIFEST).stdout
     assert 'deployment.apps "web" deleted' in out
-    assert kubectl("get", "deploy,cm,svc", "-o", "name").stdout.strip() == ""
+    left = kubectl("get", "deploy/web", "cm/settings", "svc/web", "--ignore-not-found", "-o", "name")
+    assert left.stdout.strip() == ""
 
 
 def test_namespaces_and_kubectl_config(kubectl: Kubectl) -> None:
@@ -172,6 +174,7 @@ def test_namespaces_and_kubectl_config(kubectl: Kubectl) -> None:
     assert "team" not in kubectl("get", "ns", "-o", "name").stdout
 
 
+@pytest.mark.standin_only  # the stand-in does not decode protobuf (a documented divergence)
 def test_protobuf_requests_get_a_clear_415(kubectl: Kubectl) -> None:
     result = kubectl("create", "configmap", "x", "--from-literal=a=b", check=False)
     assert result.returncode != 0 and "does not decode protobuf" in result.stderr

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
 from agentops_operator.sandbox import ThreadedApiServer
@@ -23,6 +24,7 @@ from tests.sandbox.rest import DEPLOY, MERGE, deployment, ok
 from tests.waiting import eventually
 
 
+@pytest.mark.standin_only  # the stand-in's own switch: a real cluster's controllers always run
 def test_deployments_stay_unavailable_without_the_simulator(api: httpx.Client) -> None:
     ok(api.post(DEPLOY, json=deployment("d")))
     time.sleep(0.3)

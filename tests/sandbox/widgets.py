@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.sandbox.rest import ok
+from tests.waiting import install_crd
 
 CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 WIDGETS = "/apis/example.com/v1/namespaces/default/widgets"
@@ -112,4 +112,5 @@ def widget(object_name: str, **spec: Any) -> dict[str, Any]:
 
 
 def install_widgets(api: httpx.Client) -> dict[str, Any]:
-    return ok(api.post(CRDS, json=copy.deepcopy(WIDGET_CRD)), 201)
+    """Create the Widget CRD and wait until it is Established (served)."""
+    return install_crd(api, copy.deepcopy(WIDGET_CRD))

@@ -34,7 +34,9 @@ def test_a_token_kubeconfig_gives_the_client_its_token(tmp_path: Path) -> None:
 def test_a_named_context_brings_its_own_server_user_and_namespace(tmp_path: Path) -> None:
     connection = connection_from_environment(str(write_kubeconfig(tmp_path / "kubeconfig")), context="staging")
     assert (connection.server, connection.token, connection.default_namespace) == (
-        "https://127.0.0.1:7443", "other", "team-b"
+        "https://127.0.0.1:7443",
+        "other",
+        "team-b",
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import kopf
 
-from ..adapters.kube.client import KubeClient, connection_from_environment
+from ..adapters.kube.client import Connection, KubeClient, connection_from_environment
 from ..adapters.kube.leases import KubeLeases
 from ..adapters.kube.workloads import KubeWorkloads
 from ..adapters.notifiers.pagerduty import PAGERDUTY_EVENTS_URL, PagerDutyNotifier
@@ -55,6 +55,19 @@ class OperatorConfig:
     lease_name: str = "agentops-operator"
     lease_timing: LeaseTiming = field(default_factory=LeaseTiming)
     identity: str = field(default_factory=lambda: f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}")
+
+
+def kopf_connection(connection: Connection) -> kopf.ConnectionInfo:
+    """What kopf's own watches log in with: the same server, CA, token or client certificate."""
+    return kopf.ConnectionInfo(
+        server=connection.server,
+        ca_path=connection.ca_path,
+        insecure=not connection.verify,
+        token=connection.token,
+        certificate_path=connection.cert[0] if connection.cert else None,
+        private_key_path=connection.cert[1] if connection.cert else None,
+        default_namespace=connection.default_namespace,
+    )
 
 
 class OperatorApp:
@@ -134,15 +147,7 @@ class OperatorApp:
             if self.config.leader_election:
                 self.elector = LeaderElector(KubeLeases(self.client), self.config.lease_namespace, self.config.lease_name,
                                              self.config.identity, self.config.lease_timing)  # fmt: skip
-            return kopf.ConnectionInfo(
-                server=connection.server,
-                ca_path=connection.ca_path,
-                insecure=not connection.verify,
-                token=connection.token,
-                certificate_path=connection.cert[0] if connection.cert else None,
-                private_key_path=connection.cert[1] if connection.cert else None,
-                default_namespace=connection.default_namespace,
-            )
+            return kopf_connection(connection)
 
         @kopf.on.startup(registry=registry)
         async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:

@@ -37,14 +37,14 @@ def compile_error(rule: str) -> str | None:
     return None
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return '"object"'
-    if isinstance(value, list):
-        return '"array"'
+def _invalid_value(value: Any, detail: str) -> str:
+    """The body of a failed rule's error as kube-apiserver v1.37 prints it: scalars are shown, an
+    object's or array's value is left out ("Invalid value: <message>")."""
+    if isinstance(value, (dict, list)):
+        return f"Invalid value: {detail}"
     if isinstance(value, str):
-        return f'"{value}"'
-    return str(value).lower() if isinstance(value, bool) else str(value)
+        return f'Invalid value: "{value}": {detail}'
+    return f"Invalid value: {str(value).lower() if isinstance(value, bool) else value}: {detail}"
 
 
 def evaluate_rules(schema: JsonDict, value: Any, old: Any, path: str) -> list[FieldError]:
@@ -72,5 +72,5 @@ def evaluate_rules(schema: JsonDict, value: Any, old: Any, path: str) -> list[Fi
                 "FieldValueRequired": "FieldValueRequired",
                 "FieldValueDuplicate": "FieldValueDuplicate",
             }.get(rule.get("reason", ""), "FieldValueInvalid")
-            errors.append(FieldError(field_path, reason, f"Invalid value: {_show(value)}: {detail}"))
+            errors.append(FieldError(field_path, reason, _invalid_value(value, detail)))
     return errors

@@ -1,12 +1,17 @@
-"""DELETE semantics: preconditions, finalizers, propagation policies, and 200 versus 202.
+"""DELETE semantics: preconditions, finalizers, propagation policies, and what the response holds.
 
 From "Finalizers", "Garbage Collection" and "Use Cascading Deletion": an object with
 finalizers (or deleted with propagationPolicy Foreground or Orphan, which add the
-`foregroundDeletion` / `orphan` finalizers) gets a deletionTimestamp and stays (202
-Accepted); otherwise it is removed at once (200 OK). The garbage collector and namespace
-controller that finish the job are in `controllers.py`. Namespaces are always deleted
-gracefully through their `spec.finalizers` (`kubernetes`), as the namespace lifecycle
-describes.
+`foregroundDeletion` / `orphan` finalizers) gets a deletionTimestamp and stays; otherwise it
+is removed at once. As kube-apiserver v1.37 answers (checked against it): 200 either way, 202
+only for an object that stays when the client sent the deprecated `orphanDependents: false`; an
+object that stays comes back as it now is; one removed at once comes back as a Status `Success`
+naming it (details: name, group, kind = the resource, uid), except for the kinds whose storage
+returns the deleted object (Pods, Services, ServiceAccounts, Namespaces, PersistentVolumes and
+claims, ResourceQuotas, PodTemplates, and the storage.k8s.io and resource.k8s.io kinds). The
+garbage collector and namespace controller that finish the job are in `controllers.py`.
+Namespaces are always deleted gracefully through their `spec.finalizers` (`kubernetes`), as the
+namespace lifecycle describes.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .errors import bad_request, conflict
+from .errors import bad_request
 from .kinds import ResourceType
 from .listing import list_items
+from .preconditions import check_delete
 from .resources import Resources, WriteOptions, now_rfc3339
 
 JsonDict = dict[str, Any]
@@ -41,31 +47,16 @@ def _policy(rt: ResourceType, options: JsonDict) -> str:
 def delete(
     resources: Resources, rt: ResourceType, namespace: str, name: str, options: JsonDict, dry_run: bool = False
 ) -> tuple[JsonDict, int]:
-    """Delete one object; returns the object and the HTTP status the real server would give."""
+    """Delete one object; returns the response body and HTTP status the real server would give."""
     current = resources.raw(rt, namespace, name)
     meta = current["metadata"]
-    preconditions = options.get("preconditions") or {}
-    if preconditions.get("uid") not in (None, meta["uid"]):
-        raise conflict(
-            rt.plural,
-            rt.group,
-            name,
-            f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in object meta: {meta['uid']}",
-        )
-    if preconditions.get("resourceVersion") not in (None, meta["resourceVersion"]):
-        raise conflict(
-            rt.plural,
-            rt.group,
-            name,
-            "Precondition failed: ResourceVersion in precondition: "
-            f"{preconditions['resourceVersion']}, ResourceVersion in object meta: "
-            f"{meta['resourceVersion']}",
-        )
+    check_delete(rt, meta, options.get("preconditions") or {})
     policy = _policy(rt, options)
+    stays = 202 if options.get("orphanDependents") is False else 200
     if dry_run:
-        return resources.view(rt, current), 200
+        return _deleted(rt, resources.view(rt, current)), 200
     if meta.get("deletionTimestamp"):
-        return resources.view(rt, current), 202
+        return resources.view(rt, current), stays
     finalizers = list(meta.get("finalizers") or [])
     if policy == "Foreground" and FOREGROUND not in finalizers:
         finalizers.append(FOREGROUND)
@@ -74,8 +65,21 @@ def delete(
     if rt.kind == "Namespace" and rt.group == "":
         return _terminate_namespace(resources, rt, current, finalizers), 200
     if not finalizers:
-        return resources.view(rt, resources.store.remove(rt.storage_key, current)), 200
-    return _mark_deleting(resources, rt, current, finalizers), 202
+        return _deleted(rt, resources.view(rt, resources.store.remove(rt.storage_key, current))), 200
+    return _mark_deleting(resources, rt, current, finalizers), stays
+
+
+RETURN_DELETED_OBJECT = {"pods", "services", "serviceaccounts", "namespaces", "persistentvolumes",
+                         "persistentvolumeclaims", "resourcequotas", "podtemplates"}  # fmt: skip
+
+
+def _deleted(rt: ResourceType, obj: JsonDict) -> JsonDict:
+    """The body for an object removed at once: itself for some kinds, else a Status naming it."""
+    if (rt.group == "" and rt.plural in RETURN_DELETED_OBJECT) or rt.group in ("storage.k8s.io", "resource.k8s.io"):
+        return obj
+    meta = obj["metadata"]
+    details = {"name": meta["name"], **({"group": rt.group} if rt.group else {}), "kind": rt.plural, "uid": meta["uid"]}
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
 
 
 def _mark_deleting(resources: Resources, rt: ResourceType, current: JsonDict, finalizers: list[str]) -> JsonDict:

@@ -7,7 +7,7 @@ follow "API Concepts → Responses" and the `metav1.Status` reference in the Kub
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 JsonDict = dict[str, Any]
@@ -20,7 +20,7 @@ class ApiError(Exception):
     code: int
     reason: str
     message: str
-    details: JsonDict = field(default_factory=dict)
+    details: JsonDict | None = None
 
     def __str__(self) -> str:
         return f"{self.code} {self.reason}: {self.message}"
@@ -35,7 +35,7 @@ class ApiError(Exception):
             "reason": self.reason,
             "code": self.code,
         }
-        if self.details:
+        if self.details is not None:
             status["details"] = self.details
         return status
 
@@ -78,6 +78,16 @@ def stale_resource_version(resource: str, group: str, name: str) -> ApiError:
         name,
         "the object has been modified; please apply your changes to the latest version and try again",
     )
+
+
+class PageNotFound(Exception):
+    """A path outside every served API group and version: kube-apiserver's HTTP mux answers it with
+    plain text "404 page not found", not a Status."""
+
+
+def no_such_resource() -> ApiError:
+    """A served group and version without the resource named (a Status with empty details)."""
+    return ApiError(404, "NotFound", "the server could not find the requested resource", {})
 
 
 def bad_request(message: str) -> ApiError:

@@ -151,28 +151,43 @@ def _merge_map(original: JsonDict, patch: JsonDict, kind: str, path: tuple[str, 
 def _merge_list(original: list[Any], patch: list[Any], kind: str, path: tuple[str, ...]) -> list[Any]:
     key = merge_key(kind, path)
     if path[-1] in _MERGED_PRIMITIVE_LISTS:
-        return original + [v for v in patch if v not in original]
+        values = list(dict.fromkeys(patch))
+        return _interleave([v for v in original if v not in values], values, original, None)
     if key is None or any(isinstance(v, dict) and v.get("$patch") == "replace" for v in patch):
         return [_strip(v) for v in patch if not (isinstance(v, dict) and "$patch" in v and len(v) == 1)]
-    result = copy.deepcopy(original)
+    by_key = {cur.get(key): cur for cur in original if isinstance(cur, dict)}
+    patched: list[Any] = []
     for item in patch:
         if not isinstance(item, dict):
-            result.append(item)
-            continue
-        index = next(
-            (i for i, cur in enumerate(result) if isinstance(cur, dict) and cur.get(key) == item.get(key)), None
-        )
-        if item.get("$patch") == "delete":
-            if index is not None:
-                del result[index]
-            continue
-        if index is None:
-            result.append(_strip(item))
-        else:
-            merged = _merge_map(result[index], item, kind, path)
+            patched.append(item)
+        elif item.get("$patch") != "delete":
+            current = by_key.get(item.get(key))
+            merged = _strip(item) if current is None else _merge_map(current, item, kind, path)
             if merged is not None:
-                result[index] = merged
-    return result
+                patched.append(merged)
+    named = {item.get(key) for item in patch if isinstance(item, dict)}
+    server_only = [cur for cur in original if not (isinstance(cur, dict) and cur.get(key) in named)]
+    return _interleave(server_only, patched, original, key)
+
+
+def _interleave(server_only: list[Any], patched: list[Any], server: list[Any], key: str | None) -> list[Any]:
+    """The order kube-apiserver gives a merged list: the patch's items in the patch's order, with the
+    items only the server had slotted in before the first patch item that the server had after them;
+    a patch item the server did not have goes before the server-only items still waiting."""
+
+    def position(item: Any) -> int:
+        identity = item.get(key) if key and isinstance(item, dict) else item
+        for index, cur in enumerate(server):
+            if (cur.get(key) if key and isinstance(cur, dict) else cur) == identity:
+                return index
+        return -1
+
+    result: list[Any] = []
+    left, right = list(server_only), list(patched)
+    while left and right:
+        here, there = position(left[0]), position(right[0])
+        result.append(left.pop(0) if here >= 0 and there >= 0 and here < there else right.pop(0))
+    return result + left + right
 
 
 def _reorder(items: list[Any], order: list[Any], key: str | None) -> list[Any]:

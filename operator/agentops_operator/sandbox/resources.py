@@ -28,12 +28,12 @@ from .errors import (
     forbidden,
     invalid,
     not_found,
-    stale_resource_version,
     unsupported_media_type,
 )
 from .kinds import Registry, ResourceType
 from .list_keys import list_keys_for
 from .patching import json_patch, merge_patch, strategic_merge_patch
+from .preconditions import check_update
 from .store import Store
 
 JsonDict = dict[str, Any]
@@ -213,8 +213,6 @@ class Resources:
     ) -> JsonDict:
         if not isinstance(body, dict):
             raise bad_request("apply patch must be an object")
-        if opts.manager == "unknown" or not opts.manager:
-            raise bad_request("PATCH requests with apply content type require fieldManager")
         for required in ("apiVersion", "kind"):
             if not body.get(required):
                 raise bad_request(f"{required} must be set in an apply configuration")
@@ -249,9 +247,7 @@ class Resources:
         new = self._to_storage(rt, new)
         old_meta = current["metadata"]
         meta = new.setdefault("metadata", {})
-        sent_version = meta.get("resourceVersion")
-        if sent_version not in (None, "") and sent_version != old_meta["resourceVersion"]:
-            raise stale_resource_version(rt.plural, rt.group, old_meta["name"])
+        check_update(rt, old_meta, meta)
         if subresource == "status":
             status = new.get("status")
             managed_fields = meta.get("managedFields")

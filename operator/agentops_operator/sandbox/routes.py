@@ -17,7 +17,16 @@ import yaml
 from aiohttp import web
 
 from . import deletion, discovery, tables
-from .errors import ApiError, bad_request, method_not_allowed, unsupported_media_type
+from .errors import (
+    ApiError,
+    FieldError,
+    PageNotFound,
+    bad_request,
+    invalid,
+    method_not_allowed,
+    no_such_resource,
+    unsupported_media_type,
+)
 from .kinds import Registry, ResourceType
 from .listing import list_items
 from .resources import APPLY_PATCH, Resources, WriteOptions
@@ -91,11 +100,11 @@ class Routes:
             return response
         except ApiError as error:
             return _json(error.to_status(), status=error.code)
+        except PageNotFound:
+            return web.Response(text="404 page not found\n", status=404, content_type="text/plain")
         except web.HTTPException as error:
             if error.status == 404:
-                return _json(
-                    ApiError(404, "NotFound", "the server could not find the requested resource").to_status(), 404
-                )
+                return web.Response(text="404 page not found\n", status=404, content_type="text/plain")
             raise
         except json.JSONDecodeError as error:
             return _json(bad_request(f"invalid JSON in request body: {error}").to_status(), 400)
@@ -121,7 +130,7 @@ class Routes:
     async def _group(self, request: web.Request) -> web.Response:
         doc = discovery.api_group(self.registry, request.match_info["group"])
         if doc is None:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise PageNotFound
         return _json(doc)
 
     async def _core(self, request: web.Request) -> web.StreamResponse:
@@ -133,13 +142,15 @@ class Routes:
         )
 
     async def _dispatch(self, request: web.Request, group: str, version: str, rest: str) -> web.StreamResponse:
+        if not self.registry.in_group_version(group, version):
+            raise PageNotFound
         segments = [s for s in rest.split("/") if s]
         if not segments:
             if request.method != "GET":
                 raise method_not_allowed("the server does not allow this method on the requested resource")
             doc = discovery.resource_list(self.registry, group, version)
             if doc is None:
-                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+                raise no_such_resource()
             return _json(doc)
         watch = request.query.get("watch") in ("true", "1")
         if segments[0] == "watch":
@@ -154,7 +165,7 @@ class Routes:
             namespace, segments = segments[1], segments[2:]
         rt = self.registry.lookup(group, version, segments[0])
         if rt is None or len(segments) > 3:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_such_resource()
         name = segments[1] if len(segments) > 1 else None
         subresource = segments[2] if len(segments) > 2 else ""
         if subresource and not (
@@ -162,9 +173,9 @@ class Routes:
             or (subresource == "scale" and rt.scale_subresource)
             or (subresource == "finalize" and rt.kind == "Namespace")
         ):
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_such_resource()
         if rt.namespaced and name is not None and namespace is None:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise no_such_resource()
         self._audit(request, rt, watch, name, subresource)
         ns = namespace or ""
         if watch:
@@ -210,6 +221,9 @@ class Routes:
         return json.loads(raw)
 
     def _options(self, request: web.Request) -> WriteOptions:
+        if request.content_type == APPLY_PATCH and not request.query.get("fieldManager"):  # never defaulted for apply
+            required = FieldError("fieldManager", "FieldValueRequired", "Required value: is required for apply patch")
+            raise invalid("PatchOptions", "meta.k8s.io", "", [required])
         validation = request.query.get("fieldValidation", "Warn")
         if validation not in ("Strict", "Warn", "Ignore"):
             raise bad_request(f'fieldValidation parameter unsupported: "{validation}"; use Ignore, Warn or Strict')

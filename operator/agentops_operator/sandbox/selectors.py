@@ -3,7 +3,8 @@
 Syntax follows "Labels and Selectors" (equality-based `=`, `==`, `!=`; set-based `in`,
 `notin`, exists `key` and `!key`) and "Field Selectors" (`=`, `==`, `!=` on a fixed list of
 supported fields per kind). No library parses the Kubernetes selector grammar, so this small
-tokenizer does; a malformed selector is a 400 like the real server's.
+tokenizer does; a malformed selector is a 400 like the real server's (which selectors are refused
+was checked against kube-apiserver v1.37; the wording of some messages differs).
 """
 
 from __future__ import annotations
@@ -43,6 +44,26 @@ class Requirement:
         return not present or value not in self.values
 
 
+_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _check_key(key: str) -> None:
+    prefix, _, name = key.rpartition("/")
+    if not _NAME.match(name) or (prefix and (len(prefix) > 253 or not _PREFIX.match(prefix))):
+        raise bad_request(f'unable to parse requirement: Invalid value: "{key}": name part must consist of '
+                          "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+                          "character")  # fmt: skip
+
+
+def _check_values(key: str, values: frozenset[str]) -> None:
+    for value in values:
+        if value and not _NAME.match(value):
+            raise bad_request(f'unable to parse requirement: values[0][{key}]: Invalid value: "{value}": a valid '
+                              "label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
+                              "and must start and end with an alphanumeric character")  # fmt: skip
+
+
 def _split_top_level(text: str) -> list[str]:
     """Split on commas that are not inside a parenthesised value set."""
     parts: list[str] = []
@@ -59,7 +80,7 @@ def _split_top_level(text: str) -> list[str]:
         else:
             current += char
     parts.append(current)
-    return [p for p in (p.strip() for p in parts) if p]
+    return [p.strip() for p in parts]
 
 
 def parse_label_selector(text: str | None) -> list[Requirement]:
@@ -67,23 +88,24 @@ def parse_label_selector(text: str | None) -> list[Requirement]:
         return []
     requirements = []
     for part in _split_top_level(text):
+        if not part:
+            raise bad_request("found '', expected: identifier after ','")
         match = _LABEL_REQUIREMENT.match(part)
         if not match:
             raise bad_request(f"unable to parse requirement: found '{part}', expected: valid label selector")
         key = match["key"]
+        _check_key(key)
         if match["neg"]:
             if match["op"] or match["setop"]:
                 raise bad_request(f"unable to parse requirement: '{part}': '!' only negates existence")
             requirements.append(Requirement(key, "!exists", frozenset()))
         elif match["op"]:
             op = "!=" if match["op"] == "!=" else "="
+            _check_values(key, frozenset([match["value"]]))
             requirements.append(Requirement(key, op, frozenset([match["value"]])))
-        elif match["setop"]:
+        elif match["setop"]:  # an empty set is allowed: `in ()` matches nothing, `notin ()` anything
             values = frozenset(v.strip() for v in match["values"].split(",") if v.strip())
-            if not values:
-                raise bad_request(
-                    f"unable to parse requirement: '{part}': for 'in', 'notin' operators, values set can't be empty"
-                )
+            _check_values(key, values)
             requirements.append(Requirement(key, match["setop"], values))
         else:
             requirements.append(Requirement(key, "exists", frozenset()))
@@ -163,8 +185,10 @@ def parse_field_selector(text: str | None, kind: str) -> list[FieldRequirement]:
         if not match:
             raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
         path, op, value = match.groups()
-        if path not in allowed:
+        if path not in allowed and kind in KIND_FIELDS:  # kinds with their own field labels
             raise bad_request(f"field label not supported: {path}")
+        if path not in allowed:
+            raise bad_request(f'"{path}" is not a known field selector: only "metadata.name", "metadata.namespace"')
         requirements.append(FieldRequirement(path, op != "!=", value, _path_getter(path)))
     return requirements
 
