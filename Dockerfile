@@ -4,7 +4,9 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY operator ./operator
-RUN pip install --no-cache-dir --prefix=/install .
+COPY sdk ./sdk
+# agentops-operator depends on agentops-sdk (the agent contract), released with it from ./sdk.
+RUN pip install --no-cache-dir --prefix=/install ./sdk .
 
 FROM python:3.11-slim
 COPY --from=build /install /usr/local

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from agentops_sdk import contract
+
 from .base import WireModel
 
 ConditionStatus = Literal["True", "False", "Unknown"]
@@ -101,7 +103,7 @@ class RolloutStatus(WireModel):
 class Controls(WireModel):
     """The live controls in force (the `<name>-controls` ConfigMap the SDK reads)."""
 
-    mode: Literal["normal", "shadow", "blocked"] = Field(
+    mode: contract.Mode = Field(
         default="normal", description="normal, shadow (tools with side effects run dry) or blocked."
     )
     sessions_per_minute: float | None = Field(default=None, description="Sessions per minute per replica.")

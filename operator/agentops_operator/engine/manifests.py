@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from agentops_sdk import contract
+
 from ..api import resource
 from .revisions import revision_hash
 
@@ -24,10 +26,8 @@ LABEL_NAME = "app.kubernetes.io/name"
 LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGED_BY = "agentops-operator"
 DESIRED_HASH = "agentops.dev/desired-hash"
-BUNDLE_KEY = "bundle.json"
-BUNDLE_PATH = "/etc/agentops/bundle"
-CONTROLS_PATH = "/etc/agentops/controls"
-CONTROLS_KEY = "controls.json"
+BUNDLE_KEY = contract.BUNDLE_FILE  # the bundle ConfigMap's key is the file name the agent reads
+CONTROLS_KEY = contract.CONTROLS_FILE
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,12 @@ def revision_deployment(identity: Identity, revision: str, bundle: JsonDict, rep
     runtime = bundle["runtime"]
     revision_labels = labels(identity, revision)
     env = [
-        {"name": "AGENT_NAME", "value": identity.name},
-        {"name": "AGENT_NAMESPACE", "value": identity.namespace},
-        {"name": "AGENT_REVISION", "value": revision},
-        {"name": "AGENTOPS_BUNDLE_PATH", "value": BUNDLE_PATH},
-        {"name": "AGENTOPS_CONTROLS_PATH", "value": CONTROLS_PATH},
-        {"name": "AGENTOPS_METRICS_PORT", "value": str(runtime.get("metricsPort", 9090))},
+        {"name": contract.ENV_AGENT_NAME, "value": identity.name},
+        {"name": contract.ENV_AGENT_NAMESPACE, "value": identity.namespace},
+        {"name": contract.ENV_AGENT_REVISION, "value": revision},
+        {"name": contract.ENV_BUNDLE_PATH, "value": contract.BUNDLE_PATH},
+        {"name": contract.ENV_CONTROLS_PATH, "value": contract.CONTROLS_PATH},
+        {"name": contract.ENV_METRICS_PORT, "value": str(runtime.get("metricsPort", contract.DEFAULT_METRICS_PORT))},
         *copy.deepcopy(runtime.get("env", [])),
     ]
     container: JsonDict = {
@@ -116,8 +116,8 @@ def revision_deployment(identity: Identity, revision: str, bundle: JsonDict, rep
         ],
         "env": env,
         "volumeMounts": [
-            {"name": "bundle", "mountPath": BUNDLE_PATH, "readOnly": True},
-            {"name": "controls", "mountPath": CONTROLS_PATH, "readOnly": True},
+            {"name": "bundle", "mountPath": contract.BUNDLE_PATH, "readOnly": True},
+            {"name": "controls", "mountPath": contract.CONTROLS_PATH, "readOnly": True},
         ],
     }
     if runtime.get("resources"):
@@ -193,7 +193,7 @@ def controls_name(identity: Identity) -> str:
 
 def controls_config_map(identity: Identity, per_revision: dict[str, JsonDict]) -> JsonDict:
     """The live controls every revision's Pods read (mutable; the SDK picks its own revision's part)."""
-    document = {"revisions": per_revision}
+    document = {contract.REVISIONS: per_revision}
     return _stamp(
         {
             "apiVersion": "v1",

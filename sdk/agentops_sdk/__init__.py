@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 
-from . import logs
+from . import contract, logs
 from .controls import AgentBlocked, ControlRefusal, Controls, SessionThrottled, ToolBlocked, ToolRateLimited
 from .costs import Price, Pricing
 from .leaks import LeakDetector
@@ -31,7 +31,7 @@ __all__ = [
     "current_session", "init",
 ]  # fmt: skip
 
-DEFAULT_BUNDLE = Path("/etc/agentops/bundle")
+DEFAULT_BUNDLE = Path(contract.BUNDLE_PATH)
 
 
 class Agent:
@@ -101,7 +101,7 @@ class Agent:
 
 
 def _load_bundle(path: Path) -> dict[str, Any]:
-    file = path / "bundle.json" if path.is_dir() else path
+    file = path / contract.BUNDLE_FILE if path.is_dir() else path
     try:
         loaded = json.loads(file.read_text())
     except FileNotFoundError:
@@ -123,18 +123,19 @@ def init(
     start_exporter: bool = True,
 ) -> Agent:
     """Set up the agent from its environment; every argument overrides what the operator set."""
-    bundle = _load_bundle(Path(bundle_path or os.environ.get("AGENTOPS_BUNDLE_PATH") or DEFAULT_BUNDLE))
+    bundle = _load_bundle(Path(bundle_path or os.environ.get(contract.ENV_BUNDLE_PATH) or DEFAULT_BUNDLE))
     agent = Agent(
-        name=name or os.environ.get("AGENT_NAME", "unknown-agent"),
-        namespace=namespace or os.environ.get("AGENT_NAMESPACE", "default"),
-        revision=revision or os.environ.get("AGENT_REVISION", "unknown"),
+        name=name or os.environ.get(contract.ENV_AGENT_NAME, "unknown-agent"),
+        namespace=namespace or os.environ.get(contract.ENV_AGENT_NAMESPACE, "default"),
+        revision=revision or os.environ.get(contract.ENV_AGENT_REVISION, "unknown"),
         bundle=bundle,
         registry=registry or REGISTRY,
-        controls_dir=Path(controls_path or os.environ.get("AGENTOPS_CONTROLS_PATH") or "/etc/agentops/controls"),
+        controls_dir=Path(controls_path or os.environ.get(contract.ENV_CONTROLS_PATH) or contract.CONTROLS_PATH),
     )
     logs.configure(log_stream)
     if start_exporter:
-        port = metrics_port if metrics_port is not None else int(os.environ.get("AGENTOPS_METRICS_PORT", "9090"))
+        default_port = os.environ.get(contract.ENV_METRICS_PORT, str(contract.DEFAULT_METRICS_PORT))
+        port = metrics_port if metrics_port is not None else int(default_port)
         start_http_server(port, addr=metrics_address, registry=registry or REGISTRY)
     return agent
 

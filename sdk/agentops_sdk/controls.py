@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_PATH = Path("/etc/agentops/controls")
+from . import contract
+
+DEFAULT_PATH = Path(contract.CONTROLS_PATH)
 
 
 class ControlRefusal(Exception):
@@ -52,14 +54,14 @@ class ControlState:
     @classmethod
     def parse(cls, document: dict[str, Any], revision: str = "") -> ControlState:
         """Top-level settings apply to every revision; `revisions[<hash>]` overrides them for one."""
-        data = {k: v for k, v in document.items() if k != "revisions"}
-        data.update((document.get("revisions") or {}).get(revision) or {})
+        data = {k: v for k, v in document.items() if k != contract.REVISIONS}
+        data.update((document.get(contract.REVISIONS) or {}).get(revision) or {})
         return cls(
-            mode=str(data.get("mode", "normal")),
-            sessions_per_minute=data.get("sessionsPerMinute"),
-            blocked_tools=frozenset(data.get("blockedTools") or ()),
-            tool_rate_limits={str(k): float(v) for k, v in (data.get("toolRateLimits") or {}).items()},
-            dry_run_tools=frozenset(data.get("dryRunTools") or ()),
+            mode=str(data.get(contract.MODE, "normal")),
+            sessions_per_minute=data.get(contract.SESSIONS_PER_MINUTE),
+            blocked_tools=frozenset(data.get(contract.BLOCKED_TOOLS) or ()),
+            tool_rate_limits={str(k): float(v) for k, v in (data.get(contract.TOOL_RATE_LIMITS) or {}).items()},
+            dry_run_tools=frozenset(data.get(contract.DRY_RUN_TOOLS) or ()),
         )
 
 
@@ -86,7 +88,7 @@ class Controls:
         check_every: float = 1.0,
         revision: str = "",
     ) -> None:
-        self.path = (directory or DEFAULT_PATH) / "controls.json"
+        self.path = (directory or DEFAULT_PATH) / contract.CONTROLS_FILE
         self.revision = revision
         self.state = ControlState()
         self.static_tool_limits = dict(tool_limits or {})
