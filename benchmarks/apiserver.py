@@ -18,7 +18,7 @@ import time
 
 import httpx
 
-from agentops_operator.sandbox import ThreadedApiServer
+from agentops_sandbox.standin import ThreadedApiServer
 from bench_stats import percentile
 
 CM = "/api/v1/namespaces/default/configmaps"

@@ -1,6 +1,6 @@
 """The API servers a benchmark can run the operator against: the API stand-in (fast, in-process), or
 the real local control plane (kube-apiserver, etcd, controller manager, scheduler and kwok, see
-agentops_operator.testing). Both give an httpx client factory, a kubeconfig for the operator, and a
+agentops_sandbox.testing). Both give an httpx client factory, a kubeconfig for the operator, and a
 count of the writes a given identity made, so one benchmark prints comparable rows for both."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from agentops_operator.sandbox import ThreadedApiServer
-from agentops_operator.testing import LocalControlPlane
+from agentops_sandbox.standin import ThreadedApiServer
+from agentops_sandbox.testing import LocalControlPlane
 
 OPERATOR_USER = "agentops-bench-operator"  # the identity the operator runs as on the real server
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}

@@ -27,7 +27,7 @@ import kopf
 from agentops_operator.adapters.metrics.static import StaticMetrics
 from agentops_operator.api.crd import crd_manifest
 from agentops_operator.handlers.app import OperatorApp, OperatorConfig
-from agentops_operator.sandbox import ThreadedApiServer
+from agentops_sandbox.standin import ThreadedApiServer
 from bench_stats import percentile
 
 NS = "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments"

@@ -24,8 +24,8 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
-from agentops_operator.sandbox import ThreadedApiServer
-from agentops_operator.testing import ControlPlaneMissing, LocalControlPlane
+from agentops_sandbox.standin import ThreadedApiServer
+from agentops_sandbox.testing import ControlPlaneMissing, LocalControlPlane
 from tests.kube import RealServer
 
 SERVERS = [s for s in os.environ.get("AGENTOPS_TEST_SERVERS", "kube,standin").split(",") if s]
@@ -65,7 +65,7 @@ def apiserver() -> Iterator[ThreadedApiServer]:
 
 @pytest.fixture(scope="session")
 def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalControlPlane]:
-    """The real control plane, started once per session (see agentops_operator.testing)."""
+    """The real control plane, started once per session (see agentops_sandbox.testing)."""
     if "kube" not in SERVERS:
         pytest.skip(f"AGENTOPS_TEST_SERVERS={','.join(SERVERS)} leaves out the real control plane (kube)")
     try:

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from agentops_operator.testing import LocalControlPlane
+from agentops_sandbox.testing import LocalControlPlane
 from tests.waiting import eventually
 
 NAMESPACE = "default"

@@ -18,7 +18,7 @@ import helm_python as helm
 import httpx
 import pytest
 
-from agentops_operator.testing import LocalControlPlane
+from agentops_sandbox.testing import LocalControlPlane
 from tests.conftest import Kubectl
 from tests.kube import RealServer
 from tests.waiting import eventually

@@ -13,11 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agentops_operator.demo.route_crds import HTTPROUTE_CRD
-from agentops_operator.demo.stage import on_a_cluster
-from agentops_operator.demo.story import NAME, agents_path, httproute, routes_path, story_objects
-from agentops_operator.sandbox import ThreadedApiServer
-from agentops_operator.testing import LocalControlPlane
+from agentops_sandbox.demo.stage import on_a_cluster
+from agentops_sandbox.demo.story import NAME, agents_path, httproute, routes_path, story_objects
+from agentops_sandbox.standin import ThreadedApiServer
+from agentops_sandbox.testing import LocalControlPlane
+from agentops_sandbox.testing.route_crds import HTTPROUTE_CRD
 
 OUTCOMES = (
     "revision 2 passed its analyses and was promoted",
@@ -33,7 +33,7 @@ def run_demo(*args: str) -> str:
     if shutil.which("prometheus") is None:
         pytest.skip("the prometheus binary is missing: `apt-get install prometheus` (scripts/setup does)")
     result = subprocess.run(
-        [sys.executable, "-m", "agentops_operator.demo", *args], capture_output=True, text=True, timeout=400
+        [sys.executable, "-m", "agentops_sandbox.demo", *args], capture_output=True, text=True, timeout=400
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     for outcome in OUTCOMES:

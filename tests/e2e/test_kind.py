@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agentops_operator.demo.operator_thread import RunningOperator
+from agentops_sandbox.testing.operator_thread import RunningOperator
 from tests.conftest import Kubectl
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from agentops_operator.adapters.metrics.static import StaticMetrics
-from agentops_operator.demo.operator_thread import RunningOperator
-from agentops_operator.sandbox import ThreadedApiServer
+from agentops_sandbox.standin import ThreadedApiServer
+from agentops_sandbox.testing.operator_thread import RunningOperator
 from tests.conftest import Kubectl, Server, parametrize_servers, server_for
 
 ROOT = Path(__file__).resolve().parents[2]

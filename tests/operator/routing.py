@@ -7,7 +7,7 @@ import copy
 
 import httpx
 
-from agentops_operator.demo.route_crds import HTTPROUTE_CRD, VIRTUALSERVICE_CRD
+from agentops_sandbox.testing.route_crds import HTTPROUTE_CRD, VIRTUALSERVICE_CRD
 from tests.waiting import install_crd
 
 HTTPROUTE = {

@@ -18,7 +18,7 @@ import yaml
 from prometheus_client import REGISTRY
 
 from agentops_operator.adapters.metrics.static import StaticMetrics
-from agentops_operator.demo.operator_thread import RunningOperator
+from agentops_sandbox.testing.operator_thread import RunningOperator
 from tests.conftest import Kubectl
 from tests.operator import routing
 from tests.waiting import after_reconciles, eventually

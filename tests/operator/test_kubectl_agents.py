@@ -14,7 +14,7 @@ import httpx
 import yaml
 
 from agentops_operator.adapters.metrics.static import StaticMetrics
-from agentops_operator.demo.operator_thread import RunningOperator
+from agentops_sandbox.testing.operator_thread import RunningOperator
 from tests.conftest import Kubectl, kubectl_binary
 from tests.waiting import eventually
 

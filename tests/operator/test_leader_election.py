@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from agentops_operator.demo.operator_thread import RunningOperator
 from agentops_operator.runtime.leader import LeaseTiming
+from agentops_sandbox.testing.operator_thread import RunningOperator
 from tests.conftest import Kubectl
 from tests.waiting import eventually
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from agentops_operator.adapters.metrics.static import StaticMetrics
-from agentops_operator.demo.operator_thread import RunningOperator
-from agentops_operator.demo.prometheus import free_port
+from agentops_sandbox.testing.operator_thread import RunningOperator
+from agentops_sandbox.testing.processes import free_port
 from tests.conftest import Kubectl, Receiver, secret
 from tests.operator.conftest import HEALTHY
 from tests.operator.test_incidents import controls, open_incidents, status, two_revisions

@@ -9,8 +9,8 @@ import httpx
 import yaml
 
 from agentops_operator.adapters.metrics.static import StaticMetrics
-from agentops_operator.demo.operator_thread import RunningOperator
-from agentops_operator.sandbox import ThreadedApiServer
+from agentops_sandbox.standin import ThreadedApiServer
+from agentops_sandbox.testing.operator_thread import RunningOperator
 from tests.chart.test_chart import granted, render
 from tests.conftest import Kubectl
 from tests.operator import routing

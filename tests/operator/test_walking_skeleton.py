@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import yaml
 
-from agentops_operator.demo.operator_thread import RunningOperator
-from agentops_operator.sandbox import ThreadedApiServer
+from agentops_sandbox.standin import ThreadedApiServer
+from agentops_sandbox.testing.operator_thread import RunningOperator
 from tests.conftest import Kubectl
 from tests.waiting import after_reconciles, eventually
 

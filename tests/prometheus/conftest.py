@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from agentops_operator.demo.prometheus import LocalPrometheus, PrometheusMissing
+from agentops_sandbox.testing.prometheus import LocalPrometheus, PrometheusMissing
 from tests.conftest import Server, parametrize_servers, server_for
 
 

@@ -14,8 +14,9 @@ import httpx
 from prometheus_client import CollectorRegistry, start_http_server
 
 import agentops_sdk
-from agentops_operator.demo.prometheus import LocalPrometheus, free_port
 from agentops_operator.runtime import metrics as operator_metrics
+from agentops_sandbox.testing.processes import free_port
+from agentops_sandbox.testing.prometheus import LocalPrometheus
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,8 +21,9 @@ from prometheus_client import CollectorRegistry, start_http_server
 import agentops_sdk
 from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
 from agentops_operator.api.rollout import Check
-from agentops_operator.demo.prometheus import LocalPrometheus, free_port
 from agentops_operator.ports.metrics import MetricQuery
+from agentops_sandbox.testing.processes import free_port
+from agentops_sandbox.testing.prometheus import LocalPrometheus
 
 BUNDLE: dict[str, Any] = {  # guardrail action defaults to Flag
     "model": {

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import yaml
 
-from agentops_operator.sandbox import ThreadedApiServer
+from agentops_sandbox.standin import ThreadedApiServer
 from tests.conftest import Kubectl
 from tests.sandbox.rest import CM, deployment, ok
 from tests.sandbox.widgets import WIDGET_CRD

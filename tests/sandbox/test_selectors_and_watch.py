@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from agentops_operator.sandbox import ThreadedApiServer
+from agentops_sandbox.standin import ThreadedApiServer
 from tests.sandbox.rest import CM, MERGE, configmap, ok, status_of, watch_events
 
 ROOT_CA = "kube-root-ca.crt"  # a real namespace holds it from the start

@@ -18,8 +18,8 @@ import httpx
 import pytest
 import yaml
 
-from agentops_operator.sandbox import ThreadedApiServer
-from agentops_operator.sandbox.simulator import JOB_OUTCOME_ANNOTATION
+from agentops_sandbox.standin import ThreadedApiServer
+from agentops_sandbox.standin.simulator import JOB_OUTCOME_ANNOTATION
 from tests.sandbox.rest import DEPLOY, MERGE, deployment, ok
 from tests.waiting import eventually
 
@@ -78,7 +78,7 @@ def test_job_finishes_on_request() -> None:
 def test_serve_command_writes_kubeconfig_and_stops_on_sigterm(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "kc"
     process = subprocess.Popen(
-        [sys.executable, "-m", "agentops_operator.sandbox", "serve", "--kubeconfig", str(kubeconfig)],
+        [sys.executable, "-m", "agentops_sandbox.standin", "serve", "--kubeconfig", str(kubeconfig)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

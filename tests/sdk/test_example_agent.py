@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from agentops_operator.demo.prometheus import free_port
+from agentops_sandbox.testing.processes import free_port
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from agentops_operator.testing.cluster import KUBE_VERSION
+from agentops_sandbox.testing.cluster import KUBE_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 

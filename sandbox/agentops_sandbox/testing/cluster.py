@@ -5,7 +5,7 @@ garbage collection, namespaces, Jobs, service accounts), kube-scheduler, and kwo
 nodes and Pods so that Pods become Running/Ready and Deployments Available without a kubelet.
 
 The binaries come from `scripts/build-control-plane` (cached under ~/.cache/agentops/kube/<version>).
-`python -m agentops_operator.testing up` starts one by hand and prints its kubeconfig.
+`python -m agentops_sandbox.testing up` starts one by hand and prints its kubeconfig.
 
 Nothing ever connects to the fake node and Pod addresses; they are stored in the API only."""
 
@@ -277,7 +277,7 @@ class LocalControlPlane:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agentops_operator.testing", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m agentops_sandbox.testing", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["up"], help="start the control plane and keep it up until Ctrl-C")
     parser.add_argument("--dir", type=Path, help="working directory (certificates, etcd data, logs, kubeconfig)")
     parser.add_argument("--nodes", type=int, default=2, help="kwok nodes (default 2)")

@@ -1,4 +1,4 @@
-"""`python -m agentops_operator.sandbox serve`: run the API stand-in until interrupted.
+"""`python -m agentops_sandbox.standin serve`: run the API stand-in until interrupted.
 
 Prints the URL and writes a kubeconfig so kubectl and the operator can talk to it.
 """
@@ -36,7 +36,7 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m agentops_operator.sandbox", description="Local Kubernetes API stand-in."
+        prog="python -m agentops_sandbox.standin", description="Local Kubernetes API stand-in."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the API server on 127.0.0.1")

@@ -4,7 +4,6 @@ and a 1 s scrape interval, pointed at exporters by live reload. Used by the demo
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -14,11 +13,7 @@ from types import TracebackType
 import httpx
 import yaml
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from .processes import free_port
 
 
 class PrometheusMissing(RuntimeError):

@@ -10,8 +10,8 @@ from typing import Any
 
 import kopf
 
-from ..handlers.app import OperatorApp, OperatorConfig
-from ..ports.metrics import MetricProvider
+from agentops_operator.handlers.app import OperatorApp, OperatorConfig
+from agentops_operator.ports.metrics import MetricProvider
 
 
 class RunningOperator:

@@ -25,7 +25,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 import agentops_sdk
 
-from .prometheus import free_port
+from ..testing.processes import free_port
 
 JsonDict = dict[str, Any]
 ROUTES = "/apis/gateway.networking.k8s.io/v1/namespaces/{namespace}/httproutes/{name}"

@@ -22,9 +22,10 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from ..adapters.metrics.prometheus import PrometheusProvider
+from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
+
+from ..testing.operator_thread import RunningOperator
 from .agents import Behaviour, Cluster
-from .operator_thread import RunningOperator
 from .stage import Stage
 
 JsonDict = dict[str, Any]

@@ -1,4 +1,4 @@
-"""The no-cluster sandbox: a local Kubernetes API stand-in (the demo in `agentops_operator.demo` is built on it).
+"""The no-cluster sandbox: a local Kubernetes API stand-in (the demo in `agentops_sandbox.demo` is built on it).
 
 `ApiServer` runs on the caller's asyncio loop; `ThreadedApiServer` runs it on a thread of its
 own. See `apiserver.py` for what is and is not implemented.

@@ -1,7 +1,7 @@
-"""`python -m agentops_operator.demo`: the demo (see `story`). By default it needs no cluster: it starts
+"""`python -m agentops_sandbox.demo`: the demo (see `story`). By default it needs no cluster: it starts
 the API stand-in and a real Prometheus on 127.0.0.1, tells the story and stops everything.
 `--kubeconfig PATH` tells the same story on the real cluster it names instead (the local control
-plane of `python -m agentops_operator.testing up`, kind, a cloud cluster), in its own namespace, and
+plane of `python -m agentops_sandbox.testing up`, kind, a cloud cluster), in its own namespace, and
 removes what it created afterwards. The exit status is 0 when every outcome was as expected.
 `--keep-running` leaves everything up afterwards for kubectl."""
 
@@ -16,13 +16,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .prometheus import LocalPrometheus, PrometheusMissing
+from ..testing.prometheus import LocalPrometheus, PrometheusMissing
 from .stage import Stage, StageError, on_a_cluster, on_the_stand_in
 from .story import story_objects, tell
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agentops_operator.demo", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m agentops_sandbox.demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument(
         "--kubeconfig", help="tell the story on the cluster this kubeconfig names (default: the stand-in)"

@@ -1,5 +1,5 @@
 """Where the demo's story is told: the API stand-in on 127.0.0.1 (the default: no cluster, no Go), or
-any real cluster a kubeconfig names (the local control plane of `agentops_operator.testing`, kind, a
+any real cluster a kubeconfig names (the local control plane of `agentops_sandbox.testing`, kind, a
 cloud cluster). Either way the story gets the same `Stage`: an API client, the kubeconfig the operator
 and kubectl use, and the namespace the agent lives in.
 
@@ -22,10 +22,11 @@ from typing import Any
 import httpx
 from kubernetes import config as k8s_config
 
-from ..adapters.kube.client import connection_from_environment, sync_http_client
-from ..api.crd import crd_manifest, incident_crd_manifest
-from ..sandbox import ThreadedApiServer
-from .route_crds import HTTPROUTE_CRD
+from agentops_operator.adapters.kube.client import connection_from_environment, sync_http_client
+from agentops_operator.api.crd import crd_manifest, incident_crd_manifest
+
+from ..standin import ThreadedApiServer
+from ..testing.route_crds import HTTPROUTE_CRD
 
 JsonDict = dict[str, Any]
 CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"

@@ -1,5 +1,0 @@
-"""`python -m agentops_operator.testing up`: start the real local control plane by hand (see `cluster`)."""
-
-from .cluster import main
-
-raise SystemExit(main())

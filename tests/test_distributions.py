@@ -1,0 +1,76 @@
+"""Three distributions from one repository, released together: agentops-sdk (what an agent image
+installs), agentops-operator (what the operator image installs) and agentops-sandbox (the API
+stand-in, the real local control plane and the demo). Each is built here as a wheel and installed
+into a fresh virtual environment, as an image build would, to check that nothing of a later one
+comes with an earlier one."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECTS = {"agentops-sdk": ROOT / "sdk", "agentops-operator": ROOT, "agentops-sandbox": ROOT / "sandbox"}
+
+
+def project(name: str) -> dict[str, object]:
+    return dict(tomllib.loads((PROJECTS[name] / "pyproject.toml").read_text())["project"])
+
+
+def run(*argv: str | Path) -> str:
+    result = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=280)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result.stdout
+
+
+def install_alone(tmp_path: Path, *names: str) -> tuple[Path, set[str]]:
+    """Build the named distributions' wheels, install them into a fresh venv (dependencies from the
+    package index); returns its python and the installed distribution names."""
+    for name in names:
+        run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", tmp_path / "dist", PROJECTS[name])
+    run(sys.executable, "-m", "venv", tmp_path / "venv")
+    python = tmp_path / "venv" / "bin" / "python"
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        *sorted((tmp_path / "dist").glob("*.whl")),
+    )
+    listed = json.loads(run(python, "-m", "pip", "list", "--format", "json"))
+    return python, {p["name"].lower().replace("_", "-") for p in listed}
+
+
+def test_the_three_are_released_together() -> None:
+    version = project("agentops-sdk")["version"]
+    assert project("agentops-operator")["version"] == project("agentops-sandbox")["version"] == version
+    assert f"agentops-sdk=={version}" in project("agentops-operator")["dependencies"]  # type: ignore[operator]
+    assert f"agentops-operator=={version}" in project("agentops-sandbox")["dependencies"]  # type: ignore[operator]
+
+
+@pytest.mark.timeout(300)
+def test_the_sdk_wheel_installs_alone_with_prometheus_client_only(tmp_path: Path) -> None:
+    python, installed = install_alone(tmp_path, "agentops-sdk")
+    assert installed - {"pip", "setuptools"} == {"agentops-sdk", "prometheus-client"}
+    code = (
+        "import sys, agentops_sdk; from agentops_sdk import contract;"
+        "agent = agentops_sdk.init(name='a', bundle_path='/nonexistent', start_exporter=False);"
+        "print(contract.BUNDLE_PATH, sorted(m for m in ('kopf', 'kubernetes', 'pydantic', 'aiohttp', 'httpx') if m in sys.modules))"
+    )  # fmt: skip
+    assert run(python, "-c", code).split() == ["/etc/agentops/bundle", "[]"]
+
+
+@pytest.mark.timeout(300)
+def test_the_operator_wheel_brings_nothing_of_the_sandbox(tmp_path: Path) -> None:
+    python, installed = install_alone(tmp_path, "agentops-sdk", "agentops-operator")
+    assert {"agentops-operator", "agentops-sdk", "kopf", "pydantic"} <= installed
+    assert not installed & {"agentops-sandbox", "cel-python", "cryptography", "rich-click", "genai-prices"}
+    run(python, "-m", "agentops_operator.cli", "crds")  # the operator's entry point works on its own
+    run(python, "-c", "import importlib.util, sys; sys.exit(importlib.util.find_spec('agentops_sandbox') is not None)")
