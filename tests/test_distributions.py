@@ -28,22 +28,22 @@ def run(*argv: str | Path) -> str:
     return result.stdout
 
 
+def wheel(name: str, tmp_path: Path) -> Path:
+    """The distribution's wheel from dist/ (scripts/package builds them in CI), else built here."""
+    filename = f"{name.replace('-', '_')}-{project(name)['version']}-py3-none-any.whl"
+    if (ROOT / "dist" / filename).exists():
+        return ROOT / "dist" / filename
+    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", tmp_path / "dist", PROJECTS[name])
+    return tmp_path / "dist" / filename
+
+
 def install_alone(tmp_path: Path, *names: str) -> tuple[Path, set[str]]:
-    """Build the named distributions' wheels, install them into a fresh venv (dependencies from the
-    package index); returns its python and the installed distribution names."""
-    for name in names:
-        run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", tmp_path / "dist", PROJECTS[name])
+    """Install the named distributions' wheels into a fresh venv (their dependencies from the package
+    index); returns its python and the installed distribution names."""
+    wheels = [wheel(name, tmp_path) for name in names]
     run(sys.executable, "-m", "venv", tmp_path / "venv")
     python = tmp_path / "venv" / "bin" / "python"
-    run(
-        python,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        *sorted((tmp_path / "dist").glob("*.whl")),
-    )
+    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *wheels)
     listed = json.loads(run(python, "-m", "pip", "list", "--format", "json"))
     return python, {p["name"].lower().replace("_", "-") for p in listed}
 
@@ -74,3 +74,14 @@ def test_the_operator_wheel_brings_nothing_of_the_sandbox(tmp_path: Path) -> Non
     assert not installed & {"agentops-sandbox", "cel-python", "cryptography", "rich-click", "genai-prices"}
     run(python, "-m", "agentops_operator.cli", "crds")  # the operator's entry point works on its own
     run(python, "-c", "import importlib.util, sys; sys.exit(importlib.util.find_spec('agentops_sandbox') is not None)")
+
+
+@pytest.mark.timeout(300)
+def test_the_sandbox_wheel_brings_the_stand_in_and_the_testing_module(tmp_path: Path) -> None:
+    python, installed = install_alone(tmp_path, "agentops-sdk", "agentops-operator", "agentops-sandbox")
+    assert {"agentops-sandbox", "aiohttp", "cel-python", "cryptography", "genai-prices"} <= installed
+    code = (
+        "from agentops_sandbox.standin import ThreadedApiServer; from agentops_sandbox.testing import LocalControlPlane"
+    )
+    run(python, "-c", code)
+    assert "serve" in run(tmp_path / "venv" / "bin" / "agentops-sandbox", "--help")
