@@ -85,3 +85,18 @@ def test_the_sandbox_wheel_brings_the_stand_in_and_the_testing_module(tmp_path: 
     )
     run(python, "-c", code)
     assert "serve" in run(tmp_path / "venv" / "bin" / "agentops-sandbox", "--help")
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "wheels"),
+    [
+        pytest.param("Dockerfile", {"agentops-sdk", "agentops-operator"}, id="operator-image"),
+        pytest.param("examples/agent/Dockerfile", {"agentops-sdk"}, id="agent-image"),
+    ],
+)
+def test_images_install_only_their_distributions_wheels(dockerfile: str, wheels: set[str]) -> None:
+    """Image builds take the wheels scripts/package builds, at the released version, and no others."""
+    text = (ROOT / dockerfile).read_text()
+    named = {n for n in PROJECTS if f"dist/{n.replace('-', '_')}-{project(n)['version']}-py3-none-any.whl" in text}
+    assert named == wheels
+    assert "COPY operator" not in text and "COPY sandbox" not in text and "--no-deps" not in text
