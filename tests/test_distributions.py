@@ -71,8 +71,12 @@ def test_the_sdk_wheel_installs_alone_with_prometheus_client_only(tmp_path: Path
 def test_the_operator_wheel_brings_nothing_of_the_sandbox(tmp_path: Path) -> None:
     python, installed = install_alone(tmp_path, "agentops-sdk", "agentops-operator")
     assert {"agentops-operator", "agentops-sdk", "kopf", "pydantic"} <= installed
-    assert not installed & {"agentops-sandbox", "cel-python", "cryptography", "rich-click", "genai-prices"}
+    assert not installed & {"agentops-sandbox", "cel-python", "cryptography", "rich", "genai-prices"}
     run(python, "-m", "agentops_operator.cli", "crds")  # the operator's entry point works on its own
+    plugin = subprocess.run(
+        [tmp_path / "venv" / "bin" / "kubectl-agents", "status", "x"], capture_output=True, text=True
+    )
+    assert plugin.returncode == 2 and "pip install 'agentops-operator[kubectl]'" in plugin.stderr  # no traceback
     run(python, "-c", "import importlib.util, sys; sys.exit(importlib.util.find_spec('agentops_sandbox') is not None)")
 
 
