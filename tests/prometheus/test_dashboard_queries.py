@@ -11,12 +11,11 @@ import time
 from pathlib import Path
 
 import httpx
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
 import agentops_sdk
 from agentops_operator.runtime import metrics as operator_metrics
-from agentops_sandbox.testing.processes import free_port
-from agentops_sandbox.testing.prometheus import LocalPrometheus
+from agentops_sandbox.testing.prometheus import LocalPrometheus, serve_metrics
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,14 +23,13 @@ DASHBOARD = ROOT / "charts" / "agentops-operator" / "dashboards" / "agentops.jso
 
 
 def test_every_panel_query_returns_data(prometheus: LocalPrometheus, tmp_path: Path) -> None:
-    registry, agent_port = CollectorRegistry(), free_port()
-    start_http_server(agent_port, addr="127.0.0.1", registry=registry)
+    registry = CollectorRegistry()
+    _, agent_port = serve_metrics(registry)
     (tmp_path / "bundle.json").write_text(json.dumps({"prompt": {"system": "Answer from the knowledge base and cite it always."},
                                                       "model": {"name": "m", "pricing": {"inputPerMillionTokensUSD": 1, "outputPerMillionTokensUSD": 2}}}))  # fmt: skip
     agent = agentops_sdk.init(name="dash", namespace="default", revision="r1", bundle_path=tmp_path, controls_path=tmp_path,
                               registry=registry, log_stream=io.StringIO(), start_exporter=False)  # fmt: skip
-    operator_port = free_port()
-    start_http_server(operator_port, addr="127.0.0.1")  # the operator's metrics live in the default registry
+    _, operator_port = serve_metrics()  # the operator's metrics live in the default registry
     operator_metrics.ROLLOUT_WEIGHT.labels("default", "dash").set(20)
     operator_metrics.ROLLOUT_MIRROR.labels("default", "dash").set(0)
     operator_metrics.ANALYSIS_VALUE.labels("default", "dash", "session-success-rate", "canary").set(0.95)

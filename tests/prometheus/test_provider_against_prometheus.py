@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
 import agentops_sdk
 from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
 from agentops_operator.api.rollout import Check
 from agentops_operator.ports.metrics import MetricQuery
 from agentops_sandbox.testing.processes import free_port
-from agentops_sandbox.testing.prometheus import LocalPrometheus
+from agentops_sandbox.testing.prometheus import LocalPrometheus, serve_metrics
 
 BUNDLE: dict[str, Any] = {  # guardrail action defaults to Flag
     "model": {
@@ -101,8 +101,8 @@ def _exporters(
     (tmp_path / "bundle.json").write_text(json.dumps(BUNDLE))
     agents, targets = {}, []
     for revision in TRUTH:
-        registry, port = CollectorRegistry(), free_port()
-        start_http_server(port, addr="127.0.0.1", registry=registry)
+        registry = CollectorRegistry()
+        _, port = serve_metrics(registry)
         agents[revision] = agentops_sdk.init(name="support", namespace="prod", revision=revision, bundle_path=tmp_path,
                                              registry=registry, log_stream=io.StringIO(), start_exporter=False)  # fmt: skip
         targets.append(f"127.0.0.1:{port}")

@@ -19,15 +19,14 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
 import agentops_sdk
 from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
 from agentops_operator.api.rollout import Check
 from agentops_operator.ports.metrics import MetricQuery
 from agentops_sandbox.testing.operator_thread import RunningOperator
-from agentops_sandbox.testing.processes import free_port
-from agentops_sandbox.testing.prometheus import LocalPrometheus
+from agentops_sandbox.testing.prometheus import LocalPrometheus, serve_metrics
 from tests.conftest import Kubectl, Receiver, secret
 from tests.operator import routing
 from tests.waiting import eventually
@@ -64,8 +63,8 @@ class Traffic:
 
 
 def exporter(name: str, revision: str, bundle_dir: Path) -> tuple[agentops_sdk.Agent, str]:
-    registry, port = CollectorRegistry(), free_port()
-    start_http_server(port, addr="127.0.0.1", registry=registry)
+    registry = CollectorRegistry()
+    _, port = serve_metrics(registry)
     agent = agentops_sdk.init(name=name, namespace="default", revision=revision, bundle_path=bundle_dir,
                               controls_path=bundle_dir, registry=registry, log_stream=io.StringIO(), start_exporter=False)  # fmt: skip
     return agent, f"127.0.0.1:{port}"
@@ -163,8 +162,11 @@ def test_default_runbook_end_to_end(
         prometheus.scrape([first_target])
         prometheus.scraped_since([first_target], time.time() - 1)  # the series are scraped at zero first
         traffic.append(Traffic(healthy, None))
-        eventually(lambda: "cost-per-session" in api.get(path).json()["status"].get("baselines", {}).get(v1, {}), timeout=40,
-                   message="no baseline for v1")  # fmt: skip
+        # The runbook compares v2 with v1's recorded values: wait until v1 has one for this incident's signal
+        # (each signal is recorded once it has its runbook's minimum sessions; ToolAbuse needs 10, CostSpike 5).
+        wanted = {"cost-per-session", SIGNAL[incident]}
+        eventually(lambda: wanted <= set(api.get(path).json()["status"].get("baselines", {}).get(v1, {})), timeout=40,
+                   message=f"no baseline of {sorted(wanted)} for v1")  # fmt: skip
         agent["spec"]["prompt"]["system"] = PROMPT + " Be brief."
         kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
         v2 = eventually(lambda: (h := api.get(path).json()["status"]["stableRevision"]["hash"]) != v1 and h)
@@ -177,8 +179,13 @@ def test_default_runbook_end_to_end(
             timeout=30,
             message="never visible",
         )
-        mitigated = eventually(lambda: EXPECTED[incident](Seen(api, name), v1, v2) and time.monotonic(), timeout=40,
-                               message=f"no {incident} mitigation")  # fmt: skip
+        try:
+            mitigated = eventually(lambda: EXPECTED[incident](Seen(api, name), v1, v2) and time.monotonic(), timeout=40,
+                                   message=f"no {incident} mitigation")  # fmt: skip
+        except AssertionError as error:  # say what the operator saw, so a failure can be read
+            status = api.get(path).json().get("status", {})
+            seen = {k: status.get(k) for k in ("stableRevision", "incidents", "breaches", "baselines", "controls")}
+            raise AssertionError(f"{error}; v1={v1} v2={v2}; status: {json.dumps(seen)}") from None
         print(
             f"\n{incident}: bad signal visible in Prometheus -> mitigation in the cluster: {mitigated - shown:.2f} s (monitoring interval 2 s)"
         )

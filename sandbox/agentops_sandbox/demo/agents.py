@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
 import agentops_sdk
 
-from ..testing.processes import free_port
+from ..testing.prometheus import serve_metrics
 
 JsonDict = dict[str, Any]
 ROUTES = "/apis/gateway.networking.k8s.io/v1/namespaces/{namespace}/httproutes/{name}"
@@ -52,8 +52,8 @@ class SimulatedRevision:
         self.bundle_dir.mkdir()
         self.controls_dir.mkdir()
         (self.bundle_dir / "bundle.json").write_text(json.dumps(bundle))
-        self.registry, self.port = CollectorRegistry(), free_port()
-        self._server, _ = start_http_server(self.port, addr="127.0.0.1", registry=self.registry)
+        self.registry = CollectorRegistry()
+        self._server, self.port = serve_metrics(self.registry)
         self.agent = agentops_sdk.init(name=agent, namespace=namespace, revision=revision, bundle_path=self.bundle_dir,
                                        controls_path=self.controls_dir, registry=self.registry,
                                        log_stream=io.StringIO(), start_exporter=False)  # fmt: skip

@@ -9,9 +9,11 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 import yaml
+from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 
 from .processes import free_port
 
@@ -98,3 +100,10 @@ class LocalPrometheus:
                 self.process.wait()
         if self._tmp is not None:
             self._tmp.cleanup()
+
+
+def serve_metrics(registry: CollectorRegistry | None = None) -> tuple[Any, int]:
+    """A /metrics endpoint on 127.0.0.1 and the port it got: bound to port 0 by the server itself, so
+    no other process can take the port between choosing and binding it. Returns (server, port)."""
+    server, _ = start_http_server(0, addr="127.0.0.1", registry=registry or REGISTRY)
+    return server, int(server.server_port)
