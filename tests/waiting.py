@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from agentops_sandbox.testing.crds import CRDS, crd_established
+
 T = TypeVar("T")
 
 
@@ -40,14 +42,6 @@ def after_reconciles(count: int, timeout: float = 20.0) -> None:
     that checks that something does *not* happen waits for, instead of a fixed sleep."""
     start = reconciles()
     eventually(lambda: reconciles() >= start + count, timeout, f"fewer than {count} reconciles")
-
-
-CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-
-
-def crd_established(api: httpx.Client, name: str) -> bool:
-    conditions = (api.get(f"{CRDS}/{name}").json().get("status") or {}).get("conditions") or []  # null until set
-    return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
 
 
 def install_crd(api: httpx.Client, crd: dict[str, Any], existing_ok: bool = False) -> dict[str, Any]:

@@ -26,10 +26,10 @@ from agentops_operator.adapters.kube.client import connection_from_environment, 
 from agentops_operator.api.crd import crd_manifest, incident_crd_manifest
 
 from ..standin import ThreadedApiServer
+from ..testing.crds import CRDS, crd_established
 from ..testing.route_crds import HTTPROUTE_CRD
 
 JsonDict = dict[str, Any]
-CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
 
 class StageError(Exception):
@@ -129,15 +129,11 @@ def install_missing_crds(stage: Stage, timeout: float = 30) -> None:
             _checked(stage.api.post(CRDS, json=crd), f"installing CRD {crd['metadata']['name']}")
             stage.created.append(path)
     deadline = time.monotonic() + timeout
-    while not all(_established(stage.api, path) for path in stage.created if path.startswith(CRDS)):
+    created = [path.rsplit("/", 1)[1] for path in stage.created if path.startswith(CRDS)]
+    while not all(crd_established(stage.api, name) for name in created):
         if time.monotonic() > deadline:
             raise StageError(f"the CRDs were not Established within {timeout:.0f} s")
         time.sleep(0.2)
-
-
-def _established(api: httpx.Client, path: str) -> bool:
-    conditions = (api.get(path).json().get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
 
 
 def remove_what_was_created(stage: Stage, story_objects: list[str]) -> None:

@@ -12,6 +12,7 @@ fields of the built-in kinds this stand-in serves; custom resources reject it (4
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import jsonpatch
@@ -175,17 +176,16 @@ def _interleave(server_only: list[Any], patched: list[Any], server: list[Any], k
     items only the server had slotted in before the first patch item that the server had after them;
     a patch item the server did not have goes before the server-only items still waiting."""
 
-    def position(item: Any) -> int:
-        identity = item.get(key) if key and isinstance(item, dict) else item
-        for index, cur in enumerate(server):
-            if (cur.get(key) if key and isinstance(cur, dict) else cur) == identity:
-                return index
-        return -1
+    def identity(item: Any) -> Any:
+        return json.dumps(item.get(key) if key and isinstance(item, dict) else item, sort_keys=True)
 
+    positions: dict[str, int] = {}
+    for index, cur in enumerate(server):
+        positions.setdefault(identity(cur), index)
     result: list[Any] = []
     left, right = list(server_only), list(patched)
     while left and right:
-        here, there = position(left[0]), position(right[0])
+        here, there = positions.get(identity(left[0]), -1), positions.get(identity(right[0]), -1)
         result.append(left.pop(0) if here >= 0 and there >= 0 and here < there else right.pop(0))
     return result + left + right
 
