@@ -94,10 +94,12 @@ def main() -> None:
         print(f"patch:  {count / patch_time:8.0f} /s")
         print(f"list of {len(listed['items'])} with a label selector: {list_time * 1000:.1f} ms")
         print(
-            f"watch events received: {len(received)} of {expected}, {len(received) / max(last - first, 1e-9):8.0f} /s while writes ran"
+            f"watch events received: {len(received)} of {expected}, "
+            f"{len(received) / max(last - first, 1e-9):8.0f} /s while writes ran"
         )
         print(
-            f"write -> watch event latency: p50 {statistics.median(latencies):.2f} ms, p99 {percentile(latencies, 0.99):.2f} ms"
+            f"write -> watch event latency: p50 {statistics.median(latencies):.2f} ms, p99 "
+            f"{percentile(latencies, 0.99):.2f} ms"
         )
 
 

@@ -146,8 +146,10 @@ def run(target: Target, agents: int, latency_agents: int) -> None:
             before = target.operator_writes()
             time.sleep(10)
             after = target.operator_writes()
-            print(f"{target.writes_label}: {before} to bring {agents + latency_agents} agents up, "
-                  f"{after - before} during 10 s idle afterwards")  # fmt: skip
+            print(
+                f"{target.writes_label}: {before} to bring {agents + latency_agents} agents up, "
+                f"{after - before} during 10 s idle afterwards"
+            )
             if os.environ.get("BENCH_AUDIT") and isinstance(target, StandInTarget):  # requests by route, busiest first
                 audit = target.server.call(lambda s: dict(s.routes.requests) if s.routes else {})
                 for key, count in sorted(audit.items(), key=lambda kv: -kv[1])[:20]:
@@ -163,10 +165,25 @@ def run(target: Target, agents: int, latency_agents: int) -> None:
 
 def start_operator(kubeconfig: Path, log_file: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, *os.environ.get("BENCH_PROFILE", "").split(), "-m", "agentops_operator.cli", "run",
-         "--kubeconfig", str(kubeconfig), "--liveness-port", "0", "--metrics-port", "0", "--resync-seconds", "30"],
-        stdout=subprocess.DEVNULL, stderr=log_file, env={**os.environ},
-    )  # fmt: skip
+        [
+            sys.executable,
+            *os.environ.get("BENCH_PROFILE", "").split(),
+            "-m",
+            "agentops_operator.cli",
+            "run",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--liveness-port",
+            "0",
+            "--metrics-port",
+            "0",
+            "--resync-seconds",
+            "30",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log_file,
+        env={**os.environ},
+    )
 
 
 def measure_latency(api: httpx.Client, recorder: Recorder, count: int) -> None:
@@ -179,8 +196,10 @@ def measure_latency(api: httpx.Client, recorder: Recorder, count: int) -> None:
     to_children = [(recorder.deployed[n] - t) for n, t in sent.items() if n in recorder.deployed]
     to_ready = [(recorder.ready[n] - t) for n, t in sent.items() if n in recorder.ready]
     for what, values in (("revision Deployment", to_children), ("Ready=True         ", to_ready)):
-        print(f"apply -> {what} over {len(values)} agents: "
-              f"p50 {statistics.median(values):.3f} s, p99 {percentile(values, 0.99):.3f} s")  # fmt: skip
+        print(
+            f"apply -> {what} over {len(values)} agents: "
+            f"p50 {statistics.median(values):.3f} s, p99 {percentile(values, 0.99):.3f} s"
+        )
 
 
 def measure_bulk(api: httpx.Client, recorder: Recorder, count: int, operator_pid: int) -> None:
@@ -193,7 +212,8 @@ def measure_bulk(api: httpx.Client, recorder: Recorder, count: int, operator_pid
     elapsed = time.perf_counter() - start
     ready_count = sum(1 for n in names if n in recorder.ready)
     print(
-        f"{count} agents: {ready_count} Ready in {elapsed:.1f} s (POSTs took {posted:.1f} s){'' if done else ' (timed out)'}"
+        f"{count} agents: {ready_count} Ready in {elapsed:.1f} s (POSTs took {posted:.1f} "
+        f"s){'' if done else ' (timed out)'}"
     )
     print(f"operator peak RSS: {peak_rss_mb(operator_pid):.0f} MB")
     print(f"CPU seconds so far: operator {cpu_seconds(operator_pid):.1f}, this process {time.process_time():.1f}")

@@ -36,27 +36,49 @@ ROUTE_CRD = {
     "apiVersion": "apiextensions.k8s.io/v1",
     "kind": "CustomResourceDefinition",
     "metadata": {"name": "httproutes.gateway.networking.k8s.io"},
-    "spec": {"group": "gateway.networking.k8s.io", "scope": "Namespaced",
-             "names": {"plural": "httproutes", "singular": "httproute", "kind": "HTTPRoute"},
-             "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
-                 "type": "object", "properties": {"spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}}}]},
-}  # fmt: skip
+    "spec": {
+        "group": "gateway.networking.k8s.io",
+        "scope": "Namespaced",
+        "names": {"plural": "httproutes", "singular": "httproute", "kind": "HTTPRoute"},
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {"spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+                    }
+                },
+            }
+        ],
+    },
+}
 
 
 def agent(name: str, prompt: str, interval: int, failure_limit: int) -> dict[str, Any]:
     return {
-        "apiVersion": "agentops.dev/v1alpha1", "kind": "AgentDeployment", "metadata": {"name": name},
+        "apiVersion": "agentops.dev/v1alpha1",
+        "kind": "AgentDeployment",
+        "metadata": {"name": name},
         "spec": {
-            "replicas": 1, "runtime": {"image": "example/agent:1"}, "model": {"provider": "openai", "name": "gpt-4o-mini"},
+            "replicas": 1,
+            "runtime": {"image": "example/agent:1"},
+            "model": {"provider": "openai", "name": "gpt-4o-mini"},
             "prompt": {"system": prompt},
             "rollout": {
                 "trafficRouting": {"gatewayAPI": {"httpRouteName": name}},
-                "analysis": {"intervalSeconds": interval, "minSessions": 10, "failureLimit": failure_limit,
-                             "checks": [{"name": "session-success-rate", "min": 0.9}]},
+                "analysis": {
+                    "intervalSeconds": interval,
+                    "minSessions": 10,
+                    "failureLimit": failure_limit,
+                    "checks": [{"name": "session-success-rate", "min": 0.9}],
+                },
                 "steps": [{"canary": {"weight": 50, "durationSeconds": 3600}}],
             },
         },
-    }  # fmt: skip
+    }
 
 
 def canary_weight(api: httpx.Client, name: str) -> int | None:

@@ -73,8 +73,16 @@ def with_sdk(sessions: int, log_events: bool) -> float:
     folder = Path(tempfile.mkdtemp())
     (folder / "bundle.json").write_text(json.dumps(BUNDLE))
     with open(os.devnull, "w") as sink:
-        agent = agentops_sdk.init(name="support", namespace="prod", revision="abc", bundle_path=folder, controls_path=folder,
-                                  registry=CollectorRegistry(), log_stream=sink, start_exporter=False)  # fmt: skip
+        agent = agentops_sdk.init(
+            name="support",
+            namespace="prod",
+            revision="abc",
+            bundle_path=folder,
+            controls_path=folder,
+            registry=CollectorRegistry(),
+            log_stream=sink,
+            start_exporter=False,
+        )
         if not log_events:
             logs.LOGGER.setLevel(logging.WARNING)
         start = time.perf_counter()

@@ -57,8 +57,12 @@ class RealServer:
             collections = _namespaced_collections(api)
             for path in collections:
                 keep = ",".join(f"metadata.name!={name}" for name in _kept(path))
-                api.request("DELETE", path, params={"fieldSelector": keep} if keep else None,
-                            json={"propagationPolicy": "Background", "gracePeriodSeconds": 0})  # fmt: skip
+                api.request(
+                    "DELETE",
+                    path,
+                    params={"fieldSelector": keep} if keep else None,
+                    json={"propagationPolicy": "Background", "gracePeriodSeconds": 0},
+                )
             for namespace in _test_namespaces(api):
                 api.delete(f"/api/v1/namespaces/{namespace}")
             for crd in _test_crds(api):

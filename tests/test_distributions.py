@@ -62,8 +62,9 @@ def test_the_sdk_wheel_installs_alone_with_prometheus_client_only(tmp_path: Path
     code = (
         "import sys, agentops_sdk; from agentops_sdk import contract;"
         "agent = agentops_sdk.init(name='a', bundle_path='/nonexistent', start_exporter=False);"
-        "print(contract.BUNDLE_PATH, sorted(m for m in ('kopf', 'kubernetes', 'pydantic', 'aiohttp', 'httpx') if m in sys.modules))"
-    )  # fmt: skip
+        "print(contract.BUNDLE_PATH, sorted(m for m in ('kopf', 'kubernetes', 'pydantic', 'aiohttp', "
+        "'httpx') if m in sys.modules))"
+    )
     assert run(python, "-c", code).split() == ["/etc/agentops/bundle", "[]"]
 
 

@@ -30,9 +30,14 @@ def ask_model(session: agentops_sdk.Session, message: str) -> str:
     if base_url:
         import httpx
 
-        response = httpx.post(f"{base_url}/chat/completions", timeout=60, json={
-            "model": agent.model, "messages": [{"role": "system", "content": agent.system_prompt}, {"role": "user", "content": message}],
-        })  # fmt: skip
+        response = httpx.post(
+            f"{base_url}/chat/completions",
+            timeout=60,
+            json={
+                "model": agent.model,
+                "messages": [{"role": "system", "content": agent.system_prompt}, {"role": "user", "content": message}],
+            },
+        )
         response.raise_for_status()
         answer: str = response.json()["choices"][0]["message"]["content"]
         return answer

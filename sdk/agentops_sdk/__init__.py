@@ -27,16 +27,31 @@ from .metrics import AgentMetrics
 from .session import CURRENT, DryRun, Session
 
 __all__ = [
-    "Agent", "AgentBlocked", "ControlRefusal", "DryRun", "Session", "SessionThrottled", "ToolBlocked", "ToolRateLimited",
-    "current_session", "init",
-]  # fmt: skip
+    "Agent",
+    "AgentBlocked",
+    "ControlRefusal",
+    "DryRun",
+    "Session",
+    "SessionThrottled",
+    "ToolBlocked",
+    "ToolRateLimited",
+    "current_session",
+    "init",
+]
 
 DEFAULT_BUNDLE = Path(contract.BUNDLE_PATH)
 
 
 class Agent:
-    def __init__(self, name: str, namespace: str, revision: str, bundle: dict[str, Any], registry: CollectorRegistry,
-                 controls_dir: Path | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        namespace: str,
+        revision: str,
+        bundle: dict[str, Any],
+        registry: CollectorRegistry,
+        controls_dir: Path | None = None,
+    ) -> None:
         self.name, self.namespace, self.revision, self.bundle = name, namespace, revision, bundle
         model = bundle.get("model") or {}
         self.provider = str(model.get("provider", ""))

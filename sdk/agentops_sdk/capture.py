@@ -96,8 +96,13 @@ class StreamUsage:
 def _record(provider: str, model: str | None, tokens_in: int, tokens_out: int, started: float) -> None:
     session = CURRENT.get()
     if session is not None:
-        session.llm_call(model=model or None, provider=provider, tokens_in=tokens_in, tokens_out=tokens_out,
-                         latency_s=time.perf_counter() - started)  # fmt: skip
+        session.llm_call(
+            model=model or None,
+            provider=provider,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            latency_s=time.perf_counter() - started,
+        )
 
 
 def _finish_plain(provider: str, response: Any, started: float) -> None:

@@ -43,19 +43,26 @@ class AgentMetrics:
             "agent_cost_usd", "Cost of LLM calls in US dollars (priced calls only).", "gen_ai_request_model"
         )
         self.llm_calls = counter(
-            "agent_llm_calls", "LLM calls by model and whether a price was known.", "gen_ai_provider_name",
-            "gen_ai_request_model", "priced",
-        )  # fmt: skip
+            "agent_llm_calls",
+            "LLM calls by model and whether a price was known.",
+            "gen_ai_provider_name",
+            "gen_ai_request_model",
+            "priced",
+        )
         self.tokens = Histogram(
-            "gen_ai_client_token_usage", "Tokens per LLM call (OpenTelemetry gen_ai.client.token.usage).",
+            "gen_ai_client_token_usage",
+            "Tokens per LLM call (OpenTelemetry gen_ai.client.token.usage).",
             [*IDENTITY, "gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model", "gen_ai_token_type"],
-            buckets=TOKEN_BUCKETS, registry=registry,
-        )  # fmt: skip
+            buckets=TOKEN_BUCKETS,
+            registry=registry,
+        )
         self.llm_duration = Histogram(
-            "gen_ai_client_operation_duration_seconds", "LLM call duration (OpenTelemetry gen_ai.client.operation.duration).",
+            "gen_ai_client_operation_duration_seconds",
+            "LLM call duration (OpenTelemetry gen_ai.client.operation.duration).",
             [*IDENTITY, "gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_request_model"],
-            buckets=LLM_BUCKETS, registry=registry,
-        )  # fmt: skip
+            buckets=LLM_BUCKETS,
+            registry=registry,
+        )
         self.tool_calls = counter("agent_tool_calls", "Tool calls by tool and outcome.", "tool", "outcome")
         self.guardrail_checks = counter("agent_guardrail_checks", "Guardrail evaluations.", "guardrail", "stage")
         self.guardrail_triggers = counter(

@@ -57,8 +57,13 @@ class ToolCall:
         metrics = self.session.agent.metrics
         metrics.child(metrics.tool_calls, self.name, self.outcome).inc()
         if logs.events_enabled():
-            self.session._log("tool_call", tool=self.name, outcome=self.outcome, success=self.outcome in ("success", "dry_run"),
-                              latency_ms=round((time.perf_counter() - self.started) * 1000, 1))  # fmt: skip
+            self.session._log(
+                "tool_call",
+                tool=self.name,
+                outcome=self.outcome,
+                success=self.outcome in ("success", "dry_run"),
+                latency_ms=round((time.perf_counter() - self.started) * 1000, 1),
+            )
 
 
 class Session:
@@ -108,10 +113,18 @@ class Session:
         metrics.child(metrics.session_duration).observe(elapsed)
         metrics.child(metrics.session_turns).observe(self.turns)
         if logs.enabled():
-            self._log("session_end", success=outcome == "success", outcome=outcome, latency_ms=round(elapsed * 1000, 1),
-                      turns=self.turns, cost_usd=self.cost_usd if self.cost_known else None,
-                      model=",".join(sorted(self.models)) or None, tokens_in=self.tokens_in, tokens_out=self.tokens_out,
-                      llm_latency_ms=round(self.llm_seconds * 1000, 1))  # fmt: skip
+            self._log(
+                "session_end",
+                success=outcome == "success",
+                outcome=outcome,
+                latency_ms=round(elapsed * 1000, 1),
+                turns=self.turns,
+                cost_usd=self.cost_usd if self.cost_known else None,
+                model=",".join(sorted(self.models)) or None,
+                tokens_in=self.tokens_in,
+                tokens_out=self.tokens_out,
+                llm_latency_ms=round(self.llm_seconds * 1000, 1),
+            )
 
     def success(self) -> None:
         self.outcome = "success"
@@ -126,8 +139,17 @@ class Session:
         self.turns += 1
 
     # ----- recorders ---------------------------------------------------------------------
-    def llm_call(self, *, model: str | None = None, provider: str | None = None, tokens_in: int = 0, tokens_out: int = 0,
-                 latency_s: float | None = None, operation: str = "chat", output: str | None = None) -> float | None:  # fmt: skip
+    def llm_call(
+        self,
+        *,
+        model: str | None = None,
+        provider: str | None = None,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+        latency_s: float | None = None,
+        operation: str = "chat",
+        output: str | None = None,
+    ) -> float | None:
         """Record one LLM call; returns its cost in USD, or None when the model has no known price."""
         agent = self.agent
         model = model or agent.model
@@ -151,8 +173,15 @@ class Session:
         if output is not None:
             self.check_output(output)
         if logs.events_enabled():
-            self._log("llm_call", model=model, tokens_in=tokens_in, tokens_out=tokens_out,
-                      latency_ms=None if latency_s is None else round(latency_s * 1000, 1), cost_usd=cost, success=True)  # fmt: skip
+            self._log(
+                "llm_call",
+                model=model,
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
+                latency_ms=None if latency_s is None else round(latency_s * 1000, 1),
+                cost_usd=cost,
+                success=True,
+            )
         return cost
 
     def tool(self, name: str) -> ToolCall:
@@ -207,7 +236,14 @@ class Session:
     def _log(self, event_type: str, **fields: Any) -> None:
         if logs.enabled():
             session_id, trace_id = self._identifiers()
-            fields.update(event_type=event_type, agent_id=self.agent.name, revision=self.agent.revision, session_id=session_id,
-                          trace_id=trace_id, span_id=f"{random.getrandbits(64):016x}", user_id=self.user_id,
-                          task_type=self.task_type)  # fmt: skip
+            fields.update(
+                event_type=event_type,
+                agent_id=self.agent.name,
+                revision=self.agent.revision,
+                session_id=session_id,
+                trace_id=trace_id,
+                span_id=f"{random.getrandbits(64):016x}",
+                user_id=self.user_id,
+                task_type=self.task_type,
+            )
             logs.write(fields)

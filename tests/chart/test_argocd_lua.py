@@ -60,8 +60,10 @@ def to_python(value: Any) -> Any:
 
 def agent(world: World, generation: int = 1) -> dict[str, Any]:
     annotations = dict(world.annotations)
-    return {"metadata": {"name": "support-agent", "generation": generation, "annotations": annotations},
-            "status": world.status.wire()}  # fmt: skip
+    return {
+        "metadata": {"name": "support-agent", "generation": generation, "annotations": annotations},
+        "status": world.status.wire(),
+    }
 
 
 def healthy() -> World:
@@ -121,11 +123,15 @@ def test_health_of_an_agent_without_status_is_progressing() -> None:
     ("make", "enabled"),
     [
         pytest.param(healthy, {"retry": False, "promote": False, "abort": False}, id="nothing-to-do"),
-        pytest.param(progressing, {"promote": True, "promote-full": True, "abort": True, "pause": True, "resume": False}, id="in-progress"),
+        pytest.param(
+            progressing,
+            {"promote": True, "promote-full": True, "abort": True, "pause": True, "resume": False},
+            id="in-progress",
+        ),
         pytest.param(suspended, {"promote": True, "resume": True, "pause": False}, id="paused"),
         pytest.param(degraded, {"retry": True, "promote": False, "abort": False}, id="aborted"),
     ],
-)  # fmt: skip
+)
 def test_discovery_offers_what_makes_sense(make: Any, enabled: dict[str, bool]) -> None:
     _, actions = customizations()
     offered = run_lua(actions["discovery.lua"], agent(make()))
@@ -137,10 +143,15 @@ def test_discovery_offers_what_makes_sense(make: Any, enabled: dict[str, bool]) 
     [
         pytest.param(suspended, "promote", lambda w: w.stable_number() == 2, id="promote-from-pause"),
         pytest.param(progressing, "promote-full", lambda w: w.stable_number() == 2, id="promote-full"),
-        pytest.param(progressing, "abort", lambda w: w.status.rollout and w.status.rollout.abort_reason == "ManualAbort", id="abort"),
+        pytest.param(
+            progressing,
+            "abort",
+            lambda w: w.status.rollout and w.status.rollout.abort_reason == "ManualAbort",
+            id="abort",
+        ),
         pytest.param(degraded, "retry", lambda w: w.status.rollout and not w.status.rollout.aborted_at, id="retry"),
     ],
-)  # fmt: skip
+)
 def test_each_action_is_obeyed_by_the_engine(make: Any, action: str, check: Any) -> None:
     _, actions = customizations()
     script = next(d["action.lua"] for d in actions["definitions"] if d["name"] == action)

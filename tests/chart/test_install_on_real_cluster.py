@@ -36,8 +36,12 @@ def real(control_plane: LocalControlPlane) -> Iterator[RealServer]:
     with server.client(timeout=30) as api:  # the chart brings the CRDs itself
         for name in ("agentdeployments.agentops.dev", "agentincidents.agentops.dev"):
             api.delete(f"{CRDS}/{name}")
-        eventually(lambda: all(api.get(f"{CRDS}/{n}").status_code == 404 for n in ("agentdeployments.agentops.dev",
-                                                                                     "agentincidents.agentops.dev")))  # fmt: skip
+        eventually(
+            lambda: all(
+                api.get(f"{CRDS}/{n}").status_code == 404
+                for n in ("agentdeployments.agentops.dev", "agentincidents.agentops.dev")
+            )
+        )
     try:
         yield server
     finally:
@@ -81,8 +85,12 @@ def test_helm_install_then_the_operator_works_under_the_charts_rbac(
             kubeconfig = control_plane.token_kubeconfig(tmp_path / "operator.kubeconfig", _token(api, account))
             log = tmp_path / "operator.log"
             with log.open("wb") as out:
-                operator = subprocess.Popen([*argv, f"--kubeconfig={kubeconfig}"], stdout=out, stderr=subprocess.STDOUT,
-                                            env={**os.environ, **env})  # fmt: skip
+                operator = subprocess.Popen(
+                    [*argv, f"--kubeconfig={kubeconfig}"],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, **env},
+                )
             try:
                 _roll_out_two_revisions(kubectl, api)
             finally:

@@ -32,9 +32,12 @@ def test_the_package_carries_the_chart_metadata_schema_and_crds(package: Path) -
     with tarfile.open(package) as archive:
         names = set(archive.getnames())
         chart = yaml.safe_load(archive.extractfile("agentops-operator/Chart.yaml").read())  # type: ignore[union-attr]
-    assert {"agentops-operator/values.schema.json", "agentops-operator/values.yaml",
-            "agentops-operator/crds/agentdeployments.agentops.dev.yaml",
-            "agentops-operator/crds/agentincidents.agentops.dev.yaml"} <= names  # fmt: skip
+    assert {
+        "agentops-operator/values.schema.json",
+        "agentops-operator/values.yaml",
+        "agentops-operator/crds/agentdeployments.agentops.dev.yaml",
+        "agentops-operator/crds/agentincidents.agentops.dev.yaml",
+    } <= names
     assert chart["kubeVersion"] and chart["annotations"]["artifacthub.io/operator"] == "true"
     crds = yaml.safe_load(chart["annotations"]["artifacthub.io/crds"])
     assert {c["name"] for c in crds} == {"agentdeployments.agentops.dev", "agentincidents.agentops.dev"}

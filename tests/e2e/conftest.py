@@ -26,6 +26,7 @@ def real_kubeconfig() -> Path:
         ).raise_for_status()
     except Exception as error:
         pytest.skip(
-            f"the cluster in {path} does not answer ({error}); start it with `kind create cluster --config kind-config.yaml`"
+            f"the cluster in {path} does not answer ({error}); start it with `kind create cluster "
+            "--config kind-config.yaml`"
         )
     return path

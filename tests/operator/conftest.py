@@ -17,8 +17,15 @@ from agentops_sandbox.testing.operator_thread import RunningOperator
 from tests.conftest import Kubectl, Server, parametrize_servers, server_for
 
 ROOT = Path(__file__).resolve().parents[2]
-HEALTHY = {"prompt-leaks": 0, "safety-violations": 0, "cost-per-session": 0.02, "tool-calls-per-session": 2,
-           "grounding-score": 0.9, "cost-per-hour": 1.0, "session-success-rate": 0.95}  # fmt: skip
+HEALTHY = {
+    "prompt-leaks": 0,
+    "safety-violations": 0,
+    "cost-per-session": 0.02,
+    "tool-calls-per-session": 2,
+    "grounding-score": 0.9,
+    "cost-per-hour": 1.0,
+    "session-success-rate": 0.95,
+}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -30,11 +30,27 @@ def test_run_serves_liveness_metrics_and_json_logs(kubectl: Kubectl, kubeconfig:
     log_path = tmp_path / "operator.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "agentops_operator.cli", "run", "--kubeconfig", str(kubeconfig), "--log-format", "json",
-             "--liveness-port", str(liveness), "--liveness-address", "127.0.0.1",
-             "--metrics-port", str(metrics), "--metrics-address", "127.0.0.1"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "agentops_operator.cli",
+                "run",
+                "--kubeconfig",
+                str(kubeconfig),
+                "--log-format",
+                "json",
+                "--liveness-port",
+                str(liveness),
+                "--liveness-address",
+                "127.0.0.1",
+                "--metrics-port",
+                str(metrics),
+                "--metrics-address",
+                "127.0.0.1",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         eventually(lambda: httpx.get(f"http://127.0.0.1:{liveness}/healthz", timeout=1).status_code == 200, timeout=30)
         kubectl("apply", "-f", str(ROOT / "examples" / "support-agent.yaml"))

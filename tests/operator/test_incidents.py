@@ -25,8 +25,13 @@ from tests.waiting import after_reconciles, eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENT = "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments/support-agent"
-FAST = {"monitoring": {"intervalSeconds": 1, "cooldownSeconds": 0},
-        "runbooks": [{"type": t, "resolveAfterSeconds": 2} for t in ("PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge")]}  # fmt: skip
+FAST = {
+    "monitoring": {"intervalSeconds": 1, "cooldownSeconds": 0},
+    "runbooks": [
+        {"type": t, "resolveAfterSeconds": 2}
+        for t in ("PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge")
+    ],
+}
 
 
 def manifest(prompt_suffix: str = "", **extra: Any) -> str:

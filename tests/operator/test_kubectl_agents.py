@@ -24,8 +24,12 @@ AGENT = "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments/support
 
 def agents(kubeconfig: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """`kubectl agents …` as a user runs it: the plugin on PATH, the cluster from KUBECONFIG."""
-    env = {**os.environ, "KUBECONFIG": str(kubeconfig), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "COLUMNS": "200"}  # fmt: skip
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(kubeconfig),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "COLUMNS": "200",
+    }
     result = subprocess.run([kubectl_binary(), "agents", *args], capture_output=True, text=True, env=env, timeout=60)
     if check:
         assert result.returncode == 0, result.stdout + result.stderr

@@ -22,8 +22,9 @@ from tests.waiting import eventually
 SECRET_MARK = "s3cr3t"
 
 
-def test_notifications_in_three_formats_and_a_down_receiver(kubectl: Kubectl, kubeconfig: Path, api: httpx.Client, receiver: str,
-                                                            caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+def test_notifications_in_three_formats_and_a_down_receiver(
+    kubectl: Kubectl, kubeconfig: Path, api: httpx.Client, receiver: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     metrics = StaticMetrics()
     for signal, value in HEALTHY.items():
@@ -73,12 +74,21 @@ def test_notifications_in_three_formats_and_a_down_receiver(kubectl: Kubectl, ku
     finally:
         operator.stop()
     leaked = [
-        where for where, text in (
-            ("status", json.dumps(api.get("/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments/support-agent").json().get("status"))),
+        where
+        for where, text in (
+            (
+                "status",
+                json.dumps(
+                    api.get("/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments/support-agent")
+                    .json()
+                    .get("status")
+                ),
+            ),
             ("events", json.dumps(api.get("/api/v1/namespaces/default/events").json())),
             ("logs", caplog.text),
-        ) if SECRET_MARK in text
-    ]  # fmt: skip
+        )
+        if SECRET_MARK in text
+    ]
     assert leaked == []
 
 
@@ -89,10 +99,27 @@ def test_rollout_events_reach_receivers_that_ask_for_them(
     secret(api, "hook", f"{receiver}/hook")
     secret(api, "incidents-only", f"{receiver}/incidents-only")
     notifications = [
-        {"name": "team-slack", "type": "Slack", "secretRef": {"name": "slack", "key": "value"}, "on": ["Rollouts"], "minSeverity": "info"},
-        {"name": "audit", "type": "Webhook", "secretRef": {"name": "hook", "key": "value"}, "on": ["Incidents", "Rollouts"], "minSeverity": "info"},
-        {"name": "oncall-hook", "type": "Webhook", "secretRef": {"name": "incidents-only", "key": "value"}, "minSeverity": "info"},
-    ]  # fmt: skip
+        {
+            "name": "team-slack",
+            "type": "Slack",
+            "secretRef": {"name": "slack", "key": "value"},
+            "on": ["Rollouts"],
+            "minSeverity": "info",
+        },
+        {
+            "name": "audit",
+            "type": "Webhook",
+            "secretRef": {"name": "hook", "key": "value"},
+            "on": ["Incidents", "Rollouts"],
+            "minSeverity": "info",
+        },
+        {
+            "name": "oncall-hook",
+            "type": "Webhook",
+            "secretRef": {"name": "incidents-only", "key": "value"},
+            "minSeverity": "info",
+        },
+    ]
     rollout = {"steps": [{"canary": {"weight": 50, "durationSeconds": 1}}]}
     two_revisions(kubectl, api, notifications=notifications, rollout=rollout)  # v2 walks its one step, promoted
     promoted = eventually(
@@ -121,8 +148,22 @@ def test_rollout_events_reach_receivers_that_ask_for_them(
     assert aborted["severity"] == "error"
     assert [p for p, _ in Receiver.received if p == "/incidents-only"] == []  # rollouts only where asked for
 
-    rejected = kubectl("apply", "-f", "-", check=False, input=json.dumps({
-        **{k: agent[k] for k in ("apiVersion", "kind")}, "metadata": {"name": "paging-agent"},
-        "spec": {**agent["spec"], "notifications": [{"name": "pd", "type": "PagerDuty", "secretRef": {"name": "x", "key": "y"}, "on": ["Rollouts"]}]},
-    }))  # fmt: skip
+    rejected = kubectl(
+        "apply",
+        "-f",
+        "-",
+        check=False,
+        input=json.dumps(
+            {
+                **{k: agent[k] for k in ("apiVersion", "kind")},
+                "metadata": {"name": "paging-agent"},
+                "spec": {
+                    **agent["spec"],
+                    "notifications": [
+                        {"name": "pd", "type": "PagerDuty", "secretRef": {"name": "x", "key": "y"}, "on": ["Rollouts"]}
+                    ],
+                },
+            }
+        ),
+    )
     assert rejected.returncode != 0 and "PagerDuty receivers take Incidents only" in rejected.stderr

@@ -25,10 +25,24 @@ DASHBOARD = ROOT / "charts" / "agentops-operator" / "dashboards" / "agentops.jso
 def test_every_panel_query_returns_data(prometheus: LocalPrometheus, tmp_path: Path) -> None:
     registry = CollectorRegistry()
     _, agent_port = serve_metrics(registry)
-    (tmp_path / "bundle.json").write_text(json.dumps({"prompt": {"system": "Answer from the knowledge base and cite it always."},
-                                                      "model": {"name": "m", "pricing": {"inputPerMillionTokensUSD": 1, "outputPerMillionTokensUSD": 2}}}))  # fmt: skip
-    agent = agentops_sdk.init(name="dash", namespace="default", revision="r1", bundle_path=tmp_path, controls_path=tmp_path,
-                              registry=registry, log_stream=io.StringIO(), start_exporter=False)  # fmt: skip
+    (tmp_path / "bundle.json").write_text(
+        json.dumps(
+            {
+                "prompt": {"system": "Answer from the knowledge base and cite it always."},
+                "model": {"name": "m", "pricing": {"inputPerMillionTokensUSD": 1, "outputPerMillionTokensUSD": 2}},
+            }
+        )
+    )
+    agent = agentops_sdk.init(
+        name="dash",
+        namespace="default",
+        revision="r1",
+        bundle_path=tmp_path,
+        controls_path=tmp_path,
+        registry=registry,
+        log_stream=io.StringIO(),
+        start_exporter=False,
+    )
     _, operator_port = serve_metrics()  # the operator's metrics live in the default registry
     operator_metrics.ROLLOUT_WEIGHT.labels("default", "dash").set(20)
     operator_metrics.ROLLOUT_MIRROR.labels("default", "dash").set(0)

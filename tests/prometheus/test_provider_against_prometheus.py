@@ -35,7 +35,8 @@ BUNDLE: dict[str, Any] = {  # guardrail action defaults to Flag
     "tools": [{"name": "lookup", "sideEffects": "None"}],
     "guardrails": [{"name": "pii", "stage": "Output"}],
 }
-# ground truth per arm: sessions, success share, tokens per session, tool calls / errors, guardrail checks / triggers, duration
+# ground truth per arm: sessions, success share, tokens per session, tool calls / errors,
+# guardrail checks / triggers, duration
 TRUTH = {
     "stable1": {
         "sessions": 200,
@@ -103,8 +104,15 @@ def _exporters(
     for revision in TRUTH:
         registry = CollectorRegistry()
         _, port = serve_metrics(registry)
-        agents[revision] = agentops_sdk.init(name="support", namespace="prod", revision=revision, bundle_path=tmp_path,
-                                             registry=registry, log_stream=io.StringIO(), start_exporter=False)  # fmt: skip
+        agents[revision] = agentops_sdk.init(
+            name="support",
+            namespace="prod",
+            revision=revision,
+            bundle_path=tmp_path,
+            registry=registry,
+            log_stream=io.StringIO(),
+            start_exporter=False,
+        )
         targets.append(f"127.0.0.1:{port}")
     prometheus.scrape(targets)
     prometheus.scraped_since(targets, time.time() - 1)  # a couple of scrapes at zero, so increase() sees every event

@@ -65,8 +65,16 @@ class Traffic:
 def exporter(name: str, revision: str, bundle_dir: Path) -> tuple[agentops_sdk.Agent, str]:
     registry = CollectorRegistry()
     _, port = serve_metrics(registry)
-    agent = agentops_sdk.init(name=name, namespace="default", revision=revision, bundle_path=bundle_dir,
-                              controls_path=bundle_dir, registry=registry, log_stream=io.StringIO(), start_exporter=False)  # fmt: skip
+    agent = agentops_sdk.init(
+        name=name,
+        namespace="default",
+        revision=revision,
+        bundle_path=bundle_dir,
+        controls_path=bundle_dir,
+        registry=registry,
+        log_stream=io.StringIO(),
+        start_exporter=False,
+    )
     return agent, f"127.0.0.1:{port}"
 
 
@@ -94,14 +102,21 @@ EXPECTED: dict[str, Callable[[Seen, str, str], bool]] = {
     "PromptLeak": lambda seen, v1, v2: seen.serving == v1 and seen.route == (100, 0, 0),
     "SafetyViolation": lambda seen, v1, v2: seen.serving == v1 and seen.controls.get(v2, {}).get("mode") == "blocked",
     "HallucinationSurge": lambda seen, v1, v2: (
-        seen.serving == v1 and seen.route == (100, 0, 100) and seen.canary_service == v2
+        seen.serving == v1
+        and seen.route == (100, 0, 100)
+        and seen.canary_service == v2
         and seen.controls.get(v2, {}).get("mode") == "shadow"
     ),
     "CostSpike": lambda seen, v1, v2: seen.controls.get(v2, {}).get("sessionsPerMinute") == 10,
     "ToolAbuse": lambda seen, v1, v2: seen.controls.get(v2, {}).get("toolRateLimits", {}).get("search_kb") == 30,
-}  # fmt: skip
-SIGNAL = {"PromptLeak": "prompt-leaks", "SafetyViolation": "safety-violations", "HallucinationSurge": "grounding-score",
-          "CostSpike": "cost-per-session", "ToolAbuse": "tool-calls-per-session"}  # fmt: skip
+}
+SIGNAL = {
+    "PromptLeak": "prompt-leaks",
+    "SafetyViolation": "safety-violations",
+    "HallucinationSurge": "grounding-score",
+    "CostSpike": "cost-per-session",
+    "ToolAbuse": "tool-calls-per-session",
+}
 
 
 def visible(prometheus: LocalPrometheus, name: str, v1: str, v2: str, incident: str) -> bool:
@@ -118,19 +133,34 @@ def visible(prometheus: LocalPrometheus, name: str, v1: str, v2: str, incident: 
     m = asyncio.run(measure())
     if m.canary is None or math.isnan(m.canary):
         return False
-    return {"PromptLeak": m.canary > 0, "SafetyViolation": m.canary > 0, "HallucinationSurge": m.canary < 0.5,
-            "CostSpike": m.stable is not None and m.canary > 10 * m.stable, "ToolAbuse": m.stable is not None and m.canary > 3 * m.stable}[incident]  # fmt: skip
+    return {
+        "PromptLeak": m.canary > 0,
+        "SafetyViolation": m.canary > 0,
+        "HallucinationSurge": m.canary < 0.5,
+        "CostSpike": m.stable is not None and m.canary > 10 * m.stable,
+        "ToolAbuse": m.stable is not None and m.canary > 3 * m.stable,
+    }[incident]
 
 
 @pytest.mark.parametrize("incident", list(EXPECTED))
 def test_default_runbook_end_to_end(
-    incident: str, prometheus: LocalPrometheus, api: httpx.Client, kubeconfig: Path, kubectl: Kubectl,
-    tmp_path: Path, receiver: str,
-) -> None:  # fmt: skip
+    incident: str,
+    prometheus: LocalPrometheus,
+    api: httpx.Client,
+    kubeconfig: Path,
+    kubectl: Kubectl,
+    tmp_path: Path,
+    receiver: str,
+) -> None:
     name = f"agent-{incident.lower()}"
     kubectl("apply", "-f", str(ROOT / "crds"))
-    kubectl("wait", "--for=condition=Established", "crd/agentdeployments.agentops.dev",
-            "crd/agentincidents.agentops.dev", "--timeout=10s")  # fmt: skip
+    kubectl(
+        "wait",
+        "--for=condition=Established",
+        "crd/agentdeployments.agentops.dev",
+        "crd/agentincidents.agentops.dev",
+        "--timeout=10s",
+    )
     routing.install(api, route_name=name, backend=name)
     secret(api, "slack", f"{receiver}/slack")
     secret(api, "hook", f"{receiver}/hook")
@@ -156,8 +186,15 @@ def test_default_runbook_end_to_end(
         v1 = api.get(path).json()["status"]["stableRevision"]["hash"]
         bundle = tmp_path / "bundle"
         bundle.mkdir()
-        (bundle / "bundle.json").write_text(json.dumps({"model": agent["spec"]["model"], "prompt": {"system": PROMPT},
-                                                        "tools": [{"name": "search_kb", "sideEffects": "None"}]}))  # fmt: skip
+        (bundle / "bundle.json").write_text(
+            json.dumps(
+                {
+                    "model": agent["spec"]["model"],
+                    "prompt": {"system": PROMPT},
+                    "tools": [{"name": "search_kb", "sideEffects": "None"}],
+                }
+            )
+        )
         healthy, first_target = exporter(name, v1, bundle)
         prometheus.scrape([first_target])
         prometheus.scraped_since([first_target], time.time() - 1)  # the series are scraped at zero first
@@ -165,8 +202,11 @@ def test_default_runbook_end_to_end(
         # The runbook compares v2 with v1's recorded values: wait until v1 has one for this incident's signal
         # (each signal is recorded once it has its runbook's minimum sessions; ToolAbuse needs 10, CostSpike 5).
         wanted = {"cost-per-session", SIGNAL[incident]}
-        eventually(lambda: wanted <= set(api.get(path).json()["status"].get("baselines", {}).get(v1, {})), timeout=40,
-                   message=f"no baseline of {sorted(wanted)} for v1")  # fmt: skip
+        eventually(
+            lambda: wanted <= set(api.get(path).json()["status"].get("baselines", {}).get(v1, {})),
+            timeout=40,
+            message=f"no baseline of {sorted(wanted)} for v1",
+        )
         agent["spec"]["prompt"]["system"] = PROMPT + " Be brief."
         kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
         v2 = eventually(lambda: (h := api.get(path).json()["status"]["stableRevision"]["hash"]) != v1 and h)
@@ -180,14 +220,18 @@ def test_default_runbook_end_to_end(
             message="never visible",
         )
         try:
-            mitigated = eventually(lambda: EXPECTED[incident](Seen(api, name), v1, v2) and time.monotonic(), timeout=40,
-                                   message=f"no {incident} mitigation")  # fmt: skip
+            mitigated = eventually(
+                lambda: EXPECTED[incident](Seen(api, name), v1, v2) and time.monotonic(),
+                timeout=40,
+                message=f"no {incident} mitigation",
+            )
         except AssertionError as error:  # say what the operator saw, so a failure can be read
             status = api.get(path).json().get("status", {})
             seen = {k: status.get(k) for k in ("stableRevision", "incidents", "breaches", "baselines", "controls")}
             raise AssertionError(f"{error}; v1={v1} v2={v2}; status: {json.dumps(seen)}") from None
         print(
-            f"\n{incident}: bad signal visible in Prometheus -> mitigation in the cluster: {mitigated - shown:.2f} s (monitoring interval 2 s)"
+            f"\n{incident}: bad signal visible in Prometheus -> mitigation in the cluster: "
+            f"{mitigated - shown:.2f} s (monitoring interval 2 s)"
         )
         record_path = f"/apis/agentops.dev/v1alpha1/namespaces/default/agentincidents/{name}-{incident.lower()}-{v2}"
         record = eventually(
@@ -201,8 +245,10 @@ def test_default_runbook_end_to_end(
             )
         )
         assert timeline == {"Detected": "True", "Mitigated": "True", "Resolved": "False"}
-        eventually(lambda: {p.split("/")[1] for p, _ in Receiver.received} == {"slack", "hook", "pagerduty"},
-                   message=f"not every receiver was notified: {Receiver.received}")  # fmt: skip
+        eventually(
+            lambda: {p.split("/")[1] for p, _ in Receiver.received} == {"slack", "hook", "pagerduty"},
+            message=f"not every receiver was notified: {Receiver.received}",
+        )
         by_receiver = {p.split("/")[1]: body for p, body in Receiver.received}
         assert f"{incident} detected" in by_receiver["slack"]["blocks"][0]["text"]["text"]
         assert by_receiver["hook"]["incident"] == incident and by_receiver["hook"]["revision"] == v2

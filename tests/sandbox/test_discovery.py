@@ -1,4 +1,7 @@
-"""Contract: discovery documents ("API Discovery", kubernetes.io/docs/concepts/overview/kubernetes-api/#discovery-api)."""
+"""Contract: discovery documents.
+
+"API Discovery", kubernetes.io/docs/concepts/overview/kubernetes-api/#discovery-api.
+"""
 
 from __future__ import annotations
 

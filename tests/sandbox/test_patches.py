@@ -136,8 +136,13 @@ def test_apply_requires_a_field_manager(api: httpx.Client) -> None:
         body["message"]
         == 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'
     )
-    assert body["details"]["causes"] == [{"reason": "FieldValueRequired", "field": "fieldManager",
-                                          "message": "Required value: is required for apply patch"}]  # fmt: skip
+    assert body["details"]["causes"] == [
+        {
+            "reason": "FieldValueRequired",
+            "field": "fieldManager",
+            "message": "Required value: is required for apply patch",
+        }
+    ]
 
 
 def test_server_side_apply_on_custom_resource_merges_map_lists_by_key(api: httpx.Client) -> None:

@@ -70,8 +70,12 @@ def test_dynamic_client_with_a_custom_resource(api_client: client.ApiClient) -> 
     dyn = dynamic.DynamicClient(api_client)
     crds = dyn.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition")
     crds.create(body=copy.deepcopy(WIDGET_CRD))
-    eventually(lambda: any(c.type == "Established" and c.status == "True"
-                           for c in crds.get(name="widgets.example.com").status.conditions or []))  # fmt: skip
+    eventually(
+        lambda: any(
+            c.type == "Established" and c.status == "True"
+            for c in crds.get(name="widgets.example.com").status.conditions or []
+        )
+    )
     dyn = dynamic.DynamicClient(api_client)  # fresh discovery, as a client started after the CRD would
     widgets = dyn.resources.get(api_version="example.com/v1", kind="Widget")
     created = widgets.create(

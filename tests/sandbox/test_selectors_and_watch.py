@@ -64,8 +64,9 @@ def test_field_selectors(labelled: httpx.Client) -> None:
     assert body["message"] == "field label not supported: data.k"  # Pods have field labels of their own
 
 
-@pytest.mark.parametrize("selector", ["a b", "=x", "tier in (a", "a==b==c", "!", "a!b", "tier in (a b)", "a=b,",
-                                      "-a=b", "a=-b"])  # fmt: skip
+@pytest.mark.parametrize(
+    "selector", ["a b", "=x", "tier in (a", "a==b==c", "!", "a!b", "tier in (a b)", "a=b,", "-a=b", "a=-b"]
+)
 def test_bad_label_selector_is_400(api: httpx.Client, selector: str) -> None:
     status_of(api.get(CM, params={"labelSelector": selector}), 400, "BadRequest")
 
@@ -140,8 +141,15 @@ def test_watch_bookmarks_carry_the_current_version(api: httpx.Client) -> None:
 
 def test_watch_with_send_initial_events_ends_with_marked_bookmark(api: httpx.Client) -> None:
     ok(api.post(CM, json=configmap("a")))
-    events = watch_events(api, CM, 2, sendInitialEvents="true", allowWatchBookmarks="true",
-                          resourceVersionMatch="NotOlderThan", fieldSelector="metadata.name=a")  # fmt: skip
+    events = watch_events(
+        api,
+        CM,
+        2,
+        sendInitialEvents="true",
+        allowWatchBookmarks="true",
+        resourceVersionMatch="NotOlderThan",
+        fieldSelector="metadata.name=a",
+    )
     assert events[0]["type"] == "ADDED"
     assert events[1]["type"] == "BOOKMARK"
     assert events[1]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}

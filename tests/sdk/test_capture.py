@@ -18,11 +18,19 @@ from prometheus_client import CollectorRegistry
 import agentops_sdk
 from agentops_sdk import capture
 
-CHAT = {"id": "c1", "model": "gpt-4o-mini", "choices": [{"message": {"role": "assistant", "content": "hi"}}],
-        "usage": {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150}}  # fmt: skip
+CHAT = {
+    "id": "c1",
+    "model": "gpt-4o-mini",
+    "choices": [{"message": {"role": "assistant", "content": "hi"}}],
+    "usage": {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150},
+}
 RESPONSES = {"id": "r1", "model": "gpt-4o-mini", "output": [], "usage": {"input_tokens": 200, "output_tokens": 40}}
-MESSAGES = {"id": "m1", "model": "claude-3-5-haiku-latest", "content": [{"type": "text", "text": "hi"}],
-            "usage": {"input_tokens": 300, "output_tokens": 50}}  # fmt: skip
+MESSAGES = {
+    "id": "m1",
+    "model": "claude-3-5-haiku-latest",
+    "content": [{"type": "text", "text": "hi"}],
+    "usage": {"input_tokens": 300, "output_tokens": 50},
+}
 CHAT_STREAM = [
     {"model": "gpt-4o-mini", "choices": [{"delta": {"content": "h"}}]},
     {"model": "gpt-4o-mini", "choices": [{"delta": {"content": "i"}}]},
@@ -85,16 +93,30 @@ def llm_server() -> Iterator[str]:
 def agent(tmp_path: Path) -> Iterator[tuple[agentops_sdk.Agent, CollectorRegistry]]:
     registry = CollectorRegistry()
     (tmp_path / "bundle.json").write_text(json.dumps({"model": {"provider": "openai", "name": "gpt-4o-mini"}}))
-    created = agentops_sdk.init(name="a", namespace="n", revision="r", bundle_path=tmp_path, registry=registry,
-                                log_stream=io.StringIO(), start_exporter=False)  # fmt: skip
+    created = agentops_sdk.init(
+        name="a",
+        namespace="n",
+        revision="r",
+        bundle_path=tmp_path,
+        registry=registry,
+        log_stream=io.StringIO(),
+        start_exporter=False,
+    )
     capture.instrument_httpx()
     yield created, registry
     capture.uninstrument_httpx()
 
 
 def tokens(registry: CollectorRegistry, provider: str, model: str, kind: str) -> float:
-    labels = {"agent": "a", "agent_namespace": "n", "revision": "r", "gen_ai_operation_name": "chat",
-              "gen_ai_provider_name": provider, "gen_ai_request_model": model, "gen_ai_token_type": kind}  # fmt: skip
+    labels = {
+        "agent": "a",
+        "agent_namespace": "n",
+        "revision": "r",
+        "gen_ai_operation_name": "chat",
+        "gen_ai_provider_name": provider,
+        "gen_ai_request_model": model,
+        "gen_ai_token_type": kind,
+    }
     return registry.get_sample_value("gen_ai_client_token_usage_sum", labels) or 0.0
 
 

@@ -50,9 +50,16 @@ def env(tmp_path: Path) -> dict[str, Any]:
 def make(env: dict[str, Any], bundle: dict[str, Any] | None = None) -> agentops_sdk.Agent:
     if bundle is not None:
         (env["tmp"] / "bundle" / "bundle.json").write_text(json.dumps(bundle))
-    agent = agentops_sdk.init(name="support", namespace="prod", revision="abc123", bundle_path=env["tmp"] / "bundle",
-                              controls_path=env["tmp"] / "controls", registry=env["registry"], log_stream=env["logs"],
-                              start_exporter=False)  # fmt: skip
+    agent = agentops_sdk.init(
+        name="support",
+        namespace="prod",
+        revision="abc123",
+        bundle_path=env["tmp"] / "bundle",
+        controls_path=env["tmp"] / "controls",
+        registry=env["registry"],
+        log_stream=env["logs"],
+        start_exporter=False,
+    )
     agent.controls._check_every = 0.0  # tests change the file and expect it read at once
     return agent
 
@@ -71,7 +78,10 @@ def controls(env: dict[str, Any], **data: Any) -> None:
 
 
 def test_importing_the_sdk_pulls_in_no_operator_dependencies() -> None:
-    code = "import sys, agentops_sdk; print(','.join(m for m in ('kopf', 'kubernetes', 'pydantic', 'httpx') if m in sys.modules))"
+    code = (
+        "import sys, agentops_sdk; "
+        "print(','.join(m for m in ('kopf', 'kubernetes', 'pydantic', 'httpx') if m in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == ""
 
 
@@ -236,8 +246,21 @@ def test_json_logs_carry_the_contract_fields(env: dict[str, Any]) -> None:
         session.llm_call(tokens_in=10, tokens_out=5, latency_s=0.2)
     lines = [json.loads(line) for line in env["logs"].getvalue().splitlines()]
     call = next(line for line in lines if line["event_type"] == "llm_call")
-    for field in ("session_id", "trace_id", "span_id", "agent_id", "timestamp", "event_type", "user_id", "task_type",
-                  "model", "tokens_in", "tokens_out", "latency_ms", "success"):  # fmt: skip
+    for field in (
+        "session_id",
+        "trace_id",
+        "span_id",
+        "agent_id",
+        "timestamp",
+        "event_type",
+        "user_id",
+        "task_type",
+        "model",
+        "tokens_in",
+        "tokens_out",
+        "latency_ms",
+        "success",
+    ):
         assert field in call, field
     assert call["user_id"] == "u7" and call["tokens_in"] == 10 and call["latency_ms"] == 200.0
     assert lines[-1]["event_type"] == "session_end" and lines[-1]["success"] is True

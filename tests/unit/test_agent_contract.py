@@ -11,8 +11,9 @@ from agentops_sdk import contract
 
 
 def test_the_controls_the_operator_writes_are_the_keys_the_sdk_reads() -> None:
-    written = Controls(mode="shadow", sessions_per_minute=5, blocked_tools=["x"], tool_rate_limits={"y": 1},
-                       dry_run_tools=["z"]).model_dump(by_alias=True)  # fmt: skip
+    written = Controls(
+        mode="shadow", sessions_per_minute=5, blocked_tools=["x"], tool_rate_limits={"y": 1}, dry_run_tools=["z"]
+    ).model_dump(by_alias=True)
     assert set(written) == contract.CONTROL_KEYS
     assert get_args(Controls.model_fields["mode"].annotation) == contract.MODES
 

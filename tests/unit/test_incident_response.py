@@ -30,9 +30,11 @@ def spec(routing: dict[str, Any] | None, steps: list[dict[str, Any]] | None = No
 
 def signals(**per_revision: dict[str, float]) -> dict[str, dict[str, Measurement]]:
     return {
-        revision: {name: Measurement(name, canary=value, canary_sessions=100) for name, value in {**HEALTHY, **values}.items()}
+        revision: {
+            name: Measurement(name, canary=value, canary_sessions=100) for name, value in {**HEALTHY, **values}.items()
+        }
         for revision, values in per_revision.items()
-    }  # fmt: skip
+    }
 
 
 def two_serving_revisions(world: World) -> tuple[str, str]:

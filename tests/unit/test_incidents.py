@@ -47,8 +47,12 @@ def test_defaults_can_be_replaced_disabled_and_extended() -> None:
         "detection": {"signal": "custom", "query": "x", "above": 1},
         "actions": [{"type": "Notify"}],
     }
-    runbooks = effective_runbooks(spec(runbooks=[{"type": "PromptLeak", "enabled": False}, {"type": "CostSpike", "severity": "critical"}, custom],
-                                       budget={"maxCostPerHourUSD": 5}))  # fmt: skip
+    runbooks = effective_runbooks(
+        spec(
+            runbooks=[{"type": "PromptLeak", "enabled": False}, {"type": "CostSpike", "severity": "critical"}, custom],
+            budget={"maxCostPerHourUSD": 5},
+        )
+    )
     kinds = [(r.type, r.name, r.severity) for r in runbooks]
     assert ("PromptLeak", None, "critical") not in kinds and ("CostSpike", None, "critical") in kinds
     assert ("Custom", "Refusals", None) in kinds and (
@@ -173,8 +177,12 @@ def test_canary_is_compared_with_the_stable_arm() -> None:
 
 
 def test_a_canary_can_be_compared_with_the_stable_revisions_recorded_values() -> None:
-    runbooks = [{"type": "CostSpike", "detection": {"signal": "cost-per-session", "ratioToBaselineAbove": 10,
-                                                    "baseline": "PreviousRevision"}}]  # fmt: skip
+    runbooks = [
+        {
+            "type": "CostSpike",
+            "detection": {"signal": "cost-per-session", "ratioToBaselineAbove": 10, "baseline": "PreviousRevision"},
+        }
+    ]
     # The stable revision is in a cost incident itself (so its record stays frozen at its last healthy
     # value); that record, not its live arm, is what the canary must beat.
     measured = {**signals("stable", **{"cost-per-session": 0.5}), **signals("canary", **{"cost-per-session": 0.3})}

@@ -15,14 +15,24 @@ from agentops_operator.adapters.kube.client import bearer_token, connection_from
 
 def write_kubeconfig(path: Path) -> Path:
     """Two contexts: the current one (token user, namespace team-a) and `staging` (another server, team-b)."""
-    path.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "c",
-        "clusters": [{"name": "k", "cluster": {"server": "https://127.0.0.1:6443", "insecure-skip-tls-verify": True}},
-                     {"name": "s", "cluster": {"server": "https://127.0.0.1:7443", "insecure-skip-tls-verify": True}}],
-        "users": [{"name": "u", "user": {"token": "s3cr3t-token"}}, {"name": "v", "user": {"token": "other"}}],
-        "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u", "namespace": "team-a"}},
-                     {"name": "staging", "context": {"cluster": "s", "user": "v", "namespace": "team-b"}}],
-    }))  # fmt: skip
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "c",
+                "clusters": [
+                    {"name": "k", "cluster": {"server": "https://127.0.0.1:6443", "insecure-skip-tls-verify": True}},
+                    {"name": "s", "cluster": {"server": "https://127.0.0.1:7443", "insecure-skip-tls-verify": True}},
+                ],
+                "users": [{"name": "u", "user": {"token": "s3cr3t-token"}}, {"name": "v", "user": {"token": "other"}}],
+                "contexts": [
+                    {"name": "c", "context": {"cluster": "k", "user": "u", "namespace": "team-a"}},
+                    {"name": "staging", "context": {"cluster": "s", "user": "v", "namespace": "team-b"}},
+                ],
+            }
+        )
+    )
     return path
 
 

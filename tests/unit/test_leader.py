@@ -18,9 +18,16 @@ TIMING = LeaseTiming(duration=15, renew_deadline=10, retry=2)
 
 def lease(holder: str, renewed_seconds_ago: float, transitions: int = 3) -> dict[str, Any]:
     renewed = micro_time(T0 - timedelta(seconds=renewed_seconds_ago))
-    return {"metadata": {"name": "l", "namespace": "ns", "resourceVersion": "7"},
-            "spec": {"holderIdentity": holder, "leaseDurationSeconds": 15, "acquireTime": renewed, "renewTime": renewed,
-                     "leaseTransitions": transitions}}  # fmt: skip
+    return {
+        "metadata": {"name": "l", "namespace": "ns", "resourceVersion": "7"},
+        "spec": {
+            "holderIdentity": holder,
+            "leaseDurationSeconds": 15,
+            "acquireTime": renewed,
+            "renewTime": renewed,
+            "leaseTransitions": transitions,
+        },
+    }
 
 
 @pytest.mark.parametrize(

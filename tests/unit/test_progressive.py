@@ -420,8 +420,16 @@ def test_an_incident_on_the_canary_aborts_the_rollout() -> None:
     stable = world.status.stable_revision.hash if world.status.stable_revision else ""
     leak = {"prompt-leaks": Measurement("prompt-leaks", canary=2, canary_sessions=50)}
     calm = {"prompt-leaks": Measurement("prompt-leaks", canary=0, canary_sessions=50)}
-    observation = Observation(IDENTITY, 1, world.prompt, dict(world.workloads), dict(world.bundles), dict(world.services),
-                              signals={canary: leak, stable: calm}, controls_hash=world.controls_hash)  # fmt: skip
+    observation = Observation(
+        IDENTITY,
+        1,
+        world.prompt,
+        dict(world.workloads),
+        dict(world.bundles),
+        dict(world.services),
+        signals={canary: leak, stable: calm},
+        controls_hash=world.controls_hash,
+    )
     decision = decide(world.spec, world.status, observation, format_time(world.clock))
     assert decision.status.rollout and decision.status.rollout.abort_reason == "PromptLeak"
     assert decision.status.stable_revision and decision.status.stable_revision.hash == stable

@@ -20,8 +20,13 @@ QUERY = MetricQuery("prod", "support", "canary1", "stable1", Check(name="session
 
 
 def vector(values: dict[str, Any]) -> dict[str, Any]:
-    return {"status": "success", "data": {"resultType": "vector", "result": [
-        {"metric": {"revision": rev}, "value": [1700000000, str(v)]} for rev, v in values.items()]}}  # fmt: skip
+    return {
+        "status": "success",
+        "data": {
+            "resultType": "vector",
+            "result": [{"metric": {"revision": rev}, "value": [1700000000, str(v)]} for rev, v in values.items()],
+        },
+    }
 
 
 def provider(handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any) -> PrometheusProvider:

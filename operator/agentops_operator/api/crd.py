@@ -140,17 +140,65 @@ def crd_manifest() -> JsonDict:
     }
     ready = '.status.conditions[?(@.type=="Ready")]'
     columns: list[JsonDict] = [
-        {"name": "Ready", "type": "string", "jsonPath": f"{ready}.status", "description": "Whether a revision is serving."},
-        {"name": "Stable", "type": "string", "jsonPath": ".status.stableRevision.hash", "description": "Serving revision."},
-        {"name": "Canary", "type": "string", "jsonPath": ".status.canaryRevision.hash", "description": "Revision being rolled out."},
-        {"name": "Weight", "type": "integer", "jsonPath": ".status.rollout.weight", "description": "Percent of traffic on the canary."},
-        {"name": "Step", "type": "string", "jsonPath": ".status.rollout.stepKind", "description": "Current rollout step."},
-        {"name": "Status", "type": "string", "jsonPath": ".status.summary", "description": "Healthy, Progressing, Paused, Degraded or Invalid."},
-        {"name": "Latest", "type": "string", "jsonPath": ".status.latestRevision.hash", "priority": 1, "description": "Revision of the current spec."},
-        {"name": "Replicas", "type": "integer", "jsonPath": ".spec.replicas", "priority": 1, "description": "Desired Pods."},
-        {"name": "Reason", "type": "string", "jsonPath": f"{ready}.reason", "priority": 1, "description": "Why Ready is what it is."},
+        {
+            "name": "Ready",
+            "type": "string",
+            "jsonPath": f"{ready}.status",
+            "description": "Whether a revision is serving.",
+        },
+        {
+            "name": "Stable",
+            "type": "string",
+            "jsonPath": ".status.stableRevision.hash",
+            "description": "Serving revision.",
+        },
+        {
+            "name": "Canary",
+            "type": "string",
+            "jsonPath": ".status.canaryRevision.hash",
+            "description": "Revision being rolled out.",
+        },
+        {
+            "name": "Weight",
+            "type": "integer",
+            "jsonPath": ".status.rollout.weight",
+            "description": "Percent of traffic on the canary.",
+        },
+        {
+            "name": "Step",
+            "type": "string",
+            "jsonPath": ".status.rollout.stepKind",
+            "description": "Current rollout step.",
+        },
+        {
+            "name": "Status",
+            "type": "string",
+            "jsonPath": ".status.summary",
+            "description": "Healthy, Progressing, Paused, Degraded or Invalid.",
+        },
+        {
+            "name": "Latest",
+            "type": "string",
+            "jsonPath": ".status.latestRevision.hash",
+            "priority": 1,
+            "description": "Revision of the current spec.",
+        },
+        {
+            "name": "Replicas",
+            "type": "integer",
+            "jsonPath": ".spec.replicas",
+            "priority": 1,
+            "description": "Desired Pods.",
+        },
+        {
+            "name": "Reason",
+            "type": "string",
+            "jsonPath": f"{ready}.reason",
+            "priority": 1,
+            "description": "Why Ready is what it is.",
+        },
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-    ]  # fmt: skip
+    ]
     return _definition(resource.PLURAL, resource.SINGULAR, resource.KIND, list(resource.SHORT_NAMES), columns, schema)
 
 
@@ -166,7 +214,7 @@ def incident_crd_manifest() -> JsonDict:
         {"name": "Resolved", "type": "string", "jsonPath": resolved, "description": "Whether it is over."},
         {"name": "Occurrences", "type": "integer", "jsonPath": ".status.occurrences", "description": "Times detected."},
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-    ]  # fmt: skip
+    ]
     schema = {
         "type": "object",
         "description": "AgentIncident records one incident of an agent revision: detection, actions, timeline.",
@@ -181,8 +229,9 @@ def incident_crd_manifest() -> JsonDict:
     return _definition(INCIDENT_PLURAL, "agentincident", INCIDENT_KIND, ["agi"], columns, schema)
 
 
-def _definition(plural: str, singular: str, kind: str, short_names: list[str], columns: list[JsonDict],
-                schema: JsonDict) -> JsonDict:  # fmt: skip
+def _definition(
+    plural: str, singular: str, kind: str, short_names: list[str], columns: list[JsonDict], schema: JsonDict
+) -> JsonDict:
     """A namespaced, single-version CRD of our group with a status subresource."""
     return {
         "apiVersion": "apiextensions.k8s.io/v1",

@@ -40,7 +40,7 @@ class CanaryStep(WireModel):
 
 
 class ShadowStep(WireModel):
-    """Mirror `percent` of live traffic to the new revision; its answers are discarded and tools with side effects run dry."""
+    """Mirror `percent` of live traffic to the new revision; its answers are dropped, side-effect tools run dry."""
 
     percent: int = Field(ge=1, le=100, description="Percent of requests mirrored to the new revision.")
     duration_seconds: int = Field(default=0, ge=0, description="How long to mirror before the next step.")

@@ -16,9 +16,18 @@ from .base import WireModel
 IncidentType = Literal["PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge", "Custom"]
 Severity = Literal["critical", "error", "warning", "info"]
 Signal = Literal[
-    "prompt-leaks", "safety-violations", "cost-per-session", "tool-calls-per-session", "grounding-score",
-    "session-success-rate", "tool-failure-rate", "guardrail-trigger-rate", "cost-per-hour", "sessions-per-minute", "custom",
-]  # fmt: skip
+    "prompt-leaks",
+    "safety-violations",
+    "cost-per-session",
+    "tool-calls-per-session",
+    "grounding-score",
+    "session-success-rate",
+    "tool-failure-rate",
+    "guardrail-trigger-rate",
+    "cost-per-hour",
+    "sessions-per-minute",
+    "custom",
+]
 NoticeKind = Literal["Incidents", "Rollouts"]
 ActionType = Literal["Rollback", "Throttle", "RateLimitTool", "BlockTool", "Block", "Shadow", "Notify"]
 

@@ -126,7 +126,9 @@ class Tool(WireModel):
     endpoint: str | None = Field(default=None, description="URL the tool is served at, if remote.")
     side_effects: Literal["None", "Idempotent", "External"] = Field(
         default="External",
-        description="None: read-only. Idempotent: safe to retry. External: changes the world (runs dry in shadow mode).",
+        description=(
+            "None: read-only. Idempotent: safe to retry. External: changes the world (runs dry in shadow mode)."
+        ),
     )
     rate_limit_per_minute: int | None = Field(
         default=None, ge=1, description="Calls per minute allowed per agent replica."

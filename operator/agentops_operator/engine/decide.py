@@ -86,8 +86,15 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     hold = incident.hold
     if incident.rollback_to is not None:
         stable = incident.rollback_to
-    handled = tuple(key for key, done in ((manual.RETRY, incident.retried), (manual.RESOLVE, incident.resolved_by_hand),
-                                          (manual.ROLLBACK_TO, incident.rolled_back_by_hand)) if done)  # fmt: skip
+    handled = tuple(
+        key
+        for key, done in (
+            (manual.RETRY, incident.retried),
+            (manual.RESOLVE, incident.resolved_by_hand),
+            (manual.ROLLBACK_TO, incident.rolled_back_by_hand),
+        )
+        if done
+    )
     if handled:
         actions.append(RemoveAnnotations(handled))
     progress: Progress | None = None

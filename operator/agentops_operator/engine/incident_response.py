@@ -62,8 +62,14 @@ def respond(
     retried = manual.RETRY in observation.annotations and hold is not None
     if hold is not None and (hold.revision != latest or retried):
         hold = None  # the spec moved on, or an operator asked to try again
-    outcome = IncidentOutcome(list(status.incidents), list(status.breaches), dict(status.baselines), dict(status.controls),
-                              hold, retried=retried)  # fmt: skip
+    outcome = IncidentOutcome(
+        list(status.incidents),
+        list(status.breaches),
+        dict(status.baselines),
+        dict(status.controls),
+        hold,
+        retried=retried,
+    )
     take_out: dict[str, TakeOut] | None = None
     manual_type = observation.annotations.get(manual.RESOLVE)
     if manual_type is not None:
@@ -90,15 +96,22 @@ def respond(
 MANUAL_ROLLBACK = "ManualRollback"
 
 
-def _manual_rollback(outcome: IncidentOutcome, status: AgentDeploymentStatus, observation: Observation, wanted: str,
-                     latest: str, now: str) -> None:  # fmt: skip
+def _manual_rollback(
+    outcome: IncidentOutcome,
+    status: AgentDeploymentStatus,
+    observation: Observation,
+    wanted: str,
+    latest: str,
+    now: str,
+) -> None:
     """Serve the revision an operator named (by number or hash) and hold the latest one."""
     outcome.rolled_back_by_hand = True
     entry = next((e for e in status.history if wanted.strip() in (str(e.number), e.hash)), None)
     if entry is None or not _runnable(observation, entry.hash):
         kept = ", ".join(f"{e.number} ({e.hash})" for e in status.history) or "none"
-        outcome.events.append(Event("Warning", "RollbackIgnored", f"no revision {wanted!r} to roll back to; "
-                                    f"revisions kept: {kept}"))  # fmt: skip
+        outcome.events.append(
+            Event("Warning", "RollbackIgnored", f"no revision {wanted!r} to roll back to; revisions kept: {kept}")
+        )
         return
     if entry.hash == latest:
         outcome.hold = None
@@ -159,21 +172,38 @@ def _monitor(
         elif revision == stable and outcome.hold is None:
             target = _rollback_target(status.history, stable, observation, result.incidents)
             if target is None:
-                outcome.events.append(Event("Warning", "NoRollbackTarget", f"{message}; no earlier healthy revision to roll back "
-                                            "to, so the revision stays in traffic with its live controls"))  # fmt: skip
+                outcome.events.append(
+                    Event(
+                        "Warning",
+                        "NoRollbackTarget",
+                        f"{message}; no earlier healthy revision to roll back "
+                        "to, so the revision stays in traffic with its live controls",
+                    )
+                )
                 continue
             outcome.rollback_to = target
             outcome.hold = Hold(revision=revision, reason=out.reason, message=message, since=now, mirror_percent=mirror)
-            outcome.events.append(Event("Warning", "RolledBack", f"{message}; live traffic returned to revision {target}"
-                                        + _hold_text(outcome.hold, out)))  # fmt: skip
+            outcome.events.append(
+                Event(
+                    "Warning",
+                    "RolledBack",
+                    f"{message}; live traffic returned to revision {target}" + _hold_text(outcome.hold, out),
+                )
+            )
     return result.take_out_of_traffic
 
 
 def _hold_text(hold: Hold, out: TakeOut) -> str:
     if hold.mirror_percent is not None:
-        return f"; {hold.mirror_percent}% of it is mirrored to revision {hold.revision} (tools dry-run) until the incident resolves"
+        return (
+            f"; {hold.mirror_percent}% of it is mirrored to revision {hold.revision} (tools dry-run) "
+            "until the incident resolves"
+        )
     if out.mirror_percent is not None:
-        return "; shadow traffic needs spec.rollout.trafficRouting (gatewayAPI or istio), so the revision was scaled to zero"
+        return (
+            "; shadow traffic needs spec.rollout.trafficRouting (gatewayAPI or istio), "
+            "so the revision was scaled to zero"
+        )
     return ""
 
 
@@ -181,8 +211,13 @@ def _lift_shadow(outcome: IncidentOutcome, take_out: dict[str, TakeOut]) -> None
     hold = outcome.hold
     if hold is not None and hold.mirror_percent is not None and hold.revision not in take_out:
         outcome.hold = None
-        outcome.events.append(Event("Normal", "ShadowLifted", f"{hold.reason} on revision {hold.revision} resolved: "
-                                    "the revision returns to live traffic"))  # fmt: skip
+        outcome.events.append(
+            Event(
+                "Normal",
+                "ShadowLifted",
+                f"{hold.reason} on revision {hold.revision} resolved: the revision returns to live traffic",
+            )
+        )
 
 
 def _previous(history: list[HistoryEntry], revision: str) -> str | None:
@@ -221,12 +256,21 @@ def degraded_by_hold(
     status as read: compose_status already set these conditions once, so their lastTransitionTime is
     judged against what was there before this reconcile, not against that first pass."""
     if hold.mirror_percent is not None:
-        message = (f"{hold.message}; revision {hold.revision} gets {hold.mirror_percent}% of traffic mirrored with tools "
-                   "dry-run and returns to live traffic when the incident resolves; or apply a fixed spec")  # fmt: skip
+        message = (
+            f"{hold.message}; revision {hold.revision} gets {hold.mirror_percent}% of traffic mirrored with tools "
+            "dry-run and returns to live traffic when the incident resolves; or apply a fixed spec"
+        )
     else:
         message = f"{hold.message}; apply a fixed spec, or annotate agentops.dev/retry to serve it again"
     conditions = set_condition(status.conditions, c.DEGRADED, "True", hold.reason, message, now, generation)
-    conditions = set_condition(conditions, c.PROGRESSING, "False", hold.reason, f"revision {hold.revision} is held out "
-                               "of live traffic by an incident", now, generation)  # fmt: skip
+    conditions = set_condition(
+        conditions,
+        c.PROGRESSING,
+        "False",
+        hold.reason,
+        f"revision {hold.revision} is held out of live traffic by an incident",
+        now,
+        generation,
+    )
     conditions = keep_transition_times(before.conditions, conditions)
     return status.model_copy(update={"conditions": conditions, "summary": "Degraded"})

@@ -24,22 +24,42 @@ from .decisions import Event, Notice
 from .plan import seconds_between
 
 DEFAULT_RUNBOOKS: dict[str, Runbook] = {
-    "PromptLeak": Runbook(type="PromptLeak", severity="critical", resolve_after_seconds=300,
-                          detection=Detection(signal="prompt-leaks", above=0),
-                          actions=[Action(type="Rollback"), Action(type="Notify")]),
-    "ToolAbuse": Runbook(type="ToolAbuse", severity="warning", resolve_after_seconds=300,
-                         detection=Detection(signal="tool-calls-per-session", ratio_to_baseline_above=3, min_sessions=10),
-                         actions=[Action(type="RateLimitTool", per_minute=30), Action(type="Notify")]),
-    "SafetyViolation": Runbook(type="SafetyViolation", severity="critical", resolve_after_seconds=600,
-                               detection=Detection(signal="safety-violations", above=0),
-                               actions=[Action(type="Block"), Action(type="Notify")]),
-    "CostSpike": Runbook(type="CostSpike", severity="error", resolve_after_seconds=300,
-                         detection=Detection(signal="cost-per-session", ratio_to_baseline_above=10, min_sessions=5),
-                         actions=[Action(type="Throttle", sessions_per_minute=10), Action(type="Notify")]),
-    "HallucinationSurge": Runbook(type="HallucinationSurge", severity="error", resolve_after_seconds=300,
-                                  detection=Detection(signal="grounding-score", below=0.5, min_sessions=10),
-                                  actions=[Action(type="Shadow"), Action(type="Notify")]),
-}  # fmt: skip
+    "PromptLeak": Runbook(
+        type="PromptLeak",
+        severity="critical",
+        resolve_after_seconds=300,
+        detection=Detection(signal="prompt-leaks", above=0),
+        actions=[Action(type="Rollback"), Action(type="Notify")],
+    ),
+    "ToolAbuse": Runbook(
+        type="ToolAbuse",
+        severity="warning",
+        resolve_after_seconds=300,
+        detection=Detection(signal="tool-calls-per-session", ratio_to_baseline_above=3, min_sessions=10),
+        actions=[Action(type="RateLimitTool", per_minute=30), Action(type="Notify")],
+    ),
+    "SafetyViolation": Runbook(
+        type="SafetyViolation",
+        severity="critical",
+        resolve_after_seconds=600,
+        detection=Detection(signal="safety-violations", above=0),
+        actions=[Action(type="Block"), Action(type="Notify")],
+    ),
+    "CostSpike": Runbook(
+        type="CostSpike",
+        severity="error",
+        resolve_after_seconds=300,
+        detection=Detection(signal="cost-per-session", ratio_to_baseline_above=10, min_sessions=5),
+        actions=[Action(type="Throttle", sessions_per_minute=10), Action(type="Notify")],
+    ),
+    "HallucinationSurge": Runbook(
+        type="HallucinationSurge",
+        severity="error",
+        resolve_after_seconds=300,
+        detection=Detection(signal="grounding-score", below=0.5, min_sessions=10),
+        actions=[Action(type="Shadow"), Action(type="Notify")],
+    ),
+}
 BUDGET = "Budget"
 
 
@@ -56,16 +76,28 @@ def effective_runbooks(spec: AgentDeploymentSpec) -> list[Runbook]:
             chosen.pop(runbook.type, None)
             continue
         base = DEFAULT_RUNBOOKS[runbook.type]
-        chosen[runbook.type] = runbook.model_copy(update={
-            "detection": runbook.detection or base.detection, "actions": runbook.actions if runbook.actions is not None else base.actions,
-            "severity": runbook.severity or base.severity,
-        })  # fmt: skip
+        chosen[runbook.type] = runbook.model_copy(
+            update={
+                "detection": runbook.detection or base.detection,
+                "actions": runbook.actions if runbook.actions is not None else base.actions,
+                "severity": runbook.severity or base.severity,
+            }
+        )
     result = [*chosen.values(), *extra]
     if spec.budget is not None:
-        result.append(Runbook(type="CostSpike", name=BUDGET, severity="error", resolve_after_seconds=300,
-                              detection=Detection(signal="cost-per-hour", above=spec.budget.max_cost_per_hour_usd),
-                              actions=[Action(type="Throttle", sessions_per_minute=spec.budget.throttle_sessions_per_minute),
-                                       Action(type="Notify")]))  # fmt: skip
+        result.append(
+            Runbook(
+                type="CostSpike",
+                name=BUDGET,
+                severity="error",
+                resolve_after_seconds=300,
+                detection=Detection(signal="cost-per-hour", above=spec.budget.max_cost_per_hour_usd),
+                actions=[
+                    Action(type="Throttle", sessions_per_minute=spec.budget.throttle_sessions_per_minute),
+                    Action(type="Notify"),
+                ],
+            )
+        )
     return result
 
 
@@ -202,10 +234,18 @@ def monitor(
                         f"{runbook.resolve_after_seconds + cooldown} s healthy to lift"
                     )
                 incident = Incident(
-                    type=key, session_rate=_rate(signals, revision), revision=revision, severity=runbook.severity or "warning", detected_at=now, value=value, baseline=baseline,
-                    occurrences=(recent.occurrences + 1) if recent else 1, actions=[a.type for a in runbook.actions or []],
-                    message=message, flapping=recent is not None,
-                )  # fmt: skip
+                    type=key,
+                    session_rate=_rate(signals, revision),
+                    revision=revision,
+                    severity=runbook.severity or "warning",
+                    detected_at=now,
+                    value=value,
+                    baseline=baseline,
+                    occurrences=(recent.occurrences + 1) if recent else 1,
+                    actions=[a.type for a in runbook.actions or []],
+                    message=message,
+                    flapping=recent is not None,
+                )
                 incidents = [i for i in incidents if i is not recent] + [incident]
                 events.append(Event("Warning", key, incident.message))
                 if any(a.type == "Notify" for a in runbook.actions or []):

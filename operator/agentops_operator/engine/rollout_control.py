@@ -63,9 +63,14 @@ def resume_after_shadow(progress: Progress, now: str) -> None:
     """The incident resolved: the canary goes on with the step it was in, which starts over."""
     ro = progress.rollout
     progress.rollout = ro.model_copy(
-        update={"paused": False, "pause_reason": None, "hold_message": None, "step_passed": False,
-                "step_started_at": now if ro.step_started_at else None}
-    )  # fmt: skip
+        update={
+            "paused": False,
+            "pause_reason": None,
+            "hold_message": None,
+            "step_passed": False,
+            "step_started_at": now if ro.step_started_at else None,
+        }
+    )
     progress.events.append(
         Event("Normal", "Resumed", f"the incident on {ro.revision} resolved: step {ro.step_index + 1} starts over")
     )

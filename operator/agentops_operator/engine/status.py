@@ -96,7 +96,8 @@ def compose_status(
                 c.PAUSED,
                 "True",
                 rollout.pause_reason or c.ROLLOUT_PAUSED,
-                f"{progress.message if progress else ''}; annotate agentops.dev/resume or agentops.dev/promote to continue",
+                f"{progress.message if progress else ''}; annotate agentops.dev/resume or "
+                "agentops.dev/promote to continue",
             )
             summary = "Paused"
         else:

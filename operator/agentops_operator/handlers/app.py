@@ -145,8 +145,13 @@ class OperatorApp:
                 may_act=self._may_act,
             )
             if self.config.leader_election:
-                self.elector = LeaderElector(KubeLeases(self.client), self.config.lease_namespace, self.config.lease_name,
-                                             self.config.identity, self.config.lease_timing)  # fmt: skip
+                self.elector = LeaderElector(
+                    KubeLeases(self.client),
+                    self.config.lease_namespace,
+                    self.config.lease_name,
+                    self.config.identity,
+                    self.config.lease_timing,
+                )
             return kopf_connection(connection)
 
         @kopf.on.startup(registry=registry)

@@ -44,8 +44,12 @@ class Cluster:
 
     def annotate(self, name: str, annotations: dict[str, str]) -> None:
         patch = {"metadata": {"annotations": annotations}}
-        self._json(self.http.patch(self._path(resource.PLURAL, name), json=patch,
-                                   headers={"Content-Type": "application/merge-patch+json"}), f"AgentDeployment {name!r}")  # fmt: skip
+        self._json(
+            self.http.patch(
+                self._path(resource.PLURAL, name), json=patch, headers={"Content-Type": "application/merge-patch+json"}
+            ),
+            f"AgentDeployment {name!r}",
+        )
 
     def bundle(self, agent: str, revision: str) -> JsonDict | None:
         response = self.http.get(f"/api/v1/namespaces/{self.namespace}/configmaps/{agent}-{revision}")

@@ -35,16 +35,20 @@ def lint(document: JsonDict) -> tuple[list[str], list[str]]:
         warnings.append("spec.rollout.steps: none, so every new revision takes all traffic as soon as it is available")
     else:
         if any(step.shadow is not None for step in rollout.steps) and not routed:
-            warnings.append("spec.rollout.steps: shadow steps need spec.rollout.trafficRouting (gatewayAPI or istio); "
-                            "without one the rollout pauses there")  # fmt: skip
+            warnings.append(
+                "spec.rollout.steps: shadow steps need spec.rollout.trafficRouting (gatewayAPI or istio); "
+                "without one the rollout pauses there"
+            )
         if rollout.analysis is None or not rollout.analysis.checks:
             warnings.append("spec.rollout.analysis.checks: none, so canaries are promoted on time alone")
     disabled = sorted(r.type for r in spec.runbooks if not r.enabled and r.type in DEFAULT_RUNBOOKS)
     if disabled:
         warnings.append(f"spec.runbooks: default runbooks switched off: {', '.join(disabled)}")
     if spec.prompt.system is not None and len(shingles(spec.prompt.system)) == 0:
-        warnings.append(f"spec.prompt.system: fewer than {WINDOW} words, so the SDK cannot detect it leaking "
-                        "(PromptLeak matches runs of that many words)")  # fmt: skip
+        warnings.append(
+            f"spec.prompt.system: fewer than {WINDOW} words, so the SDK cannot detect it leaking "
+            "(PromptLeak matches runs of that many words)"
+        )
     return errors, warnings
 
 

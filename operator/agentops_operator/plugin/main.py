@@ -83,8 +83,10 @@ def _run(console: Console, cluster: Cluster, args: argparse.Namespace) -> int:
     elif args.command == "rollback":
         target = args.to_revision or _previous(cluster.agent(args.name))
         cluster.annotate(args.name, {manual.ROLLBACK_TO: target})
-        console.print(f"asked the operator to roll {args.name} back to revision {target}; "
-                      f"`kubectl agents retry {args.name}` serves the latest again")  # fmt: skip
+        console.print(
+            f"asked the operator to roll {args.name} back to revision {target}; "
+            f"`kubectl agents retry {args.name}` serves the latest again"
+        )
     elif args.command == "resolve":
         cluster.annotate(args.name, {manual.RESOLVE: args.type})
         console.print(f"asked the operator to resolve {args.type} on {args.name}")

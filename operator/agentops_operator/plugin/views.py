@@ -20,16 +20,22 @@ def _revision(ref: JsonDict | None) -> str:
 def show_status(console: Console, agent: JsonDict) -> None:
     meta, status = agent["metadata"], agent.get("status") or {}
     console.print(
-        f"[bold]{meta['name']}[/bold]  namespace {meta.get('namespace')}  [bold]{status.get('summary', 'Pending')}[/bold]"
+        f"[bold]{meta['name']}[/bold]  namespace {meta.get('namespace')}  "
+        f"[bold]{status.get('summary', 'Pending')}[/bold]"
     )
     console.print(f"stable  {_revision(status.get('stableRevision'))}")
     console.print(f"latest  {_revision(status.get('latestRevision'))}")
     rollout = status.get("rollout")
     if rollout:
-        state = f"aborted ({rollout.get('abortReason')})" if rollout.get("abortedAt") else (
-            f"paused ({rollout.get('pauseReason')})" if rollout.get("paused") else "progressing")  # fmt: skip
-        console.print(f"rollout step {rollout.get('stepIndex', 0) + 1}/{rollout.get('stepCount')} ({rollout.get('stepKind')}), "
-                      f"weight {rollout.get('weight', 0)}%, mirror {rollout.get('shadowPercent', 0)}%: {state}")  # fmt: skip
+        state = (
+            f"aborted ({rollout.get('abortReason')})"
+            if rollout.get("abortedAt")
+            else (f"paused ({rollout.get('pauseReason')})" if rollout.get("paused") else "progressing")
+        )
+        console.print(
+            f"rollout step {rollout.get('stepIndex', 0) + 1}/{rollout.get('stepCount')} ({rollout.get('stepKind')}), "
+            f"weight {rollout.get('weight', 0)}%, mirror {rollout.get('shadowPercent', 0)}%: {state}"
+        )
         analysis = rollout.get("lastAnalysis")
         if analysis:
             table = Table(
@@ -41,8 +47,13 @@ def show_status(console: Console, agent: JsonDict) -> None:
                 title=f"last analysis {analysis['time']}: {analysis['verdict']}",
             )
             for check in analysis.get("checks", []):
-                table.add_row(check["name"], _number(check.get("canary")), _number(check.get("stable")), check.get("bound", ""),
-                              check["verdict"] + (f" — {check['reason']}" if check.get("reason") else ""))  # fmt: skip
+                table.add_row(
+                    check["name"],
+                    _number(check.get("canary")),
+                    _number(check.get("stable")),
+                    check.get("bound", ""),
+                    check["verdict"] + (f" — {check['reason']}" if check.get("reason") else ""),
+                )
             console.print(table)
     hold = status.get("hold")
     if hold:
@@ -89,8 +100,16 @@ def show_incidents(console: Console, incidents: list[JsonDict]) -> None:
             {c["type"]: c["status"] for c in (item.get("status") or {}).get("conditions", [])},
         )
         actions = ", ".join(f"{a['action']} {a['time']}" for a in spec.get("actionsTaken", []))
-        table.add_row(item["metadata"]["name"], spec.get("agent", ""), spec["type"], spec.get("severity", ""), spec.get("revision", ""),
-                      conditions.get("Resolved", "False"), str((item.get("status") or {}).get("occurrences", "")), actions)  # fmt: skip
+        table.add_row(
+            item["metadata"]["name"],
+            spec.get("agent", ""),
+            spec["type"],
+            spec.get("severity", ""),
+            spec.get("revision", ""),
+            conditions.get("Resolved", "False"),
+            str((item.get("status") or {}).get("occurrences", "")),
+            actions,
+        )
     console.print(table)
 
 

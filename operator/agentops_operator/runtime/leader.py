@@ -43,14 +43,23 @@ def _parse(value: str | None) -> datetime | None:
         return None
 
 
-def claim(lease: JsonDict | None, namespace: str, name: str, identity: str, now: datetime, timing: LeaseTiming) -> JsonDict | None:  # fmt: skip
+def claim(
+    lease: JsonDict | None, namespace: str, name: str, identity: str, now: datetime, timing: LeaseTiming
+) -> JsonDict | None:
     """The Lease to write so that `identity` leads (pure), or None while another holder's is valid."""
     if lease is None:
         return {
-            "apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": name, "namespace": namespace},
-            "spec": {"holderIdentity": identity, "leaseDurationSeconds": int(timing.duration), "acquireTime": micro_time(now),
-                     "renewTime": micro_time(now), "leaseTransitions": 0},
-        }  # fmt: skip
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {
+                "holderIdentity": identity,
+                "leaseDurationSeconds": int(timing.duration),
+                "acquireTime": micro_time(now),
+                "renewTime": micro_time(now),
+                "leaseTransitions": 0,
+            },
+        }
     spec = lease.get("spec") or {}
     holder = spec.get("holderIdentity") or ""
     renewed = _parse(spec.get("renewTime")) or _parse(spec.get("acquireTime"))
@@ -69,8 +78,15 @@ def claim(lease: JsonDict | None, namespace: str, name: str, identity: str, now:
 
 
 class LeaderElector:
-    def __init__(self, leases: Leases, namespace: str, name: str, identity: str, timing: LeaseTiming = LeaseTiming(),
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:  # fmt: skip
+    def __init__(
+        self,
+        leases: Leases,
+        namespace: str,
+        name: str,
+        identity: str,
+        timing: LeaseTiming = LeaseTiming(),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.leases, self.namespace, self.name, self.identity = leases, namespace, name, identity
         self.timing, self.now = timing, now
         self.leading = False

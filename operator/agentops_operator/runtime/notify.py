@@ -27,8 +27,13 @@ DELIVERIES = Counter(
 )
 
 
-async def deliver(workloads: Workloads, notifiers: dict[str, Notifier], agent: AgentDeployment, notices: list[Notice],
-                  now: Callable[[], str]) -> None:  # fmt: skip
+async def deliver(
+    workloads: Workloads,
+    notifiers: dict[str, Notifier],
+    agent: AgentDeployment,
+    notices: list[Notice],
+    now: Callable[[], str],
+) -> None:
     receivers: dict[str, Any] = {}
     for receiver in agent.spec.notifications:
         wanted = [

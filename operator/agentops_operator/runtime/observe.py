@@ -54,7 +54,8 @@ async def resolve_prompt(workloads: Workloads, agent: AgentDeployment) -> tuple[
     if config_map is None:
         return None, (
             "spec.prompt.configMapKeyRef.name",
-            f'ConfigMap "{ref.name}" not found in namespace "{agent.namespace}"; create it or point the reference at an existing one',
+            f'ConfigMap "{ref.name}" not found in namespace "{agent.namespace}"; create it or point the '
+            "reference at an existing one",
         )
     data = config_map.get("data") or {}
     if ref.key not in data:
@@ -92,8 +93,14 @@ async def observe(
         bundles[revision] = _annotation(cm)
         if isinstance(text := (cm.get("data") or {}).get(BUNDLE_KEY), str):
             bundle_texts[revision] = text
-    controls_hash = next((_annotation(cm) for cm in children.config_maps
-                          if cm["metadata"]["name"] == controls_name(identity) and _owned_by(cm, agent.uid)), None)  # fmt: skip
+    controls_hash = next(
+        (
+            _annotation(cm)
+            for cm in children.config_maps
+            if cm["metadata"]["name"] == controls_name(identity) and _owned_by(cm, agent.uid)
+        ),
+        None,
+    )
     services = {s["metadata"]["name"]: _annotation(s) for s in children.services if _owned_by(s, agent.uid)}
     measurements = await measure(metrics, agent, now) if metrics is not None else None
     return Observation(
@@ -134,11 +141,21 @@ async def measure_signals(
     window = monitoring_interval(agent.spec)
     needed = signals_needed(agent.spec)
     queries = [
-        MetricQuery(agent.namespace, agent.name, canary, stable,
-                    Check(name="custom" if name.startswith("custom:") else name, max=math.inf, query=query,  # type: ignore[arg-type]
-                          custom_name=name if name.startswith("custom:") else None), window)
+        MetricQuery(
+            agent.namespace,
+            agent.name,
+            canary,
+            stable,
+            Check(
+                name="custom" if name.startswith("custom:") else name,  # type: ignore[arg-type]
+                max=math.inf,
+                query=query,
+                custom_name=name if name.startswith("custom:") else None,
+            ),
+            window,
+        )
         for name, query in needed.items()
-    ]  # fmt: skip
+    ]
     results = await asyncio.gather(*(metrics.measure(q) for q in queries), return_exceptions=True)
     signals: dict[str, dict[str, Measurement]] = {stable: {}, canary: {}}
     for (name, _), result in zip(needed.items(), results, strict=True):

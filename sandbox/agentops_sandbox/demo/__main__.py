@@ -22,19 +22,28 @@ from .story import story_objects, tell
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agentops_sandbox.demo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m agentops_sandbox.demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--kubeconfig", help="tell the story on the cluster this kubeconfig names (default: the stand-in)"
     )
     parser.add_argument("--context", help="with --kubeconfig: the context to use (default: its current context)")
-    parser.add_argument("--namespace", default="agentops-demo",
-                        help="with --kubeconfig: the namespace the agent lives in (default: %(default)s)")  # fmt: skip
+    parser.add_argument(
+        "--namespace",
+        default="agentops-demo",
+        help="with --kubeconfig: the namespace the agent lives in (default: %(default)s)",
+    )
     parser.add_argument(
         "--keep-running", action="store_true", help="keep everything up after the story (Ctrl-C stops it)"
     )
-    parser.add_argument("--write-kubeconfig", default="sandbox.kubeconfig",
-                        help="with --keep-running on the stand-in: where to write its kubeconfig (default: %(default)s)")  # fmt: skip
+    parser.add_argument(
+        "--write-kubeconfig",
+        default="sandbox.kubeconfig",
+        help="with --keep-running on the stand-in: where to write its kubeconfig (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)  # the story speaks; the operator's own log stays quiet
     console = Console(highlight=False, soft_wrap=True)
@@ -51,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _stage(args: argparse.Namespace) -> AbstractContextManager[Stage]:
     if args.kubeconfig:
-        return on_a_cluster(args.kubeconfig, args.context, args.namespace, args.keep_running,
-                            story_objects(args.namespace))  # fmt: skip
+        return on_a_cluster(
+            args.kubeconfig, args.context, args.namespace, args.keep_running, story_objects(args.namespace)
+        )
     return on_the_stand_in(Path(args.write_kubeconfig) if args.keep_running else None)
 
 
@@ -62,8 +72,10 @@ def _tell(args: argparse.Namespace, console: Console, prometheus: LocalPrometheu
     if failures:
         console.print(f"[red bold]The story did not go as expected:[/red bold] {'; '.join(failures)}")
     else:
-        console.print("[green bold]Done:[/green bold] promoted a good revision, shadowed it while it hallucinated, "
-                      "caught and rolled back a leaking one.")  # fmt: skip
+        console.print(
+            "[green bold]Done:[/green bold] promoted a good revision, shadowed it while it hallucinated, "
+            "caught and rolled back a leaking one."
+        )
     if args.keep_running:
         console.print(f"Everything stays up: kubectl {' '.join(stage.kubectl_flags())} get agd,agi (Ctrl-C stops it)")
         try:

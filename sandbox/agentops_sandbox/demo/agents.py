@@ -54,9 +54,16 @@ class SimulatedRevision:
         (self.bundle_dir / "bundle.json").write_text(json.dumps(bundle))
         self.registry = CollectorRegistry()
         self._server, self.port = serve_metrics(self.registry)
-        self.agent = agentops_sdk.init(name=agent, namespace=namespace, revision=revision, bundle_path=self.bundle_dir,
-                                       controls_path=self.controls_dir, registry=self.registry,
-                                       log_stream=io.StringIO(), start_exporter=False)  # fmt: skip
+        self.agent = agentops_sdk.init(
+            name=agent,
+            namespace=namespace,
+            revision=revision,
+            bundle_path=self.bundle_dir,
+            controls_path=self.controls_dir,
+            registry=self.registry,
+            log_stream=io.StringIO(),
+            start_exporter=False,
+        )
         self._random = random.Random(revision)
         self.sessions = 0
 
@@ -100,8 +107,15 @@ class Cluster:
     """Keeps one simulated revision per scaled-up revision Deployment of one agent, and sends users
     their way through the HTTPRoute."""
 
-    def __init__(self, api: httpx.Client, namespace: str, agent: str, behaviour_of: Callable[[JsonDict], Behaviour],
-                 on_targets: Callable[[list[str]], None], sessions_per_second: float = 40) -> None:  # fmt: skip
+    def __init__(
+        self,
+        api: httpx.Client,
+        namespace: str,
+        agent: str,
+        behaviour_of: Callable[[JsonDict], Behaviour],
+        on_targets: Callable[[list[str]], None],
+        sessions_per_second: float = 40,
+    ) -> None:
         self.api, self.namespace, self.agent = api, namespace, agent
         self.behaviour_of, self.on_targets = behaviour_of, on_targets
         self.revisions: dict[str, SimulatedRevision] = {}
@@ -110,8 +124,10 @@ class Cluster:
         self._lock = threading.Lock()
         self._route: tuple[dict[str, float], int] = ({}, 0)  # revision -> weight, mirror percent to the canary arm
         self._mirror_to: str | None = None
-        self._threads = [threading.Thread(target=self._sync_forever, daemon=True, name="demo-pods"),
-                         threading.Thread(target=self._users, daemon=True, name="demo-users")]  # fmt: skip
+        self._threads = [
+            threading.Thread(target=self._sync_forever, daemon=True, name="demo-pods"),
+            threading.Thread(target=self._users, daemon=True, name="demo-users"),
+        ]
 
     def start(self) -> Cluster:
         for thread in self._threads:
@@ -169,9 +185,11 @@ class Cluster:
 
     def _read_route(self, base: str) -> None:
         services = {
-            arm: ((self._get(f"{base}/services/{self.agent}-{arm}") or {}).get("spec") or {}).get("selector", {}).get("agentops.dev/revision")
+            arm: ((self._get(f"{base}/services/{self.agent}-{arm}") or {}).get("spec") or {})
+            .get("selector", {})
+            .get("agentops.dev/revision")
             for arm in ("stable", "canary")
-        }  # fmt: skip
+        }
         route = self._get(ROUTES.format(namespace=self.namespace, name=self.agent))
         weights: dict[str, float] = {}
         mirror = 0

@@ -47,8 +47,11 @@ def routes_path(namespace: str) -> str:
 def story_objects(namespace: str) -> list[str]:
     """What the story creates in its namespace (API paths; the agent's Deployments, Services and
     ConfigMaps are owned by the AgentDeployment and go with it)."""
-    return [f"{agents_path(namespace)}/{NAME}", f"{routes_path(namespace)}/{NAME}",
-            f"{incidents_path(namespace)}?labelSelector=agentops.dev/agent={NAME}"]  # fmt: skip
+    return [
+        f"{agents_path(namespace)}/{NAME}",
+        f"{routes_path(namespace)}/{NAME}",
+        f"{incidents_path(namespace)}?labelSelector=agentops.dev/agent={NAME}",
+    ]
 
 
 PROMPT_V1 = "You are the support assistant of Acme. Answer from the knowledge base only."
@@ -74,22 +77,33 @@ def agent_manifest(prompt: str, namespace: str) -> JsonDict:
         "spec": {
             "replicas": 2,
             "runtime": {"image": "ghcr.io/agentops-dev/example-agent:0.1.0", "port": 8080, "metricsPort": 9090},
-            "model": {"provider": "openai", "name": "gpt-4o-mini",
-                      "pricing": {"inputPerMillionTokensUSD": 0.15, "outputPerMillionTokensUSD": 0.6}},
+            "model": {
+                "provider": "openai",
+                "name": "gpt-4o-mini",
+                "pricing": {"inputPerMillionTokensUSD": 0.15, "outputPerMillionTokensUSD": 0.6},
+            },
             "prompt": {"system": prompt},
             "tools": [{"name": "search_kb", "description": "Search the knowledge base.", "sideEffects": "None"}],
             "rollout": {
                 "trafficRouting": {"gatewayAPI": {"httpRouteName": NAME, "ruleName": "chat"}},
-                "analysis": {"intervalSeconds": 2, "minSessions": 10, "failureLimit": 2, "checks": [
-                    {"name": "session-success-rate", "min": 0.9},
-                    {"name": "cost-per-session", "maxRatioToStable": 1.5},
-                ]},
-                "steps": [{"canary": {"weight": 20, "durationSeconds": 6}}, {"canary": {"weight": 50, "durationSeconds": 6}}],
+                "analysis": {
+                    "intervalSeconds": 2,
+                    "minSessions": 10,
+                    "failureLimit": 2,
+                    "checks": [
+                        {"name": "session-success-rate", "min": 0.9},
+                        {"name": "cost-per-session", "maxRatioToStable": 1.5},
+                    ],
+                },
+                "steps": [
+                    {"canary": {"weight": 20, "durationSeconds": 6}},
+                    {"canary": {"weight": 50, "durationSeconds": 6}},
+                ],
             },
             "monitoring": {"intervalSeconds": 2, "cooldownSeconds": 60},
             "runbooks": [{"type": "HallucinationSurge", "resolveAfterSeconds": 6}],
         },
-    }  # fmt: skip
+    }
 
 
 def httproute(namespace: str) -> JsonDict:
@@ -99,10 +113,15 @@ def httproute(namespace: str) -> JsonDict:
         "metadata": {"name": NAME, "namespace": namespace},
         "spec": {
             "parentRefs": [{"name": "public-gateway"}],
-            "rules": [{"name": "chat", "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-                       "backendRefs": [{"name": NAME, "port": 8080}]}],
+            "rules": [
+                {
+                    "name": "chat",
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                    "backendRefs": [{"name": NAME, "port": 8080}],
+                }
+            ],
         },
-    }  # fmt: skip
+    }
 
 
 @dataclass
@@ -166,10 +185,16 @@ def describe(status: JsonDict) -> str:
         return f"rollout aborted ({rollout.get('abortReason')}): all traffic on revision {stable}"
     if rollout:
         analysis = rollout.get("lastAnalysis") or {}
-        checks = ", ".join(f"{c['name']} {c['canary']:.3g} vs {c.get('stable', float('nan')):.3g} ({c['verdict']})"
-                           for c in analysis.get("checks", []) if c.get("canary") is not None)  # fmt: skip
-        return (f"revision {(status.get('latestRevision') or {}).get('number')}: step {rollout.get('stepIndex', 0) + 1}/"
-                f"{rollout.get('stepCount')} canary weight {rollout.get('weight', 0)}%" + (f" — analysis: {checks}" if checks else ""))  # fmt: skip
+        checks = ", ".join(
+            f"{c['name']} {c['canary']:.3g} vs {c.get('stable', float('nan')):.3g} ({c['verdict']})"
+            for c in analysis.get("checks", [])
+            if c.get("canary") is not None
+        )
+        return (
+            f"revision {(status.get('latestRevision') or {}).get('number')}: step {rollout.get('stepIndex', 0) + 1}/"
+            f"{rollout.get('stepCount')} canary weight {rollout.get('weight', 0)}%"
+            + (f" — analysis: {checks}" if checks else "")
+        )
     return (
         f"{status.get('summary', 'Pending')}: revision {stable} serves all traffic"
         if stable
@@ -218,14 +243,18 @@ def tell(stage: Stage, prometheus_url: str, console: Console, on_targets: Callab
         cluster.change_behaviour(v2, Behaviour(success=0.99, tokens_out=350, grounding=0.3))
         status = story.follow(lambda s: (s.get("hold") or {}).get("mirrorPercent") is not None, 60)
         hold = status.get("hold") or {}
-        story.check(revision_number(status, "stableRevision") == 1 and hold.get("reason") == "HallucinationSurge",
-                    "HallucinationSurge: revision 1 serves live traffic, revision 2 only gets it mirrored")  # fmt: skip
+        story.check(
+            revision_number(status, "stableRevision") == 1 and hold.get("reason") == "HallucinationSurge",
+            "HallucinationSurge: revision 1 serves live traffic, revision 2 only gets it mirrored",
+        )
         story.say(f"controls for v2: {json.dumps((status.get('controls') or {}).get(v2, {}))}")
         story.say("the knowledge base is fixed: v2's mirrored sessions are grounded again")
         cluster.change_behaviour(v2, behaviour_of({"prompt": {"system": PROMPT_V2}}))
         status = story.follow(lambda s: revision_number(s, "stableRevision") == 2, 90)
-        story.check(revision_number(status, "stableRevision") == 2 and not status.get("hold"),
-                    "the incident resolved and revision 2 came back through its canary steps")  # fmt: skip
+        story.check(
+            revision_number(status, "stableRevision") == 2 and not status.get("hold"),
+            "the incident resolved and revision 2 came back through its canary steps",
+        )
 
         story.chapter("4. A prompt that leaks its instructions")
         wait_for(lambda: sum(cluster.sessions().values()) > 0, timeout=5)

@@ -71,7 +71,8 @@ def validate_metadata(metadata: JsonDict) -> list[FieldError]:
                 FieldError(
                     "metadata.labels",
                     "FieldValueInvalid",
-                    f"Invalid value: \"{key}\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+                    f"Invalid value: \"{key}\": name part must consist of alphanumeric characters, '-', "
+                    "'_' or '.', and must start and end with an alphanumeric character",
                 )
             )
         if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
@@ -79,7 +80,9 @@ def validate_metadata(metadata: JsonDict) -> list[FieldError]:
                 FieldError(
                     "metadata.labels",
                     "FieldValueInvalid",
-                    f"Invalid value: \"{value}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character, and at most 63 characters",
+                    f'Invalid value: "{value}": a valid label must be an empty string or consist of '
+                    "alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                    "alphanumeric character, and at most 63 characters",
                 )
             )
     for key, value in (metadata.get("annotations") or {}).items():

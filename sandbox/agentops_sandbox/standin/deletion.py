@@ -69,8 +69,16 @@ def delete(
     return _mark_deleting(resources, rt, current, finalizers), stays
 
 
-RETURN_DELETED_OBJECT = {"pods", "services", "serviceaccounts", "namespaces", "persistentvolumes",
-                         "persistentvolumeclaims", "resourcequotas", "podtemplates"}  # fmt: skip
+RETURN_DELETED_OBJECT = {
+    "pods",
+    "services",
+    "serviceaccounts",
+    "namespaces",
+    "persistentvolumes",
+    "persistentvolumeclaims",
+    "resourcequotas",
+    "podtemplates",
+}
 
 
 def _deleted(rt: ResourceType, obj: JsonDict) -> JsonDict:

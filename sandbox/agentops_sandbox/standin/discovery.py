@@ -100,7 +100,9 @@ def openapi_v3_group_version(registry: Registry, group: str, version: str) -> Js
     schemas: JsonDict = {
         _OBJECT_META: {
             "type": "object",
-            "description": "Standard object metadata: name, namespace, labels, annotations and the fields the server sets.",
+            "description": (
+                "Standard object metadata: name, namespace, labels, annotations and the fields the server sets."
+            ),
             "properties": {
                 key: {"type": kind, "description": text}
                 for key, kind, text in (
@@ -166,7 +168,9 @@ def _kind_schema(rt: ResourceType, gvk: JsonDict) -> JsonDict:
         schema = {
             "type": "object",
             "x-kubernetes-preserve-unknown-fields": True,
-            "description": f"{rt.kind} ({rt.api_version}); field schemas of built-in kinds are not served by the sandbox.",
+            "description": (
+                f"{rt.kind} ({rt.api_version}); field schemas of built-in kinds are not served by the sandbox."
+            ),
         }
     properties = schema.setdefault("properties", {})
     properties.setdefault(

@@ -26,19 +26,31 @@ def check_update(rt: ResourceType, stored: JsonDict, sent: JsonDict) -> None:
     if version not in (None, "") and version != stored["resourceVersion"]:
         raise stale_resource_version(rt.plural, rt.group, stored["name"])
     if sent.get("uid") not in (None, "", stored["uid"]):
-        raise conflict(rt.plural, rt.group, stored["name"],
-                       f"StorageError: invalid object, Code: 4, Key: {_storage_key(rt, stored)}, ResourceVersion: 0, "
-                       f"AdditionalErrorMsg: Precondition failed: UID in precondition: {sent['uid']}, "
-                       f"UID in object meta: {stored['uid']}")  # fmt: skip
+        raise conflict(
+            rt.plural,
+            rt.group,
+            stored["name"],
+            f"StorageError: invalid object, Code: 4, Key: {_storage_key(rt, stored)}, ResourceVersion: 0, "
+            f"AdditionalErrorMsg: Precondition failed: UID in precondition: {sent['uid']}, "
+            f"UID in object meta: {stored['uid']}",
+        )
 
 
 def check_delete(rt: ResourceType, stored: JsonDict, preconditions: JsonDict) -> None:
     """DeleteOptions.preconditions: the uid and resourceVersion the client expects."""
     name = stored["name"]
     if preconditions.get("uid") not in (None, stored["uid"]):
-        raise conflict(rt.plural, rt.group, name,
-                       f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in object meta: {stored['uid']}")  # fmt: skip
+        raise conflict(
+            rt.plural,
+            rt.group,
+            name,
+            f"Precondition failed: UID in precondition: {preconditions['uid']}, UID in object meta: {stored['uid']}",
+        )
     if preconditions.get("resourceVersion") not in (None, stored["resourceVersion"]):
-        raise conflict(rt.plural, rt.group, name,
-                       f"Precondition failed: ResourceVersion in precondition: {preconditions['resourceVersion']}, "
-                       f"ResourceVersion in object meta: {stored['resourceVersion']}")  # fmt: skip
+        raise conflict(
+            rt.plural,
+            rt.group,
+            name,
+            f"Precondition failed: ResourceVersion in precondition: {preconditions['resourceVersion']}, "
+            f"ResourceVersion in object meta: {stored['resourceVersion']}",
+        )

@@ -1,7 +1,8 @@
 """The write and read semantics of every served resource: what the API server does between
 decoding a request and storing an object.
 
-Covers "API Concepts" (create, get, update, patch, dry run, field validation), "Object Names and IDs" (uid, generateName),
+Covers "API Concepts" (create, get, update, patch, dry run, field validation), "Object Names and
+IDs" (uid, generateName),
 "Kubernetes API conventions → Metadata" (generation bumped only on spec changes,
 optimistic concurrency on resourceVersion), the status subresource rules from the CRD
 docs, and "Finalizers" (an object being deleted cannot gain finalizers, and goes away when

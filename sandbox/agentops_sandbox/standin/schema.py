@@ -145,7 +145,8 @@ def _validate_value(value: Any, schema: JsonDict, path: str, old: Any, errors: l
                 FieldError(
                     path,
                     "FieldValueTypeInvalid",
-                    f'Invalid value: {_show(value)}: {path} in body must be of type int-or-string: "{_json_type(value)}"',
+                    f"Invalid value: {_show(value)}: {path} in body must be of type int-or-string: "
+                    f'"{_json_type(value)}"',
                 )
             )
             return
@@ -154,7 +155,8 @@ def _validate_value(value: Any, schema: JsonDict, path: str, old: Any, errors: l
             FieldError(
                 path,
                 "FieldValueTypeInvalid",
-                f'Invalid value: {_show(value)}: {path} in body must be of type {schema["type"]}: "{_json_type(value)}"',
+                f"Invalid value: {_show(value)}: {path} in body must be of type {schema['type']}: "
+                f'"{_json_type(value)}"',
             )
         )
         return
@@ -227,7 +229,8 @@ def _check_bounds(value: Any, schema: JsonDict, path: str, errors: list[FieldErr
                 FieldError(
                     path,
                     "FieldValueInvalid",
-                    f"Invalid value: {_show(value)}: {path} in body should be at least {schema['minLength']} chars long",
+                    f"Invalid value: {_show(value)}: {path} in body should be at least "
+                    f"{schema['minLength']} chars long",
                 )
             )
         if "maxLength" in schema and len(value) > schema["maxLength"]:
@@ -302,7 +305,8 @@ def _validate_object(
             FieldError(
                 path,
                 "FieldValueInvalid",
-                f"Invalid value: {len(value)}: {path} in body should have at least {schema['minProperties']} properties",
+                f"Invalid value: {len(value)}: {path} in body should have at least "
+                f"{schema['minProperties']} properties",
             )
         )
     if "maxProperties" in schema and len(value) > schema["maxProperties"]:

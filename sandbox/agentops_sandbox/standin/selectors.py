@@ -51,17 +51,21 @@ _PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 def _check_key(key: str) -> None:
     prefix, _, name = key.rpartition("/")
     if not _NAME.match(name) or (prefix and (len(prefix) > 253 or not _PREFIX.match(prefix))):
-        raise bad_request(f'unable to parse requirement: Invalid value: "{key}": name part must consist of '
-                          "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
-                          "character")  # fmt: skip
+        raise bad_request(
+            f'unable to parse requirement: Invalid value: "{key}": name part must consist of '
+            "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+            "character"
+        )
 
 
 def _check_values(key: str, values: frozenset[str]) -> None:
     for value in values:
         if value and not _NAME.match(value):
-            raise bad_request(f'unable to parse requirement: values[0][{key}]: Invalid value: "{value}": a valid '
-                              "label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-                              "and must start and end with an alphanumeric character")  # fmt: skip
+            raise bad_request(
+                f'unable to parse requirement: values[0][{key}]: Invalid value: "{value}": a valid '
+                "label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
+                "and must start and end with an alphanumeric character"
+            )
 
 
 def _split_top_level(text: str) -> list[str]:

@@ -218,7 +218,9 @@ def table(
                 "type": "string",
                 "format": "",
                 "priority": 0,
-                "description": "CreationTimestamp is a timestamp representing the server time when this object was created.",
+                "description": (
+                    "CreationTimestamp is a timestamp representing the server time when this object was created."
+                ),
             }
         )
     rows = []

@@ -33,9 +33,14 @@ from .processes import Child, free_port
 # Keep in step with scripts/build-control-plane (a unit test checks they agree).
 KUBE_VERSION = "v1.37.2"
 BINARIES = (
-    "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwok-stages.yaml",
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kwok",
+    "kwok-stages.yaml",
     "gateway-api-httproutes.yaml",
-)  # fmt: skip
+)
 SERVICE_RANGE = "10.96.0.0/16"
 KUBERNETES_SERVICE_IP = "10.96.0.1"
 POD_RANGE = "10.244.0.1/16"
@@ -183,26 +188,42 @@ class LocalControlPlane:
         client, peer = free_port(), free_port()
         url, peer_url = f"http://127.0.0.1:{client}", f"http://127.0.0.1:{peer}"
         etcd = self._spawn(
-            "etcd", f"--data-dir={self.dir / 'etcd'}", f"--listen-client-urls={url}", f"--advertise-client-urls={url}",
-            f"--listen-peer-urls={peer_url}", f"--initial-advertise-peer-urls={peer_url}",
-            f"--initial-cluster=default={peer_url}", "--unsafe-no-fsync", "--log-level=warn",
-        )  # fmt: skip
+            "etcd",
+            f"--data-dir={self.dir / 'etcd'}",
+            f"--listen-client-urls={url}",
+            f"--advertise-client-urls={url}",
+            f"--listen-peer-urls={peer_url}",
+            f"--initial-advertise-peer-urls={peer_url}",
+            f"--initial-cluster=default={peer_url}",
+            "--unsafe-no-fsync",
+            "--log-level=warn",
+        )
         etcd.wait_until(lambda: httpx.get(f"{url}/health", timeout=2).json().get("health") == "true", "healthy")
         return url
 
     def _start_apiserver(self, etcd: str) -> None:
         pki, sa = self.authority.pair, self.service_accounts
         apiserver = self._spawn(
-            "kube-apiserver", f"--etcd-servers={etcd}", "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-            f"--secure-port={self.port}", f"--tls-cert-file={self.serving.cert}",
-            f"--tls-private-key-file={self.serving.key}", f"--client-ca-file={pki.cert}",
-            "--authorization-mode=RBAC", f"--service-cluster-ip-range={SERVICE_RANGE}",
+            "kube-apiserver",
+            f"--etcd-servers={etcd}",
+            "--bind-address=127.0.0.1",
+            "--advertise-address=127.0.0.1",
+            f"--secure-port={self.port}",
+            f"--tls-cert-file={self.serving.cert}",
+            f"--tls-private-key-file={self.serving.key}",
+            f"--client-ca-file={pki.cert}",
+            "--authorization-mode=RBAC",
+            f"--service-cluster-ip-range={SERVICE_RANGE}",
             "--endpoint-reconciler-type=none",  # it refuses a loopback advertise address; nothing in-cluster calls it
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            f"--service-account-key-file={sa.cert}", f"--service-account-signing-key-file={sa.key}",
-            f"--cert-dir={self.dir / 'pki'}", "--allow-privileged=true", "--profiling=false", "--v=0",
+            f"--service-account-key-file={sa.cert}",
+            f"--service-account-signing-key-file={sa.key}",
+            f"--cert-dir={self.dir / 'pki'}",
+            "--allow-privileged=true",
+            "--profiling=false",
+            "--v=0",
             *self._audit_flags(),
-        )  # fmt: skip
+        )
         with self.client(timeout=2) as api:
             apiserver.wait_until(lambda: api.get("/readyz").status_code == 200, "ready", timeout=90)
 
@@ -212,13 +233,26 @@ class LocalControlPlane:
         if self.audit_log is None:
             return []
         policy = self.dir / "audit-policy.yaml"
-        policy.write_text(json.dumps({
-            "apiVersion": "audit.k8s.io/v1", "kind": "Policy", "omitStages": ["RequestReceived"],
-            "rules": [{"level": "Metadata", "verbs": ["create", "update", "patch", "delete", "deletecollection"]},
-                      {"level": "None"}],
-        }))  # fmt: skip
-        return [f"--audit-policy-file={policy}", f"--audit-log-path={self.audit_log}", "--audit-log-format=json",
-                "--audit-log-mode=blocking", "--audit-log-maxsize=0"]  # fmt: skip
+        policy.write_text(
+            json.dumps(
+                {
+                    "apiVersion": "audit.k8s.io/v1",
+                    "kind": "Policy",
+                    "omitStages": ["RequestReceived"],
+                    "rules": [
+                        {"level": "Metadata", "verbs": ["create", "update", "patch", "delete", "deletecollection"]},
+                        {"level": "None"},
+                    ],
+                }
+            )
+        )
+        return [
+            f"--audit-policy-file={policy}",
+            f"--audit-log-path={self.audit_log}",
+            "--audit-log-format=json",
+            "--audit-log-mode=blocking",
+            "--audit-log-maxsize=0",
+        ]
 
     def _start_controllers(self) -> None:
         pki, sa = self.authority.pair, self.service_accounts
@@ -226,28 +260,47 @@ class LocalControlPlane:
             self.dir / "kcm.kubeconfig", self.authority.client("system:kube-controller-manager")
         )
         self._controller_manager = self._spawn(
-            "kube-controller-manager", f"--kubeconfig={kcm}", f"--authentication-kubeconfig={kcm}",
-            f"--authorization-kubeconfig={kcm}", "--bind-address=127.0.0.1", f"--secure-port={free_port()}",
-            "--leader-elect=false", "--use-service-account-credentials=true",
-            f"--service-account-private-key-file={sa.key}", f"--root-ca-file={pki.cert}",
-            f"--cluster-signing-cert-file={pki.cert}", f"--cluster-signing-key-file={pki.key}", "--v=0",
-        )  # fmt: skip
+            "kube-controller-manager",
+            f"--kubeconfig={kcm}",
+            f"--authentication-kubeconfig={kcm}",
+            f"--authorization-kubeconfig={kcm}",
+            "--bind-address=127.0.0.1",
+            f"--secure-port={free_port()}",
+            "--leader-elect=false",
+            "--use-service-account-credentials=true",
+            f"--service-account-private-key-file={sa.key}",
+            f"--root-ca-file={pki.cert}",
+            f"--cluster-signing-cert-file={pki.cert}",
+            f"--cluster-signing-key-file={pki.key}",
+            "--v=0",
+        )
         scheduler = self._write_kubeconfig(
             self.dir / "scheduler.kubeconfig", self.authority.client("system:kube-scheduler")
         )
         self._spawn(
-            "kube-scheduler", f"--kubeconfig={scheduler}", f"--authentication-kubeconfig={scheduler}",
-            f"--authorization-kubeconfig={scheduler}", "--bind-address=127.0.0.1", f"--secure-port={free_port()}",
-            "--leader-elect=false", "--v=0",
-        )  # fmt: skip
+            "kube-scheduler",
+            f"--kubeconfig={scheduler}",
+            f"--authentication-kubeconfig={scheduler}",
+            f"--authorization-kubeconfig={scheduler}",
+            "--bind-address=127.0.0.1",
+            f"--secure-port={free_port()}",
+            "--leader-elect=false",
+            "--v=0",
+        )
 
     def _start_kwok(self) -> None:
         kwok = self._write_kubeconfig(self.dir / "kwok.kubeconfig", self.authority.client("kwok", ["system:masters"]))
         self._kwok = self._spawn(
-            "kwok", f"--kubeconfig={kwok}", f"--config={self.bin / 'kwok-stages.yaml'}", "--manage-all-nodes=false",
-            f"--manage-nodes-with-annotation-selector={KWOK_SELECTOR}", f"--cidr={POD_RANGE}",
-            "--node-ip=10.240.0.1", f"--server-address=127.0.0.1:{free_port()}", "--node-lease-duration-seconds=40",
-        )  # fmt: skip
+            "kwok",
+            f"--kubeconfig={kwok}",
+            f"--config={self.bin / 'kwok-stages.yaml'}",
+            "--manage-all-nodes=false",
+            f"--manage-nodes-with-annotation-selector={KWOK_SELECTOR}",
+            f"--cidr={POD_RANGE}",
+            "--node-ip=10.240.0.1",
+            f"--server-address=127.0.0.1:{free_port()}",
+            "--node-lease-duration-seconds=40",
+        )
 
     def _add_nodes(self) -> None:
         with self.client(timeout=10) as api:
@@ -257,8 +310,14 @@ class LocalControlPlane:
 
             def nodes_ready() -> bool:
                 items = api.get("/api/v1/nodes").json()["items"]
-                ready = [n for n in items if any(c["type"] == "Ready" and c["status"] == "True"
-                                                 for c in n.get("status", {}).get("conditions", []))]  # fmt: skip
+                ready = [
+                    n
+                    for n in items
+                    if any(
+                        c["type"] == "Ready" and c["status"] == "True"
+                        for c in n.get("status", {}).get("conditions", [])
+                    )
+                ]
                 return len(ready) >= self.nodes
 
             self._kwok.wait_until(nodes_ready, "nodes Ready")

@@ -41,10 +41,17 @@ class LocalPrometheus:
         log_path = self.workdir / "prometheus.log"
         with log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [binary, f"--config.file={self.config}", f"--storage.tsdb.path={self.workdir / 'data'}",
-                 f"--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle", "--storage.tsdb.retention.time=1h"],
-                stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [
+                    binary,
+                    f"--config.file={self.config}",
+                    f"--storage.tsdb.path={self.workdir / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{port}",
+                    "--web.enable-lifecycle",
+                    "--storage.tsdb.retention.time=1h",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while True:
@@ -60,10 +67,16 @@ class LocalPrometheus:
 
     def scrape(self, targets: list[str], wait: bool = True) -> None:
         """Point Prometheus at these exporters (live reload); with `wait`, until it has scraped them all."""
-        self.config.write_text(yaml.safe_dump({
-            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-            "scrape_configs": [{"job_name": "agents", "scrape_interval": "1s", "static_configs": [{"targets": targets}]}],
-        }))  # fmt: skip
+        self.config.write_text(
+            yaml.safe_dump(
+                {
+                    "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                    "scrape_configs": [
+                        {"job_name": "agents", "scrape_interval": "1s", "static_configs": [{"targets": targets}]}
+                    ],
+                }
+            )
+        )
         httpx.post(f"{self.url}/-/reload", timeout=10).raise_for_status()
         deadline = time.monotonic() + 30
         while wait and time.monotonic() < deadline:

@@ -50,51 +50,110 @@ def _crd(group: str, plural: str, kind: str, version: str, spec: dict[str, Any])
     }
 
 
-HTTPROUTE_CRD = _crd("gateway.networking.k8s.io", "httproutes", "HTTPRoute", "v1", {
-    "type": "object",
-    "properties": {
-        "parentRefs": {"type": "array", "items": OBJ},
-        "hostnames": {"type": "array", "items": {"type": "string"}},
-        "rules": {"type": "array", "maxItems": 16, "items": {
-            "type": "object",
-            "properties": {
-                "name": {"type": "string"},
-                "matches": {"type": "array", "items": OBJ},
-                "backendRefs": {"type": "array", "items": BACKEND_REF},
-                "filters": {"type": "array", "items": {
+HTTPROUTE_CRD = _crd(
+    "gateway.networking.k8s.io",
+    "httproutes",
+    "HTTPRoute",
+    "v1",
+    {
+        "type": "object",
+        "properties": {
+            "parentRefs": {"type": "array", "items": OBJ},
+            "hostnames": {"type": "array", "items": {"type": "string"}},
+            "rules": {
+                "type": "array",
+                "maxItems": 16,
+                "items": {
                     "type": "object",
-                    "required": ["type"],
                     "properties": {
-                        "type": {"type": "string", "enum": ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "RequestRedirect", "URLRewrite", "ExtensionRef"]},
-                        "requestMirror": {"type": "object", "properties": {
-                            "backendRef": BACKEND_REF, "percent": {"type": "integer", "minimum": 0, "maximum": 100}}},
-                        "requestHeaderModifier": OBJ,
+                        "name": {"type": "string"},
+                        "matches": {"type": "array", "items": OBJ},
+                        "backendRefs": {"type": "array", "items": BACKEND_REF},
+                        "filters": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["type"],
+                                "properties": {
+                                    "type": {
+                                        "type": "string",
+                                        "enum": [
+                                            "RequestHeaderModifier",
+                                            "ResponseHeaderModifier",
+                                            "RequestMirror",
+                                            "RequestRedirect",
+                                            "URLRewrite",
+                                            "ExtensionRef",
+                                        ],
+                                    },
+                                    "requestMirror": {
+                                        "type": "object",
+                                        "properties": {
+                                            "backendRef": BACKEND_REF,
+                                            "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                                        },
+                                    },
+                                    "requestHeaderModifier": OBJ,
+                                },
+                            },
+                        },
+                        "sessionPersistence": {
+                            "type": "object",
+                            "properties": {
+                                "sessionName": {"type": "string"},
+                                "type": {"type": "string", "enum": ["Cookie", "Header"]},
+                            },
+                        },
                     },
-                }},
-                "sessionPersistence": {"type": "object", "properties": {
-                    "sessionName": {"type": "string"}, "type": {"type": "string", "enum": ["Cookie", "Header"]}}},
+                },
             },
-        }},
+        },
     },
-})  # fmt: skip
+)
 
-VIRTUALSERVICE_CRD = _crd("networking.istio.io", "virtualservices", "VirtualService", "v1", {
-    "type": "object",
-    "properties": {
-        "hosts": {"type": "array", "items": {"type": "string"}},
-        "http": {"type": "array", "items": {
-            "type": "object",
-            "properties": {
-                "name": {"type": "string"},
-                "match": {"type": "array", "items": OBJ},
-                "route": {"type": "array", "items": {"type": "object", "properties": {
-                    "destination": {"type": "object", "properties": {
-                        "host": {"type": "string"}, "port": {"type": "object", "properties": {"number": {"type": "integer"}}}}},
-                    "weight": {"type": "integer", "minimum": 0, "maximum": 100}}}},
-                "mirror": {"type": "object", "properties": {
-                    "host": {"type": "string"}, "port": {"type": "object", "properties": {"number": {"type": "integer"}}}}},
-                "mirrorPercentage": {"type": "object", "properties": {"value": {"type": "number"}}},
+VIRTUALSERVICE_CRD = _crd(
+    "networking.istio.io",
+    "virtualservices",
+    "VirtualService",
+    "v1",
+    {
+        "type": "object",
+        "properties": {
+            "hosts": {"type": "array", "items": {"type": "string"}},
+            "http": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "match": {"type": "array", "items": OBJ},
+                        "route": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "destination": {
+                                        "type": "object",
+                                        "properties": {
+                                            "host": {"type": "string"},
+                                            "port": {"type": "object", "properties": {"number": {"type": "integer"}}},
+                                        },
+                                    },
+                                    "weight": {"type": "integer", "minimum": 0, "maximum": 100},
+                                },
+                            },
+                        },
+                        "mirror": {
+                            "type": "object",
+                            "properties": {
+                                "host": {"type": "string"},
+                                "port": {"type": "object", "properties": {"number": {"type": "integer"}}},
+                            },
+                        },
+                        "mirrorPercentage": {"type": "object", "properties": {"value": {"type": "number"}}},
+                    },
+                },
             },
-        }},
+        },
     },
-})  # fmt: skip
+)

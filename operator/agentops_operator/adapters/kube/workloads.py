@@ -70,8 +70,12 @@ class KubeWorkloads:
     async def apply_status(self, manifest: JsonDict) -> None:
         meta = manifest["metadata"]
         path = f"{_collection(manifest['kind'], meta['namespace'])}/{meta['name']}/status"
-        body = {"apiVersion": manifest["apiVersion"], "kind": manifest["kind"], "metadata": {"name": meta["name"]},
-                "status": manifest["status"]}  # fmt: skip
+        body = {
+            "apiVersion": manifest["apiVersion"],
+            "kind": manifest["kind"],
+            "metadata": {"name": meta["name"]},
+            "status": manifest["status"],
+        }
         await self.client.apply(path, body, resource.FIELD_MANAGER)
 
     async def scale(self, namespace: str, name: str, replicas: int) -> None:

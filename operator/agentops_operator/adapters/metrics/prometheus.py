@@ -31,21 +31,29 @@ def promql(check: str, selector: str, window: str) -> str:
         return f"sum by (revision) (increase({metric}{{{labels}}}[{window}]))"
 
     queries = {
-        "session-success-rate": _ratio(total("agent_sessions_total", 'outcome="success"'), total("agent_sessions_total", FINISHED)),
+        "session-success-rate": _ratio(
+            total("agent_sessions_total", 'outcome="success"'), total("agent_sessions_total", FINISHED)
+        ),
         "cost-per-session": _ratio(total("agent_cost_usd_total"), total("agent_sessions_total", FINISHED)),
-        "tool-failure-rate": _ratio(total("agent_tool_calls_total", 'outcome="error"'),
-                                    total("agent_tool_calls_total", 'outcome=~"success|error"')),
-        "guardrail-trigger-rate": _ratio(total("agent_guardrail_triggers_total"), total("agent_guardrail_checks_total")),
+        "tool-failure-rate": _ratio(
+            total("agent_tool_calls_total", 'outcome="error"'),
+            total("agent_tool_calls_total", 'outcome=~"success|error"'),
+        ),
+        "guardrail-trigger-rate": _ratio(
+            total("agent_guardrail_triggers_total"), total("agent_guardrail_checks_total")
+        ),
         "p95-session-duration": f"histogram_quantile(0.95, sum by (le, revision) "
-                                f"(increase(agent_session_duration_seconds_bucket{{{selector}}}[{window}])))",
+        f"(increase(agent_session_duration_seconds_bucket{{{selector}}}[{window}])))",
         "sessions": total("agent_sessions_total", FINISHED),
         "prompt-leaks": total("agent_prompt_leaks_total"),
         "safety-violations": total("agent_safety_violations_total"),
         "grounding-score": f"{total('agent_grounding_score_sum')} / {total('agent_grounding_score_count')}",
         "tool-calls-per-session": _ratio(total("agent_tool_calls_total"), total("agent_sessions_total", FINISHED)),
         "cost-per-hour": f"sum by (revision) (rate(agent_cost_usd_total{{{selector}}}[{window}])) * 3600",
-        "sessions-per-minute": f"sum by (revision) (rate(agent_sessions_total{{{selector},{FINISHED}}}[{window}])) * 60",
-    }  # fmt: skip
+        "sessions-per-minute": (
+            f"sum by (revision) (rate(agent_sessions_total{{{selector},{FINISHED}}}[{window}])) * 60"
+        ),
+    }
     return queries[check]
 
 
@@ -54,8 +62,15 @@ class PrometheusError(Exception):
 
 
 class PrometheusProvider:
-    def __init__(self, url: str, *, bearer_token: str | None = None, verify: bool | str = True, timeout: float = 10.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        url: str,
+        *,
+        bearer_token: str | None = None,
+        verify: bool | str = True,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
         self.url = url.rstrip("/")
         self._client = httpx.AsyncClient(headers=headers, verify=verify, timeout=timeout, transport=transport)
@@ -99,8 +114,10 @@ class PrometheusProvider:
     async def measure(self, query: MetricQuery) -> Measurement:
         name = query.check.label
         window = f"{max(query.window_seconds, 1)}s"
-        selector = (f'agent="{query.agent}",agent_namespace="{query.namespace}",'
-                    f'revision=~"{query.canary_revision}|{query.stable_revision}"')  # fmt: skip
+        selector = (
+            f'agent="{query.agent}",agent_namespace="{query.namespace}",'
+            f'revision=~"{query.canary_revision}|{query.stable_revision}"'
+        )
         base = query.backend_url
         try:
             sessions = await self.query(promql("sessions", selector, window), base)
@@ -113,13 +130,21 @@ class PrometheusProvider:
                 canary, stable = values.get(query.canary_revision), values.get(query.stable_revision)
         except PrometheusError as error:
             return Measurement(name, error=str(error))
-        return Measurement(name, canary=canary, stable=stable, canary_sessions=sessions.get(query.canary_revision, 0.0),
-                           stable_sessions=sessions.get(query.stable_revision, 0.0))  # fmt: skip
+        return Measurement(
+            name,
+            canary=canary,
+            stable=stable,
+            canary_sessions=sessions.get(query.canary_revision, 0.0),
+            stable_sessions=sessions.get(query.stable_revision, 0.0),
+        )
 
     async def _custom(self, query: MetricQuery, revision: str, base: str | None) -> float | None:
         template = query.check.query or ""
-        expression = (template.replace("{{revision}}", revision).replace("{{agent}}", query.agent)
-                      .replace("{{namespace}}", query.namespace))  # fmt: skip
+        expression = (
+            template.replace("{{revision}}", revision)
+            .replace("{{agent}}", query.agent)
+            .replace("{{namespace}}", query.namespace)
+        )
         values = await self.query(expression, base)
         return next(iter(values.values()), None)
 

@@ -11,15 +11,27 @@ from .http import post_json
 def payload(notice: Notice, agent: str, namespace: str) -> dict[str, Any]:
     if notice.kind == "Rollouts":
         return {
-            "source": "agentops-operator", "kind": "rollout", "agent": agent, "namespace": namespace, "event": notice.incident,
-            "revision": notice.revision, "severity": notice.severity, "message": notice.message,
-        }  # fmt: skip
+            "source": "agentops-operator",
+            "kind": "rollout",
+            "agent": agent,
+            "namespace": namespace,
+            "event": notice.incident,
+            "revision": notice.revision,
+            "severity": notice.severity,
+            "message": notice.message,
+        }
     return {
         "kind": "incident",
-        "source": "agentops-operator", "agent": agent, "namespace": namespace, "incident": notice.incident,
-        "revision": notice.revision, "severity": notice.severity, "status": "resolved" if notice.resolved else "firing",
-        "message": notice.message, "dedupKey": f"{namespace}/{agent}/{notice.dedup_key}",
-    }  # fmt: skip
+        "source": "agentops-operator",
+        "agent": agent,
+        "namespace": namespace,
+        "incident": notice.incident,
+        "revision": notice.revision,
+        "severity": notice.severity,
+        "status": "resolved" if notice.resolved else "firing",
+        "message": notice.message,
+        "dedupKey": f"{namespace}/{agent}/{notice.dedup_key}",
+    }
 
 
 class WebhookNotifier:

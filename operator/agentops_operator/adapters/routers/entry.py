@@ -24,8 +24,15 @@ class RoutingObject:
     fix_entry: str  # the spec field to fix when the entry is missing
 
 
-async def update_entry(client: KubeClient, field_manager: str, target: RoutingObject, name: str, namespace: str,
-                       entry_name: str | None, desired: Callable[[JsonDict], JsonDict]) -> None:  # fmt: skip
+async def update_entry(
+    client: KubeClient,
+    field_manager: str,
+    target: RoutingObject,
+    name: str,
+    namespace: str,
+    entry_name: str | None,
+    desired: Callable[[JsonDict], JsonDict],
+) -> None:
     found = await client.get(target.path)
     if found is None:
         raise RoutingError(

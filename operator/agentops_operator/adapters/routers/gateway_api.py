@@ -80,8 +80,19 @@ class GatewayApiRouter:
 
     async def set_traffic(self, namespace: str, traffic: SetTraffic) -> None:
         target = RoutingObject(
-            "HTTPRoute", f"{GROUP_PATH}/namespaces/{namespace}/httproutes/{traffic.route_name}", "rules", "rule",
-            "spec.rollout.trafficRouting.gatewayAPI.httpRouteName", "spec.rollout.trafficRouting.gatewayAPI.ruleName",
-        )  # fmt: skip
-        await update_entry(self.client, self.field_manager, target, traffic.route_name, namespace, traffic.rule_name,
-                           lambda rule: desired_rule(rule, traffic))  # fmt: skip
+            "HTTPRoute",
+            f"{GROUP_PATH}/namespaces/{namespace}/httproutes/{traffic.route_name}",
+            "rules",
+            "rule",
+            "spec.rollout.trafficRouting.gatewayAPI.httpRouteName",
+            "spec.rollout.trafficRouting.gatewayAPI.ruleName",
+        )
+        await update_entry(
+            self.client,
+            self.field_manager,
+            target,
+            traffic.route_name,
+            namespace,
+            traffic.rule_name,
+            lambda rule: desired_rule(rule, traffic),
+        )

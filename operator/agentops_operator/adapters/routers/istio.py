@@ -44,8 +44,19 @@ class IstioRouter:
 
     async def set_traffic(self, namespace: str, traffic: SetTraffic) -> None:
         target = RoutingObject(
-            "VirtualService", f"{GROUP_PATH}/namespaces/{namespace}/virtualservices/{traffic.route_name}", "http",
-            "HTTP route", "spec.rollout.trafficRouting.istio.virtualServiceName", "spec.rollout.trafficRouting.istio.routeName",
-        )  # fmt: skip
-        await update_entry(self.client, self.field_manager, target, traffic.route_name, namespace, traffic.rule_name,
-                           lambda route: desired_route(route, traffic))  # fmt: skip
+            "VirtualService",
+            f"{GROUP_PATH}/namespaces/{namespace}/virtualservices/{traffic.route_name}",
+            "http",
+            "HTTP route",
+            "spec.rollout.trafficRouting.istio.virtualServiceName",
+            "spec.rollout.trafficRouting.istio.routeName",
+        )
+        await update_entry(
+            self.client,
+            self.field_manager,
+            target,
+            traffic.route_name,
+            namespace,
+            traffic.rule_name,
+            lambda route: desired_route(route, traffic),
+        )
