@@ -30,18 +30,16 @@ def _run(args: argparse.Namespace) -> int:
             logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.metrics_port:
         start_http_server(args.metrics_port, addr=args.metrics_address)
-    provider = None
-    if args.prometheus_url:
-        token = Path(args.prometheus_token_file).read_text().strip() if args.prometheus_token_file else None
-        verify: bool | str = False if args.prometheus_insecure else (args.prometheus_ca_file or True)
-        provider = PrometheusProvider(args.prometheus_url, bearer_token=token, verify=verify)
+    # Without --prometheus-url the provider still serves agents that name their own prometheusURL.
+    token = Path(args.prometheus_token_file).read_text().strip() if args.prometheus_token_file else None
+    verify: bool | str = False if args.prometheus_insecure else (args.prometheus_ca_file or True)
+    provider = PrometheusProvider(args.prometheus_url or None, bearer_token=token, verify=verify)
     app = OperatorApp(
         OperatorConfig(
             namespaces=args.namespace or [],
             kubeconfig=args.kubeconfig,
             context=args.context,
             resync_seconds=args.resync_seconds,
-            prometheus_url=args.prometheus_url,
             metrics=provider,
             leader_election=args.leader_election,
             lease_namespace=args.leader_election_namespace or os.environ.get("POD_NAMESPACE") or "default",

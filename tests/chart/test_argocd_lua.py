@@ -13,7 +13,7 @@ import yaml
 
 lua51 = pytest.importorskip("lupa.lua51")
 
-from tests.unit.test_progressive import World, spec  # noqa: E402
+from tests.unit.world import World, spec  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "charts" / "agentops-operator" / "argocd"

@@ -20,8 +20,10 @@ from prometheus_client import CollectorRegistry
 
 import agentops_sdk
 from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
-from agentops_operator.api.rollout import Check
-from agentops_operator.ports.metrics import MetricQuery
+from agentops_operator.api.resource import AgentDeployment
+from agentops_operator.engine.measurements import Sample, SignalQuery, plan_measurements
+from agentops_operator.ports.children import NopChildren
+from agentops_operator.runtime.observe import observe
 from agentops_sandbox.testing.processes import free_port
 from agentops_sandbox.testing.prometheus import LocalPrometheus, serve_metrics
 
@@ -124,6 +126,26 @@ def _exporters(
     return agents
 
 
+def arms_query(signal: str, promql: str | None = None) -> SignalQuery:
+    return SignalQuery(
+        key=signal,
+        signal=signal,
+        promql=promql,
+        namespace="prod",
+        agent="support",
+        revisions=("canary1", "stable1"),
+        window_seconds=60,
+        backend_url=None,
+    )
+
+
+async def read(provider: PrometheusProvider, query: SignalQuery) -> dict[str, Sample]:
+    try:
+        return await provider.read(query)
+    finally:
+        await provider.close()
+
+
 def expected(check: str, truth: dict[str, Any]) -> float:
     tokens_in, tokens_out = truth["tokens"]
     return {
@@ -142,16 +164,10 @@ def expected(check: str, truth: dict[str, Any]) -> float:
 async def test_built_in_checks_match_ground_truth(
     prometheus: LocalPrometheus, exporters: dict[str, Any], check: str
 ) -> None:
-    provider = PrometheusProvider(prometheus.url)
-    try:
-        measurement = await provider.measure(
-            MetricQuery("prod", "support", "canary1", "stable1", Check(name=check, max=1e9), 60)
-        )  # type: ignore[arg-type]
-    finally:
-        await provider.close()
-    assert measurement.error is None, measurement.error
-    for arm, value in (("canary1", measurement.canary), ("stable1", measurement.stable)):
-        truth = expected(check, TRUTH[arm])
+    samples = await read(PrometheusProvider(prometheus.url), arms_query(check))
+    for arm, sample in samples.items():
+        assert sample.error is None, sample.error
+        value, truth = sample.value, expected(check, TRUTH[arm])
         assert value is not None, f"no value for {arm}"
         if check == "cost-per-session":
             assert value == pytest.approx(truth, rel=COST_TOLERANCE), arm
@@ -160,27 +176,71 @@ async def test_built_in_checks_match_ground_truth(
         else:
             assert value == pytest.approx(truth, abs=RATIO_TOLERANCE), arm
     # increase() extrapolates a little at the window's edges: session counts are within 25 %.
-    assert measurement.canary_sessions == pytest.approx(200, rel=0.25)
-    assert measurement.stable_sessions == pytest.approx(200, rel=0.25)
+    assert samples["canary1"].sessions == pytest.approx(200, rel=0.25)
+    assert samples["stable1"].sessions == pytest.approx(200, rel=0.25)
 
 
 async def test_custom_query_and_down_backend(prometheus: LocalPrometheus, exporters: dict[str, Any]) -> None:
-    custom = Check(
-        name="custom",
-        max=1,
-        query='sum(increase(agent_prompt_leaks_total{agent="{{agent}}",revision="{{revision}}"}[60s]))',
-    )
-    provider = PrometheusProvider(prometheus.url)
-    try:
-        measurement = await provider.measure(MetricQuery("prod", "support", "canary1", "stable1", custom, 60))
-        assert measurement.error is None and measurement.canary == 0 and measurement.stable == 0
-    finally:
-        await provider.close()
+    template = 'sum(increase(agent_prompt_leaks_total{agent="{{agent}}",revision="{{revision}}"}[60s]))'
+    samples = await read(PrometheusProvider(prometheus.url), arms_query("custom", template))
+    assert all(s.error is None and s.value == 0 for s in samples.values()), samples
     down = PrometheusProvider(f"http://127.0.0.1:{free_port()}", timeout=2)
-    try:
-        failed = await down.measure(
-            MetricQuery("prod", "support", "canary1", "stable1", Check(name="session-success-rate", min=0.9), 60)
-        )
-        assert failed.error and "unreachable" in failed.error
-    finally:
-        await down.close()
+    failed = await read(down, arms_query("session-success-rate"))
+    assert all(s.error and "unreachable" in s.error for s in failed.values()), failed
+
+
+def agent_in_analysis(prometheus_url: str | None) -> AgentDeployment:
+    """support in prod, canary1 rolling out next to stable1, its analysis due now."""
+    analysis: dict[str, Any] = {"intervalSeconds": 60, "checks": [{"name": "session-success-rate", "min": 0.9}]}
+    if prometheus_url is not None:
+        analysis["prometheusURL"] = prometheus_url
+    started = "2026-01-01T00:00:00Z"
+    body = {
+        "apiVersion": "agentops.dev/v1alpha1",
+        "kind": "AgentDeployment",
+        "metadata": {"name": "support", "namespace": "prod", "uid": "u1", "generation": 1},
+        "spec": {
+            "runtime": {"image": "agent:1"},
+            "model": {"provider": "openai", "name": "gpt-4o-mini"},
+            "prompt": {"system": "be kind"},
+            "rollout": {"steps": [{"canary": {"weight": 10, "durationSeconds": 600}}], "analysis": analysis},
+        },
+        "status": {
+            "stableRevision": {"number": 1, "hash": "stable1", "name": "support-stable1"},
+            "rollout": {"revision": "canary1", "startedAt": started, "stepStartedAt": started, "stepCount": 1},
+        },
+    }
+    return AgentDeployment.parse(body)
+
+
+async def test_the_agents_prometheus_url_wins_over_the_operators(
+    prometheus: LocalPrometheus, exporters: dict[str, Any], tmp_path: Path
+) -> None:
+    """The operator's --prometheus-url points at a Prometheus that has none of this agent's series;
+    the agent's spec.rollout.analysis.prometheusURL at the one that does. The analysis must read the
+    agent's; without the field it reads the operator's (and finds nothing)."""
+    with LocalPrometheus(tmp_path) as elsewhere:
+        for own_url, truth_expected in ((prometheus.url, True), (None, False)):
+            agent = agent_in_analysis(own_url)
+            now = "2026-01-01T00:02:00Z"
+            provider = PrometheusProvider(elsewhere.url)
+            plan = plan_measurements(
+                agent.spec,
+                agent.status,
+                now,
+                namespace="prod",
+                agent="support",
+                last_monitored=None,
+                default_backend=provider.default_url,
+            )
+            try:
+                observation = await observe(NopChildren(), agent, provider, plan)
+            finally:
+                await provider.close()
+            assert observation.analysis is not None
+            canary = observation.analysis["session-success-rate"]["canary1"]
+            assert canary.error is None, canary.error
+            if truth_expected:
+                assert canary.value == pytest.approx(TRUTH["canary1"]["success"], abs=RATIO_TOLERANCE)
+            else:
+                assert canary.value is None and canary.sessions == 0

@@ -23,8 +23,7 @@ from prometheus_client import CollectorRegistry
 
 import agentops_sdk
 from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
-from agentops_operator.api.rollout import Check
-from agentops_operator.ports.metrics import MetricQuery
+from agentops_operator.engine.measurements import SignalQuery
 from agentops_sandbox.testing.operator_thread import RunningOperator
 from agentops_sandbox.testing.prometheus import LocalPrometheus, serve_metrics
 from tests.conftest import Kubectl, Receiver, secret
@@ -121,24 +120,35 @@ SIGNAL = {
 
 def visible(prometheus: LocalPrometheus, name: str, v1: str, v2: str, incident: str) -> bool:
     """Whether Prometheus already shows the bad signal for v2 over the monitoring window."""
-    check = Check(name=SIGNAL[incident], max=math.inf)  # type: ignore[arg-type]
+    signal = SIGNAL[incident]
+    query = SignalQuery(
+        key=signal,
+        signal=signal,
+        promql=None,
+        namespace="default",
+        agent=name,
+        revisions=(v2, v1),
+        window_seconds=2,
+        backend_url=None,
+    )
 
     async def measure() -> Any:
         provider = PrometheusProvider(prometheus.url)
         try:
-            return await provider.measure(MetricQuery("default", name, v2, v1, check, 2))
+            return await provider.read(query)
         finally:
             await provider.close()
 
-    m = asyncio.run(measure())
-    if m.canary is None or math.isnan(m.canary):
+    samples = asyncio.run(measure())
+    bad, good = samples[v2].value, samples[v1].value
+    if bad is None or math.isnan(bad):
         return False
     return {
-        "PromptLeak": m.canary > 0,
-        "SafetyViolation": m.canary > 0,
-        "HallucinationSurge": m.canary < 0.5,
-        "CostSpike": m.stable is not None and m.canary > 10 * m.stable,
-        "ToolAbuse": m.stable is not None and m.canary > 3 * m.stable,
+        "PromptLeak": bad > 0,
+        "SafetyViolation": bad > 0,
+        "HallucinationSurge": bad < 0.5,
+        "CostSpike": good is not None and bad > 10 * good,
+        "ToolAbuse": good is not None and bad > 3 * good,
     }[incident]
 
 

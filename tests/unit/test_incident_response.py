@@ -10,9 +10,9 @@ from typing import Any
 
 from agentops_operator.api.spec import AgentDeploymentSpec
 from agentops_operator.engine import manifests
-from agentops_operator.engine.analysis import Measurement
 from agentops_operator.engine.decisions import Apply, Decision
-from tests.unit.test_progressive import BASE, GATEWAY, IDENTITY, World, condition
+from agentops_operator.engine.measurements import Readings
+from tests.unit.world import BASE, GATEWAY, IDENTITY, World, condition, readings
 
 FAST = {
     "monitoring": {"intervalSeconds": 10, "cooldownSeconds": 0},
@@ -28,13 +28,8 @@ def spec(routing: dict[str, Any] | None, steps: list[dict[str, Any]] | None = No
     return AgentDeploymentSpec.model_validate({**BASE, **FAST, "rollout": rollout})
 
 
-def signals(**per_revision: dict[str, float]) -> dict[str, dict[str, Measurement]]:
-    return {
-        revision: {
-            name: Measurement(name, canary=value, canary_sessions=100) for name, value in {**HEALTHY, **values}.items()
-        }
-        for revision, values in per_revision.items()
-    }
+def signals(**per_revision: dict[str, float]) -> Readings:
+    return readings({revision: {**HEALTHY, **values} for revision, values in per_revision.items()})
 
 
 def two_serving_revisions(world: World) -> tuple[str, str]:

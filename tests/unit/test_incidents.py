@@ -3,6 +3,7 @@ resolution, cooldown, baselines, mitigations derived from open incidents."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,11 @@ import pytest
 import yaml
 
 from agentops_operator.api.spec import AgentDeploymentSpec
-from agentops_operator.api.status import AgentDeploymentStatus, Incident
-from agentops_operator.engine.analysis import Measurement
-from agentops_operator.engine.incidents import TakeOut, effective_runbooks, monitor
+from agentops_operator.api.status import AgentDeploymentStatus, Breach, Controls, Incident
+from agentops_operator.engine import incidents
+from agentops_operator.engine.measurements import Readings, Sample
+from agentops_operator.engine.mitigations import TakeOut, mitigations
+from agentops_operator.engine.runbook_set import effective_runbooks
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())["spec"]
@@ -29,11 +32,49 @@ def spec(**extra: Any) -> AgentDeploymentSpec:
     return AgentDeploymentSpec.model_validate({**BASE, **extra})
 
 
-def signals(revision: str, sessions: float = 100, **values: float) -> dict[str, dict[str, Measurement]]:
+def signals(revision: str, sessions: float = 100, **values: float) -> dict[str, dict[str, Sample]]:
+    """{revision: {signal: sample}}: one revision's signals, healthy unless given."""
     merged = {**HEALTHY, **values}
-    return {
-        revision: {name: Measurement(name, canary=value, canary_sessions=sessions) for name, value in merged.items()}
-    }
+    return {revision: {name: Sample(value=value, sessions=sessions) for name, value in merged.items()}}
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One monitoring pass and the mitigations it implies, as the tests look at them."""
+
+    incidents: list[Incident]
+    breaches: list[Breach]
+    baselines: dict[str, dict[str, float]]
+    controls: dict[str, Controls]
+    take_out_of_traffic: dict[str, TakeOut]
+
+
+def monitor(
+    spec: AgentDeploymentSpec,
+    status: AgentDeploymentStatus,
+    by_revision: dict[str, dict[str, Sample]],
+    stable: str,
+    canary: str | None,
+    previous: str | None,
+    now: str,
+) -> Pass:
+    readings: Readings = {}
+    for revision, samples in by_revision.items():
+        for signal, sample in samples.items():
+            readings.setdefault(signal, {})[revision] = sample
+    detected = incidents.monitor(
+        spec,
+        status.incidents,
+        status.breaches,
+        status.baselines,
+        readings,
+        stable=stable,
+        canary=canary,
+        previous=previous,
+        now=now,
+    )
+    implied = mitigations(spec, detected.incidents)
+    return Pass(detected.incidents, detected.breaches, detected.baselines, implied.controls, implied.take_out)
 
 
 def at(second: int) -> str:
@@ -88,9 +129,9 @@ def test_each_default_detects_and_mitigates(
     if control:
         assert getattr(result.controls["new"], control[0]) == control[1]
     if expected_type in ("PromptLeak", "SafetyViolation"):
-        assert result.take_out_of_traffic == {"new": TakeOut(expected_type)}
+        assert result.take_out_of_traffic == {"new": TakeOut(reason=expected_type)}
     elif expected_type == "HallucinationSurge":
-        assert result.take_out_of_traffic == {"new": TakeOut(expected_type, mirror_percent=100)}
+        assert result.take_out_of_traffic == {"new": TakeOut(reason=expected_type, mirror_percent=100)}
     else:
         assert result.take_out_of_traffic == {}
 
@@ -103,7 +144,7 @@ def test_too_few_sessions_or_errors_never_detect() -> None:
         ).incidents
         == []
     )
-    broken = {"new": {"prompt-leaks": Measurement("prompt-leaks", error="timeout")}}
+    broken = {"new": {"prompt-leaks": Sample(error="timeout")}}
     assert monitor(spec(), status, broken, "new", None, "old", at(0)).incidents == []
 
 
@@ -165,7 +206,7 @@ def test_out_of_traffic_entirely_wins_over_shadow() -> None:
     status = AgentDeploymentStatus(baselines={"old": dict(HEALTHY)})
     measured = signals("new", **{"grounding-score": 0.1, "safety-violations": 2})
     result = monitor(spec(), status, measured, "new", None, "old", at(0))
-    assert result.take_out_of_traffic == {"new": TakeOut("SafetyViolation")}
+    assert result.take_out_of_traffic == {"new": TakeOut(reason="SafetyViolation")}
     assert result.controls["new"].mode == "blocked"
 
 

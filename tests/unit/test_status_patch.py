@@ -11,16 +11,17 @@ import json_merge_patch  # type: ignore[import-untyped]
 
 from agentops_operator.api.status import AgentDeploymentStatus, Controls, Hold
 from agentops_operator.engine.decisions import Decision
-from agentops_operator.ports.workloads import NopWorkloads
+from agentops_operator.ports.agents import NopAgents
+from agentops_operator.ports.children import NopChildren
 from agentops_operator.runtime.reconciler import Reconciler
 
 
-class RecordingWorkloads(NopWorkloads):
+class RecordingAgents(NopAgents):
     def __init__(self) -> None:
         self.patches: list[dict[str, Any]] = []
 
-    async def write_status(self, namespace: str, name: str, status: dict[str, Any]) -> None:
-        self.patches.append(status)
+    async def write_status(self, namespace: str, name: str, patch: dict[str, Any]) -> None:
+        self.patches.append(patch)
 
 
 def test_lifted_controls_and_a_cleared_hold_are_removed_from_status() -> None:
@@ -31,8 +32,8 @@ def test_lifted_controls_and_a_cleared_hold_are_removed_from_status() -> None:
     )
     after = AgentDeploymentStatus(controls={"v1": Controls(mode="blocked")}, summary="Healthy")
     body = {"metadata": {"namespace": "default", "name": "a"}, "status": before.wire()}
-    workloads = RecordingWorkloads()
-    asyncio.run(Reconciler(workloads)._finish(body, before, Decision(actions=(), status=after)))
-    (patch,) = workloads.patches
+    agents = RecordingAgents()
+    asyncio.run(Reconciler(agents, NopChildren())._finish(body, before, Decision(actions=(), status=after)))
+    (patch,) = agents.patches
     assert patch["controls"]["v2"] is None and patch["hold"] is None
     assert json_merge_patch.merge(before.wire(), patch) == after.wire()

@@ -21,6 +21,7 @@ from . import resource
 from .incident import INCIDENT_KIND, INCIDENT_PLURAL, IncidentSpec, IncidentStatus
 from .spec import AgentDeploymentSpec
 from .status import AgentDeploymentStatus
+from .vocabulary import ConditionType, Outcome
 
 JsonDict = dict[str, Any]
 _DROP = {"title", "additionalProperties", "$defs", "default"}
@@ -115,6 +116,70 @@ def _spec_schema() -> JsonDict:
     return spec
 
 
+_READY = f'.status.conditions[?(@.type=="{ConditionType.READY}")]'
+# What `kubectl get agentdeployments` shows (priority 1: only with -o wide).
+PRINTER_COLUMNS: list[JsonDict] = [
+    {
+        "name": str(ConditionType.READY),
+        "type": "string",
+        "jsonPath": f"{_READY}.status",
+        "description": "Whether a revision is serving.",
+    },
+    {
+        "name": str(Outcome.STABLE),  # the revision whose outcome is Stable
+        "type": "string",
+        "jsonPath": ".status.stableRevision.hash",
+        "description": "Serving revision.",
+    },
+    {
+        "name": "Canary",
+        "type": "string",
+        "jsonPath": ".status.canaryRevision.hash",
+        "description": "Revision being rolled out.",
+    },
+    {
+        "name": "Weight",
+        "type": "integer",
+        "jsonPath": ".status.rollout.weight",
+        "description": "Percent of traffic on the canary.",
+    },
+    {
+        "name": "Step",
+        "type": "string",
+        "jsonPath": ".status.rollout.stepKind",
+        "description": "Current rollout step.",
+    },
+    {
+        "name": "Status",
+        "type": "string",
+        "jsonPath": ".status.summary",
+        "description": "Healthy, Progressing, Paused, Degraded or Invalid.",
+    },
+    {
+        "name": "Latest",
+        "type": "string",
+        "jsonPath": ".status.latestRevision.hash",
+        "priority": 1,
+        "description": "Revision of the current spec.",
+    },
+    {
+        "name": "Replicas",
+        "type": "integer",
+        "jsonPath": ".spec.replicas",
+        "priority": 1,
+        "description": "Desired Pods.",
+    },
+    {
+        "name": "Reason",
+        "type": "string",
+        "jsonPath": f"{_READY}.reason",
+        "priority": 1,
+        "description": "Why Ready is what it is.",
+    },
+    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+]
+
+
 def crd_manifest() -> JsonDict:
     status = structural(AgentDeploymentStatus)
     status["description"] = AgentDeploymentStatus.__doc__
@@ -138,67 +203,7 @@ def crd_manifest() -> JsonDict:
             "status": status,
         },
     }
-    ready = '.status.conditions[?(@.type=="Ready")]'
-    columns: list[JsonDict] = [
-        {
-            "name": "Ready",
-            "type": "string",
-            "jsonPath": f"{ready}.status",
-            "description": "Whether a revision is serving.",
-        },
-        {
-            "name": "Stable",
-            "type": "string",
-            "jsonPath": ".status.stableRevision.hash",
-            "description": "Serving revision.",
-        },
-        {
-            "name": "Canary",
-            "type": "string",
-            "jsonPath": ".status.canaryRevision.hash",
-            "description": "Revision being rolled out.",
-        },
-        {
-            "name": "Weight",
-            "type": "integer",
-            "jsonPath": ".status.rollout.weight",
-            "description": "Percent of traffic on the canary.",
-        },
-        {
-            "name": "Step",
-            "type": "string",
-            "jsonPath": ".status.rollout.stepKind",
-            "description": "Current rollout step.",
-        },
-        {
-            "name": "Status",
-            "type": "string",
-            "jsonPath": ".status.summary",
-            "description": "Healthy, Progressing, Paused, Degraded or Invalid.",
-        },
-        {
-            "name": "Latest",
-            "type": "string",
-            "jsonPath": ".status.latestRevision.hash",
-            "priority": 1,
-            "description": "Revision of the current spec.",
-        },
-        {
-            "name": "Replicas",
-            "type": "integer",
-            "jsonPath": ".spec.replicas",
-            "priority": 1,
-            "description": "Desired Pods.",
-        },
-        {
-            "name": "Reason",
-            "type": "string",
-            "jsonPath": f"{ready}.reason",
-            "priority": 1,
-            "description": "Why Ready is what it is.",
-        },
-        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-    ]
+    columns = PRINTER_COLUMNS
     return _definition(resource.PLURAL, resource.SINGULAR, resource.KIND, list(resource.SHORT_NAMES), columns, schema)
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .base import WireModel
+from .vocabulary import Baseline, NoticeKind
 
 IncidentType = Literal["PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge", "Custom"]
 Severity = Literal["critical", "error", "warning", "info"]
@@ -28,7 +29,6 @@ Signal = Literal[
     "sessions-per-minute",
     "custom",
 ]
-NoticeKind = Literal["Incidents", "Rollouts"]
 ActionType = Literal["Rollback", "Throttle", "RateLimitTool", "BlockTool", "Block", "Shadow", "Notify"]
 
 
@@ -44,8 +44,8 @@ class Detection(WireModel):
     ratio_to_baseline_above: float | None = Field(
         default=None, gt=0, description="Detected when value / baseline exceeds this."
     )
-    baseline: Literal["Stable", "PreviousRevision"] = Field(
-        default="Stable",
+    baseline: Baseline = Field(
+        default=Baseline.STABLE,
         description="Stable: a canary is compared with the live stable arm; PreviousRevision: with the last healthy "
         "values recorded for the revision before it. A stable revision is always compared with its predecessor's.",
     )
@@ -137,7 +137,7 @@ class Notification(WireModel):
         "a pause warning, an abort error).",
     )
     on: list[NoticeKind] = Field(
-        default_factory=lambda: list[NoticeKind](["Incidents"]),
+        default_factory=lambda: list[NoticeKind]([NoticeKind.INCIDENTS]),
         min_length=1,
         max_length=2,
         description="What to send: Incidents (opened and resolved), and/or Rollouts (promoted, paused, aborted). "
@@ -146,7 +146,7 @@ class Notification(WireModel):
 
     @model_validator(mode="after")
     def _pagerduty_pages_incidents_only(self) -> Notification:
-        if self.type == "PagerDuty" and "Rollouts" in self.on:
+        if self.type == "PagerDuty" and NoticeKind.ROLLOUTS in self.on:
             raise ValueError(
                 "on: PagerDuty receivers take Incidents only; send Rollouts to a Slack or Webhook receiver"
             )

@@ -13,15 +13,15 @@ from pydantic import Field
 from agentops_sdk import contract
 
 from .base import WireModel
+from .vocabulary import Outcome
 
 ConditionStatus = Literal["True", "False", "Unknown"]
-Outcome = Literal["Progressing", "Stable", "Superseded", "Failed"]
 
 
 class Condition(WireModel):
     """One observation of the agent's state, as in metav1.Condition."""
 
-    type: str = Field(description="Condition type: Ready, Progressing or Degraded.")
+    type: str = Field(description="Condition type: Ready, Progressing, Degraded or Paused.")
     status: ConditionStatus = Field(description="True, False or Unknown.")
     reason: str = Field(description="CamelCase reason for the condition's last transition.")
     message: str = Field(default="", description="What happened and what to do about it.")

@@ -1,39 +1,29 @@
-"""Judging measurements: the one place where thresholds meet numbers.
+"""Judging measurements: the one place where analysis thresholds meet numbers.
 
-Metric providers return numbers (both arms' values and session counts, or an error); this
-module turns them into verdicts. Too little data (fewer than `minSessions` sessions in an arm
-the check needs) or a missing value is Inconclusive, never Pass and never Fail; a backend error
-is Error. An analysis is Fail if any check failed, else Error if any errored, else Inconclusive
-if any was inconclusive, else Pass.
+Providers return samples (a value and a session count per revision, or an error); this module
+turns the canary's and the stable revision's samples into verdicts. Too little data (fewer than
+`minSessions` sessions in an arm the check needs) or a missing value is Inconclusive, never Pass
+and never Fail; a backend error is Error. An analysis is Fail if any check failed, else Error if
+any errored, else Inconclusive if any was inconclusive, else Pass.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from ..api.rollout import Check
 from ..api.status import AnalysisRun, CheckResult, Verdict
+from .measurements import Readings, Sample
+
+NOT_MEASURED = Sample(error="not measured")
 
 
-@dataclass(frozen=True)
-class Measurement:
-    """What a provider measured for one check over one window."""
-
-    check: str
-    canary: float | None = None
-    stable: float | None = None
-    canary_sessions: float | None = None
-    stable_sessions: float | None = None
-    error: str | None = None
-
-
-def _known(value: float | None) -> bool:
+def known(value: float | None) -> bool:
     return value is not None and not math.isnan(value) and not math.isinf(value)
 
 
 def _fmt(value: float | None) -> str:
-    return "unknown" if not _known(value) else f"{value:.4g}"
+    return "unknown" if not known(value) else f"{value:.4g}"
 
 
 def bound_text(check: Check) -> str:
@@ -49,27 +39,28 @@ def bound_text(check: Check) -> str:
     return ", ".join(parts)
 
 
-def judge(check: Check, measurement: Measurement, min_sessions: int) -> CheckResult:
+def judge(check: Check, canary_sample: Sample, stable_sample: Sample, min_sessions: int) -> CheckResult:
     def result(verdict: Verdict, reason: str = "") -> CheckResult:
-        canary = measurement.canary if _known(measurement.canary) else None
-        stable = measurement.stable if _known(measurement.stable) else None
+        canary = canary_sample.value if known(canary_sample.value) else None
+        stable = stable_sample.value if known(stable_sample.value) else None
         return CheckResult(
             name=check.label, canary=canary, stable=stable, bound=bound_text(check), verdict=verdict, reason=reason
         )
 
-    if measurement.error:
-        return result("Error", measurement.error)
+    error = canary_sample.error or stable_sample.error
+    if error:
+        return result("Error", error)
     relative = check.max_ratio_to_stable is not None or check.min_ratio_to_stable is not None
-    canary_sessions = measurement.canary_sessions or 0
+    canary_sessions = canary_sample.sessions or 0
     if canary_sessions < min_sessions:
         return result("Inconclusive", f"canary had {canary_sessions:g} sessions, fewer than minSessions {min_sessions}")
-    if relative and (measurement.stable_sessions or 0) < min_sessions:
+    if relative and (stable_sample.sessions or 0) < min_sessions:
         return result(
             "Inconclusive",
-            f"stable had {measurement.stable_sessions or 0:g} sessions, fewer than minSessions {min_sessions}",
+            f"stable had {stable_sample.sessions or 0:g} sessions, fewer than minSessions {min_sessions}",
         )
-    canary = measurement.canary
-    if not _known(canary):
+    canary = canary_sample.value
+    if not known(canary):
         return result("Inconclusive", "no value for the canary")
     assert canary is not None
     failures = []
@@ -78,8 +69,8 @@ def judge(check: Check, measurement: Measurement, min_sessions: int) -> CheckRes
     if check.max is not None and canary > check.max:
         failures.append(f"canary {_fmt(canary)} > {check.max:g}")
     if relative:
-        stable = measurement.stable
-        if not _known(stable):
+        stable = stable_sample.value
+        if not known(stable):
             return result("Inconclusive", "no value for the stable arm")
         assert stable is not None
         ratio = 1.0 if stable == canary else (math.inf if stable == 0 else canary / stable)
@@ -103,11 +94,15 @@ def overall(results: list[CheckResult]) -> Verdict:
     return "Pass"
 
 
-def analyse(checks: list[Check], measurements: dict[str, Measurement], min_sessions: int, now: str) -> AnalysisRun:
-    results = [
-        judge(check, measurements.get(check.label, Measurement(check.label, error="not measured")), min_sessions)
-        for check in checks
-    ]
+def analyse(
+    checks: list[Check], readings: Readings, canary: str, stable: str, min_sessions: int, now: str
+) -> AnalysisRun:
+    """Every check judged on the canary's and the stable revision's samples (a check nobody measured
+    is an Error: a provider bug must not look like a pass)."""
+    results = []
+    for check in checks:
+        samples = readings.get(check.label, {})
+        results.append(judge(check, samples.get(canary, NOT_MEASURED), samples.get(stable, NOT_MEASURED), min_sessions))
     return AnalysisRun(time=now, verdict=overall(results), checks=results)
 
 

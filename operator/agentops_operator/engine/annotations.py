@@ -4,14 +4,14 @@ set the same ones). The operator acts on each once, removes it and records an Ev
 from __future__ import annotations
 
 PREFIX = "agentops.dev/"
-PROMOTE = PREFIX + "promote"  # "step" (default) or "full"
-ABORT = PREFIX + "abort"
-PAUSE = PREFIX + "pause"
-RESUME = PREFIX + "resume"
-RETRY = PREFIX + "retry"
-SKIP_ANALYSIS = PREFIX + "skip-analysis"
-RESOLVE = PREFIX + "resolve"  # value: the incident type to resolve by hand
-ROLLBACK_TO = PREFIX + "rollback-to"  # value: a revision number or hash from status.history
+PROMOTE = "agentops.dev/promote"  # "step" (default) or "full"
+ABORT = "agentops.dev/abort"
+PAUSE = "agentops.dev/pause"
+RESUME = "agentops.dev/resume"
+RETRY = "agentops.dev/retry"
+SKIP_ANALYSIS = "agentops.dev/skip-analysis"
+RESOLVE = "agentops.dev/resolve"  # value: the incident type to resolve by hand
+ROLLBACK_TO = "agentops.dev/rollback-to"  # value: a revision number or hash from status.history
 
 
 def requested(annotations: dict[str, str]) -> dict[str, str]:

@@ -29,15 +29,3 @@ def set_condition(
 
 def condition(conditions: list[Condition], type: str) -> Condition | None:
     return next((c for c in conditions if c.type == type), None)
-
-
-def keep_transition_times(before: list[Condition], after: list[Condition]) -> list[Condition]:
-    """`after` with each condition's lastTransitionTime from `before` where its status did not change
-    between the two (when several steps of one decision set the same condition in turn)."""
-    previous = {c.type: c for c in before}
-    return [
-        c.model_copy(update={"last_transition_time": old.last_transition_time})
-        if (old := previous.get(c.type)) is not None and old.status == c.status
-        else c
-        for c in after
-    ]

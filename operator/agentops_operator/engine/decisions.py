@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..api.status import AgentDeploymentStatus
-from .analysis import Measurement
+from ..api.vocabulary import EventType, NoticeKind, RouterKind
 from .manifests import Identity
+from .measurements import Readings
 
 JsonDict = dict[str, Any]
 
@@ -40,12 +41,11 @@ class Observation:
     services: dict[str, str | None] = field(default_factory=dict)  # Service name -> desired-hash annotation
     prompt_error: tuple[str, str] | None = None  # (field, message) when the prompt cannot be resolved
     annotations: dict[str, str] = field(default_factory=dict)  # the agent's own annotations (manual actions)
-    measurements: dict[str, Measurement] | None = None  # set when the runtime measured the canary this time
-    signals: dict[str, dict[str, Measurement]] | None = None  # revision -> signal -> value, when monitoring ran
+    analysis: Readings | None = None  # the rollout's checks, when an analysis was due and measured
+    signals: Readings | None = None  # the runbooks' signals, when a monitoring pass was due and measured
+    monitor_every: int | None = None  # seconds between monitoring passes (None: no metrics backend)
     controls_hash: str | None = None  # desired-hash annotation of the controls ConfigMap, if it exists
-    bundle_texts: dict[str, str] = field(
-        default_factory=dict
-    )  # revision -> its stored bundle.json, to re-create a Deployment
+    bundle_texts: dict[str, str] = field(default_factory=dict)  # revision -> its stored bundle.json
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class Delete:
 class SetTraffic:
     """Route `weight` percent of live traffic to the canary Service and mirror `mirror_percent`."""
 
-    router: str  # "gatewayAPI" or "istio"
+    router: RouterKind
     route_name: str
     rule_name: str | None
     stable_service: str
@@ -114,22 +114,22 @@ Action = Apply | Scale | Delete | SetTraffic | RemoveAnnotations | RecordInciden
 
 @dataclass(frozen=True)
 class Event:
-    type: str  # Normal or Warning
-    reason: str
+    type: EventType
+    reason: str  # a Reason, or an incident type for incident Events
     message: str
 
 
 @dataclass(frozen=True)
 class Notice:
     """What to tell receivers: an incident (opened, or resolved), or a rollout event (`kind`
-    "Rollouts"; `incident` is then the event's reason, e.g. Promoted or AnalysisFailed)."""
+    Rollouts; `incident` is then the event's reason, e.g. Promoted or AnalysisFailed)."""
 
     incident: str
     revision: str
     severity: str
     message: str
     resolved: bool = False
-    kind: str = "Incidents"
+    kind: NoticeKind = NoticeKind.INCIDENTS
 
     @property
     def dedup_key(self) -> str:

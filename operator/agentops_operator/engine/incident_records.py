@@ -8,6 +8,7 @@ from typing import Any
 from ..api import resource
 from ..api.incident import INCIDENT_KIND
 from ..api.status import Incident
+from ..api.vocabulary import Reason
 from .manifests import Identity, labels
 
 JsonDict = dict[str, Any]
@@ -32,14 +33,14 @@ def incident_object(identity: Identity, incident: Incident) -> JsonDict:
         {
             "type": "Mitigated",
             "status": "True" if actions else "False",
-            "reason": "ActionsApplied" if actions else "NoMitigation",
+            "reason": Reason.ACTIONS_APPLIED if actions else Reason.NO_MITIGATION,
             "message": f"applied: {', '.join(actions)}" if actions else "the runbook only notifies",
             "lastTransitionTime": incident.detected_at,
         },
         {
             "type": "Resolved",
             "status": "True" if incident.resolved_at else "False",
-            "reason": "SignalHealthy" if incident.resolved_at else "Open",
+            "reason": Reason.SIGNAL_HEALTHY if incident.resolved_at else Reason.OPEN,
             "message": "the signal stayed healthy" if incident.resolved_at else "still open",
             "lastTransitionTime": incident.resolved_at or incident.detected_at,
         },

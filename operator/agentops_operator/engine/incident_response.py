@@ -1,7 +1,7 @@
 """Turns the runbooks' verdicts into what happens to traffic. Pure.
 
-`monitor` (engine/incidents.py) says which revisions an incident takes out of live traffic;
-this module says how, given where the revision stands:
+`incidents.monitor` opens and resolves incidents, `mitigations` says which revisions they take out
+of live traffic; this module says how, given where the revision stands:
 
 - a canary: Rollback/Block abort the rollout; Shadow (with a router) pauses it at weight 0 with
   traffic mirrored to the canary until the incident resolves, then the rollout goes on.
@@ -22,175 +22,202 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..api import conditions as c
 from ..api.spec import AgentDeploymentSpec
-from ..api.status import AgentDeploymentStatus, Breach, Controls, HistoryEntry, Hold, Incident, RolloutStatus
+from ..api.status import AgentDeploymentStatus, Breach, Controls, HistoryEntry, Hold, Incident
+from ..api.vocabulary import EventType, Outcome, Reason, resolved
 from . import annotations as manual
-from .conditions import keep_transition_times, set_condition
 from .decisions import Event, Notice, Observation
-from .incidents import TakeOut, mitigations, monitor
+from .incidents import monitor
+from .measurements import monitored_second_arm
+from .mitigations import TakeOut, mitigations
+from .rollout_control import Interruption
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentPhase:
+    """The incidents in force after this reconcile, and what they do to traffic."""
+
+    incidents: list[Incident]
+    breaches: list[Breach]
+    baselines: dict[str, dict[str, float]]
+    controls: dict[str, Controls]  # per revision: the live controls its Pods enforce
+    hold: Hold | None  # the latest revision held out of live traffic, and why
+    rollback_to: str | None  # the revision that serves instead of the stable one (None: no rollback now)
+    interruption: Interruption | None  # a runbook taking the canary out of live traffic
+    handled_annotations: tuple[str, ...]  # the retry / resolve / rollback-to annotations acted on
+    events: tuple[Event, ...]
+    notices: tuple[Notice, ...]
 
 
 @dataclass
-class IncidentOutcome:
+class _Response:
+    """The phase being built (private to `respond`)."""
+
     incidents: list[Incident]
     breaches: list[Breach]
     baselines: dict[str, dict[str, float]]
     controls: dict[str, Controls]
     hold: Hold | None
     rollback_to: str | None = None
-    abort_canary: tuple[str, str] | None = None  # (reason, message)
-    shadow_canary: tuple[str, str, int] | None = None  # (reason, message, mirror percent)
-    retried: bool = False
-    resolved_by_hand: bool = False
-    rolled_back_by_hand: bool = False
+    interruption: Interruption | None = None
+    handled: list[str] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+
+    def note(self, type: EventType, reason: str, message: str) -> None:
+        self.events.append(Event(type, reason, message))
 
 
 def respond(
     spec: AgentDeploymentSpec,
     status: AgentDeploymentStatus,
     observation: Observation,
-    stable: str | None,
     latest: str,
     routed: bool,
     now: str,
-) -> IncidentOutcome:
-    """Run the runbooks when the runtime measured signals; turn their verdicts into traffic changes."""
+) -> IncidentPhase:
+    """Run the runbooks when signals were measured; turn their verdicts into traffic changes."""
+    annotations = observation.annotations
     hold = status.hold
-    retried = manual.RETRY in observation.annotations and hold is not None
+    retried = manual.RETRY in annotations and hold is not None
     if hold is not None and (hold.revision != latest or retried):
         hold = None  # the spec moved on, or an operator asked to try again
-    outcome = IncidentOutcome(
-        list(status.incidents),
-        list(status.breaches),
-        dict(status.baselines),
-        dict(status.controls),
-        hold,
-        retried=retried,
+    response = _Response(
+        list(status.incidents), list(status.breaches), dict(status.baselines), dict(status.controls), hold
     )
+    if retried:
+        response.handled.append(manual.RETRY)
     take_out: dict[str, TakeOut] | None = None
-    manual_type = observation.annotations.get(manual.RESOLVE)
-    if manual_type is not None:
-        outcome.incidents = [
-            i.model_copy(update={"resolved_at": now, "healthy_since": now})
-            if i.type == manual_type and i.resolved_at is None
-            else i
-            for i in outcome.incidents
-        ]
-        outcome.controls, take_out = mitigations(spec, outcome.incidents)
-        outcome.resolved_by_hand = True
-        outcome.events.append(
-            Event("Normal", f"{manual_type}Resolved", f"{manual_type} resolved by an operator (annotation)")
-        )
+    if manual.RESOLVE in annotations:
+        take_out = _resolve_by_hand(response, spec, annotations[manual.RESOLVE], now)
+    stable = status.stable_revision.hash if status.stable_revision else None
     if observation.signals is not None and stable is not None:
-        take_out = _monitor(spec, status, observation, outcome, stable, latest, routed, now)
+        take_out = _monitor(spec, status, observation, response, stable, latest, routed, now)
     if take_out is not None:
-        _lift_shadow(outcome, take_out)
-    if manual.ROLLBACK_TO in observation.annotations:
-        _manual_rollback(outcome, status, observation, observation.annotations[manual.ROLLBACK_TO], latest, now)
-    return outcome
+        _lift_shadow(response, take_out)
+    if manual.ROLLBACK_TO in annotations:
+        _manual_rollback(response, status, observation, annotations[manual.ROLLBACK_TO], latest, now)
+    return IncidentPhase(
+        incidents=response.incidents,
+        breaches=response.breaches,
+        baselines=response.baselines,
+        controls=response.controls,
+        hold=response.hold,
+        rollback_to=response.rollback_to,
+        interruption=response.interruption,
+        handled_annotations=tuple(response.handled),
+        events=tuple(response.events),
+        notices=tuple(response.notices),
+    )
 
 
-MANUAL_ROLLBACK = "ManualRollback"
+def _resolve_by_hand(response: _Response, spec: AgentDeploymentSpec, kind: str, now: str) -> dict[str, TakeOut]:
+    closed = {"resolved_at": now, "healthy_since": now}
+    response.incidents = [
+        i.model_copy(update=closed) if i.type == kind and i.resolved_at is None else i for i in response.incidents
+    ]
+    lifted = mitigations(spec, response.incidents)
+    response.controls = lifted.controls
+    response.handled.append(manual.RESOLVE)
+    response.note(EventType.NORMAL, resolved(kind), f"{kind} resolved by an operator (annotation)")
+    return lifted.take_out
 
 
 def _manual_rollback(
-    outcome: IncidentOutcome,
-    status: AgentDeploymentStatus,
-    observation: Observation,
-    wanted: str,
-    latest: str,
-    now: str,
+    response: _Response, status: AgentDeploymentStatus, observation: Observation, wanted: str, latest: str, now: str
 ) -> None:
     """Serve the revision an operator named (by number or hash) and hold the latest one."""
-    outcome.rolled_back_by_hand = True
+    response.handled.append(manual.ROLLBACK_TO)
     entry = next((e for e in status.history if wanted.strip() in (str(e.number), e.hash)), None)
     if entry is None or not _runnable(observation, entry.hash):
         kept = ", ".join(f"{e.number} ({e.hash})" for e in status.history) or "none"
-        outcome.events.append(
-            Event("Warning", "RollbackIgnored", f"no revision {wanted!r} to roll back to; revisions kept: {kept}")
-        )
+        message = f"no revision {wanted!r} to roll back to; revisions kept: {kept}"
+        response.note(EventType.WARNING, Reason.ROLLBACK_IGNORED, message)
         return
     if entry.hash == latest:
-        outcome.hold = None
-        outcome.events.append(Event("Normal", "RolledBack", f"revision {entry.number} is the latest: it serves again"))
+        response.hold = None
+        message = f"revision {entry.number} is the latest: it serves again"
+        response.note(EventType.NORMAL, Reason.ROLLED_BACK, message)
         return
-    outcome.rollback_to = entry.hash
+    response.rollback_to = entry.hash
     message = f"rolled back to revision {entry.number} ({entry.hash}) by an operator"
-    outcome.hold = Hold(revision=latest, reason=MANUAL_ROLLBACK, message=message, since=now)
-    outcome.events.append(Event("Normal", "RolledBack", message))
-
-
-def monitored_second_arm(rollout: RolloutStatus | None, hold: Hold | None) -> str | None:
-    """The revision measured next to the stable one: the canary of a rollout, or one held in shadow
-    (its mirrored sessions decide when it comes back). The runtime measures it; `monitor` judges it."""
-    if rollout is not None and not rollout.aborted_at:
-        return rollout.revision
-    if hold is not None and hold.mirror_percent is not None:
-        return hold.revision
-    return None
+    response.hold = Hold(revision=latest, reason=Reason.MANUAL_ROLLBACK, message=message, since=now)
+    response.note(EventType.NORMAL, Reason.ROLLED_BACK, message)
 
 
 def _monitor(
     spec: AgentDeploymentSpec,
     status: AgentDeploymentStatus,
     observation: Observation,
-    outcome: IncidentOutcome,
+    response: _Response,
     stable: str,
     latest: str,
     routed: bool,
     now: str,
 ) -> dict[str, TakeOut]:
     assert observation.signals is not None
-    second = monitored_second_arm(status.rollout, outcome.hold)
+    second = monitored_second_arm(status.rollout, response.hold)
     second = second if second == latest else None  # one the spec has moved past is no longer judged
-    shadowed = second if outcome.hold is not None and second == outcome.hold.revision else None
-    canary = second if shadowed is None else None
-    current = status.model_copy(update={"incidents": outcome.incidents})  # after any manual resolution
-    result = monitor(spec, current, observation.signals, stable, second, _previous(status.history, stable), now)
-    outcome.incidents, outcome.breaches, outcome.baselines = result.incidents, result.breaches, result.baselines
-    outcome.controls, outcome.events, outcome.notices = result.controls, result.events, result.notices
-    for revision, out in sorted(result.take_out_of_traffic.items()):
+    shadowed = second if response.hold is not None and second == response.hold.revision else None
+    detected = monitor(
+        spec,
+        response.incidents,  # after any manual resolution
+        status.breaches,
+        status.baselines,
+        observation.signals,
+        stable=stable,
+        canary=second,
+        previous=_previous(status.history, stable),
+        now=now,
+    )
+    in_force = mitigations(spec, detected.incidents)
+    response.incidents, response.breaches, response.baselines = (
+        detected.incidents,
+        detected.breaches,
+        detected.baselines,
+    )
+    response.controls, response.events, response.notices = in_force.controls, detected.events, detected.notices
+    for revision, out in sorted(in_force.take_out.items()):
         message = next(
-            (i.message for i in result.incidents if i.revision == revision and i.type == out.reason), out.reason
+            (i.message for i in detected.incidents if i.revision == revision and i.type == out.reason), out.reason
         )
         mirror = out.mirror_percent if routed else None
-        if revision == canary:
-            if mirror is not None:
-                outcome.shadow_canary = (out.reason, message, mirror)
-            else:
-                outcome.abort_canary = (out.reason, message)
-        elif revision == shadowed and out.mirror_percent is None and outcome.hold is not None:
-            outcome.hold = outcome.hold.model_copy(
+        if revision == second and shadowed is None:
+            response.interruption = Interruption(reason=out.reason, message=message, mirror_percent=mirror)
+        elif revision == shadowed and out.mirror_percent is None and response.hold is not None:
+            response.hold = response.hold.model_copy(
                 update={"mirror_percent": None, "reason": out.reason, "message": message}
             )
-            outcome.events.append(
-                Event("Warning", "ShadowEnded", f"{message}; the revision gets no traffic at all now")
-            )
-        elif revision == stable and outcome.hold is None:
-            target = _rollback_target(status.history, stable, observation, result.incidents)
-            if target is None:
-                outcome.events.append(
-                    Event(
-                        "Warning",
-                        "NoRollbackTarget",
-                        f"{message}; no earlier healthy revision to roll back "
-                        "to, so the revision stays in traffic with its live controls",
-                    )
-                )
-                continue
-            outcome.rollback_to = target
-            outcome.hold = Hold(revision=revision, reason=out.reason, message=message, since=now, mirror_percent=mirror)
-            outcome.events.append(
-                Event(
-                    "Warning",
-                    "RolledBack",
-                    f"{message}; live traffic returned to revision {target}" + _hold_text(outcome.hold, out),
-                )
-            )
-    return result.take_out_of_traffic
+            response.note(EventType.WARNING, Reason.SHADOW_ENDED, f"{message}; the revision gets no traffic at all now")
+        elif revision == stable and response.hold is None:
+            _roll_back(response, status, observation, detected.incidents, revision, out, message, mirror, now)
+    return in_force.take_out
+
+
+def _roll_back(
+    response: _Response,
+    status: AgentDeploymentStatus,
+    observation: Observation,
+    incidents: list[Incident],
+    stable: str,
+    out: TakeOut,
+    message: str,
+    mirror: int | None,
+    now: str,
+) -> None:
+    """Take the stable revision out of live traffic: the newest earlier healthy revision serves."""
+    target = _rollback_target(status.history, stable, observation, incidents)
+    if target is None:
+        text = (
+            f"{message}; no earlier healthy revision to roll back to, so the revision stays in traffic "
+            "with its live controls"
+        )
+        response.note(EventType.WARNING, Reason.NO_ROLLBACK_TARGET, text)
+        return
+    response.rollback_to = target
+    response.hold = Hold(revision=stable, reason=out.reason, message=message, since=now, mirror_percent=mirror)
+    text = f"{message}; live traffic returned to revision {target}" + _hold_text(response.hold, out)
+    response.note(EventType.WARNING, Reason.ROLLED_BACK, text)
 
 
 def _hold_text(hold: Hold, out: TakeOut) -> str:
@@ -207,17 +234,12 @@ def _hold_text(hold: Hold, out: TakeOut) -> str:
     return ""
 
 
-def _lift_shadow(outcome: IncidentOutcome, take_out: dict[str, TakeOut]) -> None:
-    hold = outcome.hold
+def _lift_shadow(response: _Response, take_out: dict[str, TakeOut]) -> None:
+    hold = response.hold
     if hold is not None and hold.mirror_percent is not None and hold.revision not in take_out:
-        outcome.hold = None
-        outcome.events.append(
-            Event(
-                "Normal",
-                "ShadowLifted",
-                f"{hold.reason} on revision {hold.revision} resolved: the revision returns to live traffic",
-            )
-        )
+        response.hold = None
+        message = f"{hold.reason} on revision {hold.revision} resolved: the revision returns to live traffic"
+        response.note(EventType.NORMAL, Reason.SHADOW_LIFTED, message)
 
 
 def _previous(history: list[HistoryEntry], revision: str) -> str | None:
@@ -229,48 +251,14 @@ def _previous(history: list[HistoryEntry], revision: str) -> str | None:
 def _rollback_target(
     history: list[HistoryEntry], stable: str, observation: Observation, incidents: list[Incident]
 ) -> str | None:
-    """The newest earlier revision with no open incident of its own that can run: its Deployment
-    exists, or its bundle does (the Deployment is re-created from it)."""
+    """The newest earlier revision with no open incident of its own that can run."""
     number = next((e.number for e in history if e.hash == stable), 0)
     unhealthy = {i.revision for i in incidents if i.resolved_at is None}
-    for entry in sorted(history, key=lambda e: e.number, reverse=True):
-        if (
-            entry.number < number
-            and _runnable(observation, entry.hash)
-            and entry.hash not in unhealthy
-            and entry.outcome != "Failed"
-        ):
-            return entry.hash
-    return None
+    candidates = sorted(history, key=lambda e: e.number, reverse=True)
+    healthy = (e for e in candidates if e.number < number and e.hash not in unhealthy and e.outcome != Outcome.FAILED)
+    return next((e.hash for e in healthy if _runnable(observation, e.hash)), None)
 
 
 def _runnable(observation: Observation, revision: str) -> bool:
     """It can serve: its Deployment exists, or its bundle does (the Deployment is re-created from it)."""
     return revision in observation.workloads or revision in observation.bundle_texts
-
-
-def degraded_by_hold(
-    status: AgentDeploymentStatus, hold: Hold, now: str, generation: int, before: AgentDeploymentStatus
-) -> AgentDeploymentStatus:
-    """`status` as composed, with Degraded and Progressing saying why the revision is held. `before` is the
-    status as read: compose_status already set these conditions once, so their lastTransitionTime is
-    judged against what was there before this reconcile, not against that first pass."""
-    if hold.mirror_percent is not None:
-        message = (
-            f"{hold.message}; revision {hold.revision} gets {hold.mirror_percent}% of traffic mirrored with tools "
-            "dry-run and returns to live traffic when the incident resolves; or apply a fixed spec"
-        )
-    else:
-        message = f"{hold.message}; apply a fixed spec, or annotate agentops.dev/retry to serve it again"
-    conditions = set_condition(status.conditions, c.DEGRADED, "True", hold.reason, message, now, generation)
-    conditions = set_condition(
-        conditions,
-        c.PROGRESSING,
-        "False",
-        hold.reason,
-        f"revision {hold.revision} is held out of live traffic by an incident",
-        now,
-        generation,
-    )
-    conditions = keep_transition_times(before.conditions, conditions)
-    return status.model_copy(update={"conditions": conditions, "summary": "Degraded"})

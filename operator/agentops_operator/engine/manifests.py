@@ -95,16 +95,16 @@ def stored_bundle(text: str | None) -> JsonDict | None:
     return content if isinstance(content, dict) and isinstance(content.get("runtime"), dict) else None
 
 
-def revision_deployment(identity: Identity, revision: str, bundle: JsonDict, replicas: int) -> JsonDict:
-    runtime = bundle["runtime"]
-    revision_labels = labels(identity, revision)
+def _agent_container(identity: Identity, revision: str, runtime: JsonDict) -> JsonDict:
+    """The agent's container: its image, ports, the contract's env and the bundle and controls mounts."""
+    metrics_port = runtime.get("metricsPort", contract.DEFAULT_METRICS_PORT)
     env = [
         {"name": contract.ENV_AGENT_NAME, "value": identity.name},
         {"name": contract.ENV_AGENT_NAMESPACE, "value": identity.namespace},
         {"name": contract.ENV_AGENT_REVISION, "value": revision},
         {"name": contract.ENV_BUNDLE_PATH, "value": contract.BUNDLE_PATH},
         {"name": contract.ENV_CONTROLS_PATH, "value": contract.CONTROLS_PATH},
-        {"name": contract.ENV_METRICS_PORT, "value": str(runtime.get("metricsPort", contract.DEFAULT_METRICS_PORT))},
+        {"name": contract.ENV_METRICS_PORT, "value": str(metrics_port)},
         *copy.deepcopy(runtime.get("env", [])),
     ]
     container: JsonDict = {
@@ -122,6 +122,13 @@ def revision_deployment(identity: Identity, revision: str, bundle: JsonDict, rep
     }
     if runtime.get("resources"):
         container["resources"] = copy.deepcopy(runtime["resources"])
+    return container
+
+
+def revision_deployment(identity: Identity, revision: str, bundle: JsonDict, replicas: int) -> JsonDict:
+    runtime = bundle["runtime"]
+    revision_labels = labels(identity, revision)
+    container = _agent_container(identity, revision, runtime)
     pod_spec: JsonDict = {
         "containers": [container],
         "volumes": [

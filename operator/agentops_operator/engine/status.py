@@ -1,148 +1,153 @@
-"""Builds the AgentDeployment status from a decision: revisions, history, rollout, conditions.
+"""The AgentDeployment status, composed once from the phases' records. Pure.
 
-Conditions follow the API conventions (lastTransitionTime moves only with status) and say what
-to do: Ready (a revision serves traffic), Progressing (a revision is on its way), Paused (a
-rollout is held, and why), Degraded (an abort, with the failing checks and both arms' values).
-`summary` is one word for the printer column, derived from the conditions.
+Conditions follow the API conventions (lastTransitionTime moves only when a condition's status
+does, judged against the status as read) and say what to do: Ready (a revision serves traffic),
+Progressing (a revision is on its way), Paused (a rollout is held, and why), Degraded (an abort
+with the failing checks, or an incident holding a revision out of traffic). `summary` is one word
+for the printer column.
 """
 
 from __future__ import annotations
 
-from ..api import conditions as c
-from ..api.spec import AgentDeploymentSpec
-from ..api.status import AgentDeploymentStatus, Condition, HistoryEntry, RevisionRef
+from dataclasses import dataclass
+
+from ..api.status import AgentDeploymentStatus, ConditionStatus, HistoryEntry, Hold, RevisionRef
+from ..api.vocabulary import ConditionType, Reason, Summary
 from .conditions import set_condition
 from .decisions import Observation
-from .manifests import Identity
-from .rollout_control import Progress
+from .history import RevisionPhase
+from .incident_response import IncidentPhase
+from .serving import ServingPhase
 
 
-def _ref(identity: Identity, history: list[HistoryEntry], revision: str) -> RevisionRef:
-    number = next(e.number for e in history if e.hash == revision)
-    return RevisionRef(number=number, hash=revision, name=identity.revision_name(revision))
+@dataclass(frozen=True, kw_only=True)
+class Wanted:
+    """One condition as this decision wants it."""
+
+    status: ConditionStatus
+    reason: str
+    message: str
 
 
 def compose_status(
-    status: AgentDeploymentStatus,
-    spec: AgentDeploymentSpec,
+    before: AgentDeploymentStatus,
     observation: Observation,
+    revision: RevisionPhase,
     history: list[HistoryEntry],
-    latest: str,
-    stable: str | None,
-    progress: Progress | None,
+    serving: ServingPhase,
+    incidents: IncidentPhase,
+    replicas: int,
     now: str,
 ) -> AgentDeploymentStatus:
-    identity, generation = observation.identity, observation.generation
-    latest_ref = _ref(identity, history, latest)
-    stable_ref = _ref(identity, history, stable) if stable else None
-    latest_workload = observation.workloads.get(latest)
-    available = latest_workload.available_replicas if latest_workload else 0
-    progress_text = f"{available}/{spec.replicas} replicas available"
-
-    def put(conditions: list[Condition], kind: str, value: str, reason: str, message: str) -> list[Condition]:
-        return set_condition(conditions, kind, value, reason, message, now, generation)  # type: ignore[arg-type]
-
-    conditions: list[Condition] = list(status.conditions)
-    if stable_ref is not None:
-        serving = observation.workloads.get(stable_ref.hash)
-        ready_replicas = serving.available_replicas if serving else 0
-        conditions = put(
-            conditions,
-            c.READY,
-            "True",
-            c.REVISION_AVAILABLE,
-            f"revision {stable_ref.number} ({stable_ref.hash}) serves traffic with {ready_replicas} available replicas",
-        )
-    else:
-        conditions = put(
-            conditions,
-            c.READY,
-            "False",
-            c.AWAITING_FIRST_REVISION,
-            f"waiting for Deployment {latest_ref.name} to become available ({progress_text})",
-        )
-
-    rollout = progress.rollout if progress is not None else None
-    summary = "Healthy"
-    if rollout is not None and rollout.aborted_at:
-        conditions = put(
-            conditions,
-            c.PROGRESSING,
-            "False",
-            rollout.abort_reason or "RolloutAborted",
-            f"rollout of revision {latest_ref.number} ({latest}) aborted; traffic is back on the stable revision",
-        )
-        conditions = put(
-            conditions,
-            c.DEGRADED,
-            "True",
-            rollout.abort_reason or "RolloutAborted",
-            f"{progress.message if progress else ''}; apply a fixed spec, or annotate agentops.dev/retry to try again",
-        )
-        conditions = put(conditions, c.PAUSED, "False", c.AS_EXPECTED, "not paused")
-        summary = "Degraded"
-    elif rollout is not None:
-        step = f"step {rollout.step_index + 1}/{rollout.step_count} ({rollout.step_kind})"
-        if rollout.paused:
-            conditions = put(
-                conditions,
-                c.PROGRESSING,
-                "Unknown",
-                c.ROLLOUT_PAUSED,
-                f"rollout of revision {latest_ref.number} is paused at {step}",
+    identity = observation.identity
+    refs = {e.hash: RevisionRef(number=e.number, hash=e.hash, name=identity.revision_name(e.hash)) for e in history}
+    stable_ref = refs[serving.stable] if serving.stable else None
+    has_paused = any(c.type == ConditionType.PAUSED for c in before.conditions)
+    wanted, summary = _progress(observation, revision, serving, replicas, has_paused)
+    wanted[ConditionType.READY] = _ready(observation, revision, stable_ref, replicas)
+    if incidents.hold is not None:
+        wanted.update(_held(incidents.hold))
+        summary = Summary.DEGRADED
+    elif stable_ref is None:
+        summary = Summary.PROGRESSING
+    conditions = list(before.conditions)
+    for kind in (ConditionType.READY, ConditionType.PROGRESSING, ConditionType.DEGRADED, ConditionType.PAUSED):
+        if (want := wanted.get(kind)) is not None:
+            conditions = set_condition(
+                conditions, kind, want.status, want.reason, want.message, now, observation.generation
             )
-            conditions = put(
-                conditions,
-                c.PAUSED,
-                "True",
-                rollout.pause_reason or c.ROLLOUT_PAUSED,
-                f"{progress.message if progress else ''}; annotate agentops.dev/resume or "
-                "agentops.dev/promote to continue",
-            )
-            summary = "Paused"
-        else:
-            conditions = put(
-                conditions,
-                c.PROGRESSING,
-                "True",
-                c.ROLLOUT_IN_PROGRESS,
-                f"rolling out revision {latest_ref.number} ({latest}): {progress.message if progress else step}",
-            )
-            conditions = put(conditions, c.PAUSED, "False", c.AS_EXPECTED, "not paused")
-            summary = "Progressing"
-        conditions = put(conditions, c.DEGRADED, "False", c.AS_EXPECTED, "no problems detected")
-    else:
-        if stable == latest:
-            conditions = put(
-                conditions,
-                c.PROGRESSING,
-                "False",
-                c.ROLLOUT_COMPLETE,
-                f"revision {latest_ref.number} ({latest}) is rolled out",
-            )
-        else:
-            conditions = put(
-                conditions,
-                c.PROGRESSING,
-                "True",
-                c.REVISION_PROGRESSING,
-                f"rolling out revision {latest_ref.number} ({latest}): {progress_text}",
-            )
-            summary = "Progressing"
-        conditions = put(conditions, c.DEGRADED, "False", c.AS_EXPECTED, "no problems detected")
-        if any(cond.type == c.PAUSED for cond in conditions):
-            conditions = put(conditions, c.PAUSED, "False", c.AS_EXPECTED, "not paused")
-    if stable_ref is None:
-        summary = "Progressing"
-    return status.model_copy(
+    rollout = serving.rollout.rollout if serving.in_rollout and serving.rollout else None
+    return before.model_copy(
         update={
-            "observed_generation": generation,
+            "observed_generation": observation.generation,
             "conditions": conditions,
-            "latest_revision": latest_ref,
+            "latest_revision": refs[revision.latest],
             "stable_revision": stable_ref,
-            "canary_revision": latest_ref if rollout is not None else None,
+            "canary_revision": refs[revision.latest] if rollout is not None else None,
             "rollout": rollout,
             "history": history,
             "summary": summary,
+            "incidents": incidents.incidents,
+            "breaches": incidents.breaches,
+            "baselines": incidents.baselines,
+            "controls": incidents.controls,
+            "hold": incidents.hold,
         }
     )
+
+
+def _ready(observation: Observation, revision: RevisionPhase, stable: RevisionRef | None, replicas: int) -> Wanted:
+    if stable is not None:
+        serving = observation.workloads.get(stable.hash)
+        available = serving.available_replicas if serving else 0
+        message = f"revision {stable.number} ({stable.hash}) serves traffic with {available} available replicas"
+        return Wanted(status="True", reason=Reason.REVISION_AVAILABLE, message=message)
+    name = observation.identity.revision_name(revision.latest)
+    message = f"waiting for Deployment {name} to become available ({_replicas_text(observation, revision, replicas)})"
+    return Wanted(status="False", reason=Reason.AWAITING_FIRST_REVISION, message=message)
+
+
+def _replicas_text(observation: Observation, revision: RevisionPhase, replicas: int) -> str:
+    workload = observation.workloads.get(revision.latest)
+    return f"{workload.available_replicas if workload else 0}/{replicas} replicas available"
+
+
+def _progress(
+    observation: Observation, revision: RevisionPhase, serving: ServingPhase, replicas: int, has_paused: bool
+) -> tuple[dict[ConditionType, Wanted], str]:
+    """Progressing, Degraded and Paused as the rollout (or its absence) has them, and the summary."""
+    latest = f"revision {revision.number} ({revision.latest})"
+    healthy = Wanted(status="False", reason=Reason.AS_EXPECTED, message="no problems detected")
+    not_paused = Wanted(status="False", reason=Reason.AS_EXPECTED, message="not paused")
+    phase = serving.rollout if serving.in_rollout else None
+    if phase is None:
+        paused = {ConditionType.PAUSED: not_paused} if has_paused else {}
+        if serving.stable == revision.latest:
+            done = Wanted(status="False", reason=Reason.ROLLOUT_COMPLETE, message=f"{latest} is rolled out")
+            return {ConditionType.PROGRESSING: done, ConditionType.DEGRADED: healthy, **paused}, Summary.HEALTHY
+        text = f"rolling out {latest}: {_replicas_text(observation, revision, replicas)}"
+        going = Wanted(status="True", reason=Reason.REVISION_PROGRESSING, message=text)
+        return {ConditionType.PROGRESSING: going, ConditionType.DEGRADED: healthy, **paused}, Summary.PROGRESSING
+    rollout = phase.rollout
+    if rollout.aborted_at:
+        reason = rollout.abort_reason or Reason.ROLLOUT_ABORTED
+        back = f"rollout of {latest} aborted; traffic is back on the stable revision"
+        fix = f"{phase.message}; apply a fixed spec, or annotate agentops.dev/retry to try again"
+        return {
+            ConditionType.PROGRESSING: Wanted(status="False", reason=reason, message=back),
+            ConditionType.DEGRADED: Wanted(status="True", reason=reason, message=fix),
+            ConditionType.PAUSED: not_paused,
+        }, Summary.DEGRADED
+    if rollout.paused:
+        step = f"step {rollout.step_index + 1}/{rollout.step_count} ({rollout.step_kind})"
+        at = f"rollout of revision {revision.number} is paused at {step}"
+        how = f"{phase.message}; annotate agentops.dev/resume or agentops.dev/promote to continue"
+        return {
+            ConditionType.PROGRESSING: Wanted(status="Unknown", reason=Reason.ROLLOUT_PAUSED, message=at),
+            ConditionType.DEGRADED: healthy,
+            ConditionType.PAUSED: Wanted(
+                status="True", reason=rollout.pause_reason or Reason.ROLLOUT_PAUSED, message=how
+            ),
+        }, Summary.PAUSED
+    going = Wanted(status="True", reason=Reason.ROLLOUT_IN_PROGRESS, message=f"rolling out {latest}: {phase.message}")
+    return {
+        ConditionType.PROGRESSING: going,
+        ConditionType.DEGRADED: healthy,
+        ConditionType.PAUSED: not_paused,
+    }, Summary.PROGRESSING
+
+
+def _held(hold: Hold) -> dict[ConditionType, Wanted]:
+    """An incident holds the revision out of live traffic: Degraded says why and what to do."""
+    if hold.mirror_percent is not None:
+        message = (
+            f"{hold.message}; revision {hold.revision} gets {hold.mirror_percent}% of traffic mirrored with tools "
+            "dry-run and returns to live traffic when the incident resolves; or apply a fixed spec"
+        )
+    else:
+        message = f"{hold.message}; apply a fixed spec, or annotate agentops.dev/retry to serve it again"
+    out = f"revision {hold.revision} is held out of live traffic by an incident"
+    return {
+        ConditionType.DEGRADED: Wanted(status="True", reason=hold.reason, message=message),
+        ConditionType.PROGRESSING: Wanted(status="False", reason=hold.reason, message=out),
+    }

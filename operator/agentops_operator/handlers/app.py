@@ -21,17 +21,19 @@ from typing import Any
 
 import kopf
 
+from ..adapters.kube.agents import KubeAgents
+from ..adapters.kube.children import KubeChildren
 from ..adapters.kube.client import Connection, KubeClient, connection_from_environment
 from ..adapters.kube.leases import KubeLeases
-from ..adapters.kube.workloads import KubeWorkloads
 from ..adapters.notifiers.pagerduty import PAGERDUTY_EVENTS_URL, PagerDutyNotifier
 from ..adapters.notifiers.slack import SlackNotifier
 from ..adapters.notifiers.webhook import WebhookNotifier
 from ..adapters.routers.gateway_api import GatewayApiRouter
 from ..adapters.routers.istio import IstioRouter
 from ..api import resource
+from ..api.vocabulary import RouterKind
 from ..engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
-from ..ports.metrics import MetricProvider
+from ..ports.metrics import SignalProvider
 from ..ports.notify import Notifier
 from ..ports.traffic import TrafficRouter
 from ..runtime.leader import LeaderElector, LeaseTiming
@@ -47,8 +49,7 @@ class OperatorConfig:
     kubeconfig: str | None = None
     context: str | None = None  # a kubeconfig context other than the current one
     resync_seconds: float = 30.0
-    prometheus_url: str | None = None
-    metrics: MetricProvider | None = None  # where analysis reads numbers; None: every analysis errors
+    metrics: SignalProvider | None = None  # where signals are read (its default_url: --prometheus-url)
     pagerduty_url: str = PAGERDUTY_EVENTS_URL
     leader_election: bool = False
     lease_namespace: str = "default"
@@ -121,38 +122,43 @@ class OperatorApp:
         except Exception as error:  # logged; the resync timer retries
             log.warning("reconcile of %s/%s failed, will retry: %s", namespace, name, error)
 
+    def _connect(self) -> kopf.ConnectionInfo:
+        """Log in: the API client, the reconciler on it, and (if enabled) the leader elector."""
+        connection = connection_from_environment(self.config.kubeconfig, self.config.context)
+        self.client = KubeClient(connection)
+        routers: dict[str, TrafficRouter] = {
+            RouterKind.GATEWAY_API: GatewayApiRouter(self.client, resource.FIELD_MANAGER),
+            RouterKind.ISTIO: IstioRouter(self.client, resource.FIELD_MANAGER),
+        }
+        notifiers: dict[str, Notifier] = {
+            "Slack": SlackNotifier(),
+            "Webhook": WebhookNotifier(),
+            "PagerDuty": PagerDutyNotifier(self.config.pagerduty_url),
+        }
+        self.reconciler = Reconciler(
+            KubeAgents(self.client),
+            KubeChildren(self.client),
+            metrics=self.config.metrics,
+            routers=routers,
+            notifiers=notifiers,
+            may_act=self._may_act,
+        )
+        if self.config.leader_election:
+            self.elector = LeaderElector(
+                KubeLeases(self.client),
+                self.config.lease_namespace,
+                self.config.lease_name,
+                self.config.identity,
+                self.config.lease_timing,
+            )
+        return kopf_connection(connection)
+
     def _register(self) -> None:
         registry = self.registry
 
         @kopf.on.login(registry=registry)
         def login(**_: Any) -> kopf.ConnectionInfo:
-            connection = connection_from_environment(self.config.kubeconfig, self.config.context)
-            self.client = KubeClient(connection)
-            routers: dict[str, TrafficRouter] = {
-                "gatewayAPI": GatewayApiRouter(self.client, resource.FIELD_MANAGER),
-                "istio": IstioRouter(self.client, resource.FIELD_MANAGER),
-            }
-            notifiers: dict[str, Notifier] = {
-                "Slack": SlackNotifier(),
-                "Webhook": WebhookNotifier(),
-                "PagerDuty": PagerDutyNotifier(self.config.pagerduty_url),
-            }
-            self.reconciler = Reconciler(
-                KubeWorkloads(self.client),
-                metrics=self.config.metrics,
-                routers=routers,
-                notifiers=notifiers,
-                may_act=self._may_act,
-            )
-            if self.config.leader_election:
-                self.elector = LeaderElector(
-                    KubeLeases(self.client),
-                    self.config.lease_namespace,
-                    self.config.lease_name,
-                    self.config.identity,
-                    self.config.lease_timing,
-                )
-            return kopf_connection(connection)
+            return self._connect()
 
         @kopf.on.startup(registry=registry)
         async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:

@@ -13,7 +13,7 @@ from agentops_sdk.leaks import WINDOW, shingles
 from ..api import resource
 from ..api.resource import field_path
 from ..api.spec import AgentDeploymentSpec
-from ..engine.incidents import DEFAULT_RUNBOOKS
+from ..engine.runbook_set import DEFAULT_RUNBOOKS
 
 JsonDict = dict[str, Any]
 

@@ -14,13 +14,17 @@ from . import views
 from .cluster import Cluster, PluginError
 from .lint import is_agent, lint
 
+# Each verb is its annotation's name: `kubectl agents pause` sets agentops.dev/pause.
 ACTIONS = {
-    "promote": (manual.PROMOTE, "step", "move to the next step (--full: promote to stable now)"),
-    "abort": (manual.ABORT, "true", "send all traffic back to the stable revision"),
-    "pause": (manual.PAUSE, "true", "hold the rollout at its current step"),
-    "resume": (manual.RESUME, "true", "continue a paused rollout"),
-    "retry": (manual.RETRY, "true", "restart an aborted rollout, or serve a revision an incident held"),
-    "skip-analysis": (manual.SKIP_ANALYSIS, "true", "switch analysis off for this rollout"),
+    key.removeprefix(manual.PREFIX): (key, value, help)
+    for key, value, help in (
+        (manual.PROMOTE, "step", "move to the next step (--full: promote to stable now)"),
+        (manual.ABORT, "true", "send all traffic back to the stable revision"),
+        (manual.PAUSE, "true", "hold the rollout at its current step"),
+        (manual.RESUME, "true", "continue a paused rollout"),
+        (manual.RETRY, "true", "restart an aborted rollout, or serve a revision an incident held"),
+        (manual.SKIP_ANALYSIS, "true", "switch analysis off for this rollout"),
+    )
 }
 
 

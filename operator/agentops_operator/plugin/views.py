@@ -10,6 +10,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..api.vocabulary import Arm
+
 JsonDict = dict[str, Any]
 
 
@@ -40,8 +42,8 @@ def show_status(console: Console, agent: JsonDict) -> None:
         if analysis:
             table = Table(
                 "check",
-                "canary",
-                "stable",
+                Arm.CANARY,
+                Arm.STABLE,
                 "bound",
                 "verdict",
                 title=f"last analysis {analysis['time']}: {analysis['verdict']}",
@@ -49,8 +51,8 @@ def show_status(console: Console, agent: JsonDict) -> None:
             for check in analysis.get("checks", []):
                 table.add_row(
                     check["name"],
-                    _number(check.get("canary")),
-                    _number(check.get("stable")),
+                    _number(check.get(Arm.CANARY)),
+                    _number(check.get(Arm.STABLE)),
                     check.get("bound", ""),
                     check["verdict"] + (f" — {check['reason']}" if check.get("reason") else ""),
                 )

@@ -1,37 +1,36 @@
-"""Where analysis numbers come from: one Protocol, a Nop version, and the query it answers.
+"""Where signal numbers come from: one Protocol, a Nop version.
 
-Providers return numbers only (both arms' values and session counts, or an error string);
-`engine/analysis.py` judges them.
+The engine plans `SignalQuery`s (engine/measurements.py); a provider answers each with a `Sample`
+per revision (a value and the sessions behind it, or an error) and judges nothing:
+`engine/analysis.py` and `engine/incidents.py` do.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
-from ..api.rollout import Check
-from ..engine.analysis import Measurement
+from ..engine.measurements import Sample, SignalQuery
+
+NO_BACKEND = (
+    "no metrics backend configured: run the operator with --prometheus-url, or set spec.rollout.analysis.prometheusURL"
+)
 
 
-@dataclass(frozen=True)
-class MetricQuery:
-    namespace: str
-    agent: str
-    canary_revision: str
-    stable_revision: str
-    check: Check
-    window_seconds: int
-    backend_url: str | None = None  # a per-agent override of the provider's address
+class SignalProvider(Protocol):
+    @property
+    def default_url(self) -> str | None:
+        """The backend a query goes to when the agent names none (None: there is none)."""
+        ...
+
+    async def read(self, query: SignalQuery) -> dict[str, Sample]:
+        """A sample for every revision of the query; errors are samples too, never exceptions."""
+        ...
 
 
-class MetricProvider(Protocol):
-    async def measure(self, query: MetricQuery) -> Measurement: ...
+class NopSignalProvider:
+    """No backend configured: every reading is an error, so analysis can never pass."""
 
+    default_url: str | None = None
 
-class NopMetricProvider:
-    """No backend configured: every measurement is an error, so analysis can never pass."""
-
-    async def measure(self, query: MetricQuery) -> Measurement:
-        return Measurement(
-            query.check.label, error="no metrics backend configured: run the operator with --prometheus-url"
-        )
+    async def read(self, query: SignalQuery) -> dict[str, Sample]:
+        return {revision: Sample(error=NO_BACKEND) for revision in query.revisions}

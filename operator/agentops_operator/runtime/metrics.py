@@ -7,6 +7,7 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 from ..api.status import AgentDeploymentStatus
+from ..api.vocabulary import Arm, Reason
 from ..engine.decisions import Decision
 
 RECONCILES = Counter("agentops_operator_reconciles_total", "Reconciles of AgentDeployments by result.", ["result"])
@@ -55,12 +56,12 @@ def record(namespace: str, agent: str, before: AgentDeploymentStatus, decision: 
     if rollout and rollout.last_analysis and (previous is None or previous.last_analysis != rollout.last_analysis):
         ANALYSIS_VERDICTS.labels(namespace, agent, rollout.last_analysis.verdict).inc()
         for check in rollout.last_analysis.checks:
-            for arm, value in (("canary", check.canary), ("stable", check.stable)):
+            for arm, value in ((Arm.CANARY, check.canary), (Arm.STABLE, check.stable)):
                 if value is not None:
                     ANALYSIS_VALUE.labels(namespace, agent, check.name, arm).set(value)
     if rollout and rollout.aborted_at and (previous is None or not previous.aborted_at):
         ABORTS.labels(namespace, agent, rollout.abort_reason or "Unknown").inc()
-    if any(event.reason == "Promoted" for event in decision.events):
+    if any(event.reason == Reason.PROMOTED for event in decision.events):
         PROMOTIONS.labels(namespace, agent).inc()
     _record_incidents(namespace, agent, before, decision)
 

@@ -2,8 +2,9 @@
 
 Runs as a background task after the cluster and status are updated, so a slow or failing
 receiver never delays a mitigation. Secrets are read per delivery and their values never reach
-logs, Events or status; each receiver's last attempt, delivery and error go to
-`status.receivers` and to the operator's metrics.
+logs, Events or status; each receiver's last attempt, delivery and error are returned for the
+reconciler to write to `status.receivers` (it is the one status writer), and counted in the
+operator's metrics.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from prometheus_client import Counter
 
 from ..api.resource import AgentDeployment
 from ..engine.decisions import Notice
+from ..ports.children import ChildObjects
 from ..ports.notify import Notifier, NotifyError
-from ..ports.workloads import Workloads
 
 log = logging.getLogger(__name__)
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
@@ -28,12 +29,13 @@ DELIVERIES = Counter(
 
 
 async def deliver(
-    workloads: Workloads,
+    children: ChildObjects,
     notifiers: dict[str, Notifier],
     agent: AgentDeployment,
     notices: list[Notice],
     now: Callable[[], str],
-) -> None:
+) -> dict[str, Any]:
+    """Receiver name -> its state after this delivery (receivers that wanted none of it are left out)."""
     receivers: dict[str, Any] = {}
     for receiver in agent.spec.notifications:
         wanted = [
@@ -45,7 +47,7 @@ async def deliver(
             continue
         state: dict[str, Any] = {"lastAttempt": now()}
         try:
-            secret = await _secret(workloads, agent.namespace, receiver.secret_ref.name, receiver.secret_ref.key)
+            secret = await _secret(children, agent.namespace, receiver.secret_ref.name, receiver.secret_ref.key)
             notifier = notifiers[receiver.type]
             for notice in wanted:
                 await notifier.send(secret, notice, agent.name, agent.namespace)
@@ -58,15 +60,11 @@ async def deliver(
                 "notification receiver %s of %s/%s failed: %s", receiver.name, agent.namespace, agent.name, error
             )
         receivers[receiver.name] = state
-    if receivers:
-        try:
-            await workloads.patch_status(agent.namespace, agent.name, {"receivers": receivers})
-        except Exception as error:  # status is best effort here; the next failure records again
-            log.warning("could not record receiver state for %s/%s: %s", agent.namespace, agent.name, error)
+    return receivers
 
 
-async def _secret(workloads: Workloads, namespace: str, name: str, key: str) -> str:
-    secret = await workloads.get_secret(namespace, name)
+async def _secret(children: ChildObjects, namespace: str, name: str, key: str) -> str:
+    secret = await children.get_secret(namespace, name)
     if secret is None:
         raise NotifyError(f'Secret "{name}" not found in namespace "{namespace}"; create it with key "{key}"')
     data = secret.get("data") or {}

@@ -16,17 +16,18 @@ from typing import Any
 
 import json_merge_patch  # type: ignore[import-untyped]
 
-from ..api import conditions as c
 from ..api.resource import AgentDeployment, InvalidSpec
 from ..api.status import AgentDeploymentStatus
+from ..api.vocabulary import EventType, Reason, resolved
+from ..engine.clock import format_time
 from ..engine.decide import decide, invalid
 from ..engine.decisions import Action, Apply, Decision, Event, RecordIncident, RemoveAnnotations, Scale, SetTraffic
-from ..engine.incidents import monitoring_interval
-from ..engine.plan import format_time
-from ..ports.metrics import MetricProvider, NopMetricProvider
+from ..engine.measurements import plan_measurements
+from ..ports.agents import Agents
+from ..ports.children import ChildObjects
+from ..ports.metrics import NopSignalProvider, SignalProvider
 from ..ports.notify import Notifier
 from ..ports.traffic import RoutingError, TrafficRouter
-from ..ports.workloads import Workloads
 from . import metrics
 from .notify import deliver
 from .observe import observe
@@ -42,18 +43,20 @@ def rfc3339_now() -> str:
 class Reconciler:
     def __init__(
         self,
-        workloads: Workloads,
+        agents: Agents,
+        children: ChildObjects,
         now: Callable[[], str] = rfc3339_now,
         concurrency: int = 16,
-        metrics: MetricProvider | None = None,
+        metrics: SignalProvider | None = None,
         routers: dict[str, TrafficRouter] | None = None,
         notifiers: dict[str, Notifier] | None = None,
         may_act: Callable[[], bool] = lambda: True,
     ) -> None:
-        self.workloads = workloads
+        self.agents = agents
+        self.children = children
         self.may_act = may_act  # False on a replica that is not the elected leader
         self.now = now
-        self.metrics: MetricProvider = metrics or NopMetricProvider()
+        self.metrics: SignalProvider = metrics or NopSignalProvider()
         self.routers = routers or {}
         self.notifiers = notifiers or {}
         self._timers: dict[tuple[str, str], tuple[float, asyncio.TimerHandle]] = {}
@@ -68,7 +71,7 @@ class Reconciler:
         """Reconcile every agent once (the periodic safety net that also retries failures)."""
         agents: list[JsonDict] = []
         for namespace in namespaces or [None]:  # type: ignore[list-item]
-            agents += await self.workloads.list_agents(namespace)
+            agents += await self.agents.list_agents(namespace)
         limit = asyncio.Semaphore(concurrency)
 
         async def one(body: JsonDict) -> None:
@@ -82,7 +85,7 @@ class Reconciler:
         await asyncio.gather(*(one(body) for body in agents))
 
     async def reconcile_named(self, namespace: str, name: str) -> None:
-        body = await self.workloads.get_agent(namespace, name)
+        body = await self.agents.get_agent(namespace, name)
         if body is not None:
             await self.reconcile(body)
 
@@ -93,7 +96,7 @@ class Reconciler:
         key = (meta["namespace"], meta["name"])
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock, self._slots:
-            fresh = await self.workloads.get_agent(*key)
+            fresh = await self.agents.get_agent(*key)
             if fresh is None:
                 self._locks.pop(key, None)
                 return
@@ -114,13 +117,22 @@ class Reconciler:
         except InvalidSpec as error:
             old = _status_of(body)
             decision = invalid(
-                old, int(meta.get("generation", 1)), error.field, error.message, c.INVALID_SPEC, self.now()
+                old, int(meta.get("generation", 1)), error.field, error.message, Reason.INVALID_SPEC, self.now()
             )
             await self._finish(body, old, decision)
             return
         now = self.now()
         key = (agent.namespace, agent.name)
-        observation = await observe(self.workloads, agent, self.metrics, now, self._monitored.get(key))
+        plan = plan_measurements(
+            agent.spec,
+            agent.status,
+            now,
+            namespace=agent.namespace,
+            agent=agent.name,
+            last_monitored=self._monitored.get(key),
+            default_backend=self.metrics.default_url,
+        )
+        observation = await observe(self.children, agent, self.metrics, plan)
         if observation.signals is not None:
             self._monitored[key] = now
         decision = decide(agent.spec, agent.status, observation, now)
@@ -128,23 +140,26 @@ class Reconciler:
             try:
                 await self._execute(agent, action)
             except RoutingError as error:
-                await self._post_event(body, Event("Warning", "TrafficRoutingFailed", str(error)))
+                await self._post_event(body, Event(EventType.WARNING, Reason.TRAFFIC_ROUTING_FAILED, str(error)))
                 raise
         await self._finish(body, agent.status, decision)
         metrics.record(agent.namespace, agent.name, agent.status, decision)
         if decision.notices and agent.spec.notifications:
-            task = asyncio.get_running_loop().create_task(
-                deliver(self.workloads, self.notifiers, agent, list(decision.notices), self.now)
-            )
+            task = asyncio.get_running_loop().create_task(self._notify(agent, decision))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
-        requeue = decision.requeue_after
-        if not isinstance(self.metrics, NopMetricProvider) and decision.status.stable_revision is not None:
-            # Runbooks watch serving revisions all the time, not only during rollouts.
-            interval = monitoring_interval(agent.spec)
-            requeue = interval if requeue is None else min(requeue, interval)
-        if requeue is not None:
-            self._requeue(agent.namespace, agent.name, requeue)
+        if decision.requeue_after is not None:
+            self._requeue(agent.namespace, agent.name, decision.requeue_after)
+
+    async def _notify(self, agent: AgentDeployment, decision: Decision) -> None:
+        """Tell the receivers, then record how each answered in `status.receivers`."""
+        receivers = await deliver(self.children, self.notifiers, agent, list(decision.notices), self.now)
+        if not receivers:
+            return
+        try:
+            await self.agents.write_status(agent.namespace, agent.name, {"receivers": receivers})
+        except Exception as error:  # best effort: the next delivery records again
+            log.warning("could not record receiver state for %s/%s: %s", agent.namespace, agent.name, error)
 
     def _requeue(self, namespace: str, name: str, delay: float) -> None:
         """Look at this agent again in `delay` seconds (step timers, analysis intervals)."""
@@ -172,7 +187,7 @@ class Reconciler:
 
     async def _post_event(self, regarding: JsonDict, event: Event) -> None:
         try:
-            await self.workloads.post_event(regarding, event)
+            await self.agents.post_event(regarding, event)
         except Exception as error:  # an Event is a courtesy: never fail the reconcile for it
             log.warning("could not post event %s: %s", event.reason, error)
 
@@ -183,29 +198,29 @@ class Reconciler:
                 raise RoutingError(f"no {action.router} router is configured in this operator")
             await router.set_traffic(agent.namespace, action)
         elif isinstance(action, RemoveAnnotations):
-            await self.workloads.remove_annotations(agent.namespace, agent.name, action.keys)
+            await self.agents.remove_annotations(agent.namespace, agent.name, action.keys)
         elif isinstance(action, Apply):
             log.info("applying %s %s/%s", action.kind, agent.namespace, action.name)
-            await self.workloads.apply(action.manifest)
+            await self.children.apply(action.manifest)
         elif isinstance(action, Scale):
             log.info("scaling Deployment %s/%s to %d", agent.namespace, action.name, action.replicas)
-            await self.workloads.scale(agent.namespace, action.name, action.replicas)
+            await self.children.scale(agent.namespace, action.name, action.replicas)
         elif isinstance(action, RecordIncident):
             manifest = action.manifest
             log.info("recording AgentIncident %s/%s", agent.namespace, manifest["metadata"]["name"])
-            await self.workloads.apply({k: v for k, v in manifest.items() if k != "status"})
-            await self.workloads.apply_status(manifest)
-            resolved = any(c["type"] == "Resolved" and c["status"] == "True" for c in manifest["status"]["conditions"])
+            await self.children.apply({k: v for k, v in manifest.items() if k != "status"})
+            await self.children.apply_status(manifest)
+            closed = any(c["type"] == "Resolved" and c["status"] == "True" for c in manifest["status"]["conditions"])
             kind = manifest["spec"]["type"]
             event = (
-                Event("Normal", f"{kind}Resolved", "the signal stayed healthy")
-                if resolved
-                else Event("Warning", kind, manifest["status"]["message"])
+                Event(EventType.NORMAL, resolved(kind), "the signal stayed healthy")
+                if closed
+                else Event(EventType.WARNING, kind, manifest["status"]["message"])
             )
             await self._post_event(manifest, event)
         else:
             log.info("deleting %s %s/%s (beyond revisionHistoryLimit)", action.kind, agent.namespace, action.name)
-            await self.workloads.delete(action.kind, agent.namespace, action.name)
+            await self.children.delete(action.kind, agent.namespace, action.name)
 
     async def _finish(self, body: JsonDict, old: AgentDeploymentStatus, decision: Decision) -> None:
         meta = body["metadata"]
@@ -213,7 +228,7 @@ class Reconciler:
             # A merge patch from the status as read to the one decided: keys that went away (a lifted
             # control, a cleared hold) are sent as null, at every depth, so nothing stale survives.
             patch = json_merge_patch.create_patch(body.get("status") or {}, decision.status.wire())
-            await self.workloads.write_status(meta["namespace"], meta["name"], patch)
+            await self.agents.write_status(meta["namespace"], meta["name"], patch)
         for event in decision.events:
             await self._post_event(body, event)
 

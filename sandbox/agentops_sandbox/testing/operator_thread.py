@@ -11,7 +11,7 @@ from typing import Any
 import kopf
 
 from agentops_operator.handlers.app import OperatorApp, OperatorConfig
-from agentops_operator.ports.metrics import MetricProvider
+from agentops_operator.ports.metrics import SignalProvider
 
 
 class RunningOperator:
@@ -20,7 +20,7 @@ class RunningOperator:
         kubeconfig: Path,
         resync_seconds: float = 2.0,
         namespaces: list[str] | None = None,
-        metrics: MetricProvider | None = None,
+        metrics: SignalProvider | None = None,
         pagerduty_url: str | None = None,
         **config_fields: Any,
     ) -> None:

@@ -1,1 +1,1 @@
-"""The Kubernetes adapter: an async HTTP client for the API server and the Workloads port on it."""
+"""The Kubernetes adapter: an async HTTP client for the API server and the Agents and ChildObjects ports on it."""

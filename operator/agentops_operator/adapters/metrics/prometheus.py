@@ -1,11 +1,12 @@
-"""The Prometheus metric provider: PromQL over httpx, one query per check returning both arms.
+"""The Prometheus signal provider: PromQL over httpx, one query per signal for every revision.
 
-Every built-in check is one instant query `... by (revision)` over a window as long as the
-analysis interval, so canary and stable come back together; the sample size (finished sessions
-per arm) is one more. Series names follow docs/metrics.md. Anything that goes wrong — HTTP
-errors, timeouts, a body that is not Prometheus JSON, a failed query — becomes a Measurement
-with `error` set (Inconclusive upstream, never a crash, never a pass); an arm with no series is
-an unknown value; NaN stays NaN (the judge treats it as unknown).
+Every built-in signal is one instant query `... by (revision)` over the planned window, so all
+revisions come back together; the sample size (finished sessions per revision) is one more. A
+query goes to its own backend (an agent's `prometheusURL`) or to the operator's `--prometheus-url`.
+Series names follow docs/metrics.md. Anything that goes wrong — no backend, HTTP errors, timeouts,
+a body that is not Prometheus JSON, a failed query — becomes samples with `error` set
+(Inconclusive upstream, never a crash, never a pass); a revision with no series is an unknown
+value; NaN stays NaN (the judges treat it as unknown).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from ...engine.analysis import Measurement
-from ...ports.metrics import MetricQuery
+from ...engine.measurements import Sample, SignalQuery
+from ...ports.metrics import NO_BACKEND
 
 FINISHED = 'outcome=~"success|failure|abandoned|error"'
 
@@ -64,7 +65,7 @@ class PrometheusError(Exception):
 class PrometheusProvider:
     def __init__(
         self,
-        url: str,
+        url: str | None,
         *,
         bearer_token: str | None = None,
         verify: bool | str = True,
@@ -72,7 +73,7 @@ class PrometheusProvider:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {bearer_token}"} if bearer_token else {}
-        self.url = url.rstrip("/")
+        self.url = url.rstrip("/") if url else None
         self._client = httpx.AsyncClient(headers=headers, verify=verify, timeout=timeout, transport=transport)
 
     async def close(self) -> None:
@@ -80,14 +81,15 @@ class PrometheusProvider:
 
     async def query(self, expression: str, base_url: str | None = None) -> dict[str, float]:
         """An instant query; returns value by `revision` label ("" when the series has none)."""
+        base = base_url or self.url
+        if base is None:
+            raise PrometheusError(NO_BACKEND)
         try:
-            response = await self._client.get(
-                f"{(base_url or self.url).rstrip('/')}/api/v1/query", params={"query": expression}
-            )
+            response = await self._client.get(f"{base.rstrip('/')}/api/v1/query", params={"query": expression})
         except httpx.TimeoutException:
-            raise PrometheusError(f"Prometheus at {base_url or self.url} timed out") from None
+            raise PrometheusError(f"Prometheus at {base} timed out") from None
         except httpx.HTTPError as error:
-            raise PrometheusError(f"Prometheus at {base_url or self.url} unreachable: {error}") from None
+            raise PrometheusError(f"Prometheus at {base} unreachable: {error}") from None
         try:
             body = response.json()
         except ValueError:
@@ -111,37 +113,37 @@ class PrometheusProvider:
                 raise PrometheusError("Prometheus answered with a malformed sample") from None
         return values
 
-    async def measure(self, query: MetricQuery) -> Measurement:
-        name = query.check.label
+    @property
+    def default_url(self) -> str | None:
+        return self.url
+
+    async def read(self, query: SignalQuery) -> dict[str, Sample]:
+        """The signal and the finished sessions of every revision in the query, from the query's
+        backend (the agent's own Prometheus when it names one)."""
+        base = query.backend_url or self.url
+        if base is None:
+            return {revision: Sample(error=NO_BACKEND) for revision in query.revisions}
         window = f"{max(query.window_seconds, 1)}s"
-        selector = (
-            f'agent="{query.agent}",agent_namespace="{query.namespace}",'
-            f'revision=~"{query.canary_revision}|{query.stable_revision}"'
-        )
-        base = query.backend_url
+        revisions = "|".join(query.revisions)
+        selector = f'agent="{query.agent}",agent_namespace="{query.namespace}",revision=~"{revisions}"'
         try:
             sessions = await self.query(promql("sessions", selector, window), base)
-            if query.check.name == "custom":
-                assert query.check.query is not None
-                canary = await self._custom(query, query.canary_revision, base)
-                stable = await self._custom(query, query.stable_revision, base)
+            if query.signal == "custom":
+                values = {revision: await self._custom(query, revision, base) for revision in query.revisions}
             else:
-                values = await self.query(promql(query.check.name, selector, window), base)
-                canary, stable = values.get(query.canary_revision), values.get(query.stable_revision)
+                found = await self.query(promql(query.signal, selector, window), base)
+                values = {revision: found.get(revision) for revision in query.revisions}
         except PrometheusError as error:
-            return Measurement(name, error=str(error))
-        return Measurement(
-            name,
-            canary=canary,
-            stable=stable,
-            canary_sessions=sessions.get(query.canary_revision, 0.0),
-            stable_sessions=sessions.get(query.stable_revision, 0.0),
-        )
+            return {revision: Sample(error=str(error)) for revision in query.revisions}
+        return {
+            revision: Sample(value=values[revision], sessions=sessions.get(revision, 0.0))
+            for revision in query.revisions
+        }
 
-    async def _custom(self, query: MetricQuery, revision: str, base: str | None) -> float | None:
-        template = query.check.query or ""
+    async def _custom(self, query: SignalQuery, revision: str, base: str) -> float | None:
         expression = (
-            template.replace("{{revision}}", revision)
+            (query.promql or "")
+            .replace("{{revision}}", revision)
             .replace("{{agent}}", query.agent)
             .replace("{{namespace}}", query.namespace)
         )

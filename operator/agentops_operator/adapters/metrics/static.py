@@ -1,25 +1,26 @@
-"""An in-process metric provider whose numbers are set by code: for tests.
+"""An in-process signal provider whose numbers are set by code: for tests and the demo's dry runs.
 
-Values are set per signal and revision (`set_value`; revision "*" is the default for every
-revision), session counts likewise (`set_sessions`), and `fail_with` makes every measurement an
-error, as a broken backend would.
+Values are set per signal key and revision (`set_value`; revision "*" is the default for every
+revision), session counts likewise (`set_sessions`), and `fail_with` makes every reading an
+error, as a broken backend would. Every query it answered is kept in `queries`.
 """
 
 from __future__ import annotations
 
-from ...engine.analysis import Measurement
-from ...ports.metrics import MetricQuery
+from ...engine.measurements import Sample, SignalQuery
 
 
 class StaticMetrics:
+    default_url: str | None = "static:"  # a backend is there: runbooks are monitored
+
     def __init__(self) -> None:
         self.values: dict[tuple[str, str], float] = {}
         self.sessions: dict[str, float] = {}
         self.error: str | None = None
-        self.queries: list[MetricQuery] = []
+        self.queries: list[SignalQuery] = []
 
-    def set_value(self, check: str, revision: str, value: float) -> None:
-        self.values[(check, revision)] = value
+    def set_value(self, key: str, revision: str, value: float) -> None:
+        self.values[(key, revision)] = value
 
     def set_sessions(self, revision: str, sessions: float) -> None:
         self.sessions[revision] = sessions
@@ -27,22 +28,14 @@ class StaticMetrics:
     def fail_with(self, error: str | None) -> None:
         self.error = error
 
-    async def measure(self, query: MetricQuery) -> Measurement:
+    async def read(self, query: SignalQuery) -> dict[str, Sample]:
         self.queries.append(query)
-        name = query.check.label
         if self.error:
-            return Measurement(name, error=self.error)
-
-        def value(revision: str) -> float | None:
-            return self.values.get((name, revision), self.values.get((name, "*")))
-
-        def sessions(revision: str) -> float:
-            return self.sessions.get(revision, self.sessions.get("*", 0))
-
-        return Measurement(
-            name,
-            canary=value(query.canary_revision),
-            stable=value(query.stable_revision),
-            canary_sessions=sessions(query.canary_revision),
-            stable_sessions=sessions(query.stable_revision),
-        )
+            return {revision: Sample(error=self.error) for revision in query.revisions}
+        return {
+            revision: Sample(
+                value=self.values.get((query.key, revision), self.values.get((query.key, "*"))),
+                sessions=self.sessions.get(revision, self.sessions.get("*", 0)),
+            )
+            for revision in query.revisions
+        }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...api.vocabulary import NoticeKind
 from ...engine.decisions import Notice
 from .http import post_json
 
@@ -18,7 +19,7 @@ ICONS = {
 def payload(notice: Notice, agent: str, namespace: str) -> dict[str, Any]:
     state = "resolved" if notice.resolved else notice.severity
     icon = ":white_check_mark:" if notice.resolved else ICONS.get(notice.severity, "")
-    if notice.kind == "Rollouts":
+    if notice.kind == NoticeKind.ROLLOUTS:
         icon = ":rocket:" if notice.severity == "info" else ICONS.get(notice.severity, "")
         title = f"{icon} rollout {notice.incident} on {namespace}/{agent}"
     else:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...api.vocabulary import NoticeKind
 from ...engine.decisions import Notice
 from .http import post_json
 
 
 def payload(notice: Notice, agent: str, namespace: str) -> dict[str, Any]:
-    if notice.kind == "Rollouts":
+    if notice.kind == NoticeKind.ROLLOUTS:
         return {
             "source": "agentops-operator",
             "kind": "rollout",

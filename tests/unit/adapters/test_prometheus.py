@@ -14,9 +14,32 @@ import pytest
 from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
 from agentops_operator.api.rollout import Check
 from agentops_operator.engine.analysis import judge
-from agentops_operator.ports.metrics import MetricQuery
+from agentops_operator.engine.measurements import Sample, SignalQuery
 
-QUERY = MetricQuery("prod", "support", "canary1", "stable1", Check(name="session-success-rate", min=0.9), 60)
+CHECK = Check(name="session-success-rate", min=0.9)
+
+
+def signal_query(
+    signal: str = "session-success-rate", promql: str | None = None, backend: str | None = None
+) -> SignalQuery:
+    return SignalQuery(
+        key=signal,
+        signal=signal,
+        promql=promql,
+        namespace="prod",
+        agent="support",
+        revisions=("canary1", "stable1"),
+        window_seconds=60,
+        backend_url=backend,
+    )
+
+
+QUERY = signal_query()
+
+
+async def measure(provider: PrometheusProvider, query: SignalQuery = QUERY) -> tuple[Sample, Sample]:
+    samples = await provider.read(query)
+    return samples["canary1"], samples["stable1"]
 
 
 def vector(values: dict[str, Any]) -> dict[str, Any]:
@@ -51,8 +74,8 @@ async def test_both_arms_come_from_one_query_by_revision() -> None:
         seen.append(request.url.params["query"])
         return httpx.Response(200, json=vector({"canary1": 0.7, "stable1": 0.95}))
 
-    measurement = await provider(handle).measure(QUERY)
-    assert (measurement.canary, measurement.stable, measurement.error) == (0.7, 0.95, None)
+    canary, stable = await measure(provider(handle))
+    assert (canary.value, stable.value, canary.error) == (0.7, 0.95, None)
     assert len(seen) == 2 and all('revision=~"canary1|stable1"' in q and "[60s]" in q for q in seen)
     assert all('agent="support",agent_namespace="prod"' in q for q in seen)
 
@@ -83,9 +106,9 @@ async def test_both_arms_come_from_one_query_by_revision() -> None:
     ],
 )
 async def test_bad_answers_become_errors_not_crashes(response: httpx.Response, error_part: str) -> None:
-    measurement = await provider(lambda request: response).measure(QUERY)
-    assert measurement.error and error_part in measurement.error
-    assert judge(QUERY.check, measurement, 10).verdict == "Error"
+    canary, stable = await measure(provider(lambda request: response))
+    assert canary.error and error_part in canary.error and stable.error == canary.error
+    assert judge(CHECK, canary, stable, 10).verdict == "Error"
 
 
 @pytest.mark.parametrize(
@@ -96,17 +119,19 @@ async def test_transport_failures_become_errors(exception: Exception) -> None:
     def handle(request: httpx.Request) -> httpx.Response:
         raise exception
 
-    measurement = await provider(handle).measure(QUERY)
-    assert measurement.error and ("timed out" in measurement.error or "unreachable" in measurement.error)
+    canary, _ = await measure(provider(handle))
+    assert canary.error and ("timed out" in canary.error or "unreachable" in canary.error)
 
 
 async def test_empty_result_and_nan_are_inconclusive() -> None:
-    empty = await provider(lambda r: httpx.Response(200, json=vector({}))).measure(QUERY)
-    assert empty.error is None and empty.canary is None and empty.canary_sessions == 0
-    assert judge(QUERY.check, empty, 10).verdict == "Inconclusive"
-    nan = await provider(answering({"canary1": "NaN", "stable1": 0.9}, {"canary1": 100, "stable1": 100})).measure(QUERY)
-    assert nan.canary is not None and math.isnan(nan.canary)
-    assert judge(QUERY.check, nan, 10).verdict == "Inconclusive"
+    empty, empty_stable = await measure(provider(lambda r: httpx.Response(200, json=vector({}))))
+    assert empty.error is None and empty.value is None and empty.sessions == 0
+    assert judge(CHECK, empty, empty_stable, 10).verdict == "Inconclusive"
+    nan, stable = await measure(
+        provider(answering({"canary1": "NaN", "stable1": 0.9}, {"canary1": 100, "stable1": 100}))
+    )
+    assert nan.value is not None and math.isnan(nan.value)
+    assert judge(CHECK, nan, stable, 10).verdict == "Inconclusive"
 
 
 async def test_token_override_url_and_custom_template() -> None:
@@ -116,18 +141,22 @@ async def test_token_override_url_and_custom_template() -> None:
         seen.append(request)
         return httpx.Response(200, json={"status": "success", "data": {"resultType": "scalar", "result": [1, "0.25"]}})
 
-    custom = Check(
-        name="custom",
-        max=0.5,
-        query='sum(rate(refusals_total{agent="{{agent}}",revision="{{revision}}",ns="{{namespace}}"}[5m]))',
-    )
-    query = MetricQuery(
-        "prod", "support", "canary1", "stable1", custom, 60, backend_url="http://other-prometheus:9090/"
-    )
-    measurement = await provider(handle, bearer_token="s3cret").measure(query)
-    assert measurement.canary == 0.25 and measurement.stable == 0.25
+    template = 'sum(rate(refusals_total{agent="{{agent}}",revision="{{revision}}",ns="{{namespace}}"}[5m]))'
+    query = signal_query("custom", promql=template, backend="http://other-prometheus:9090/")
+    canary, stable = await measure(provider(handle, bearer_token="s3cret"), query)
+    assert canary.value == 0.25 and stable.value == 0.25
     assert all(r.headers["Authorization"] == "Bearer s3cret" and r.url.host == "other-prometheus" for r in seen)
     expressions = [r.url.params["query"] for r in seen]
     assert 'sum(rate(refusals_total{agent="support",revision="canary1",ns="prod"}[5m]))' in expressions
     assert 'sum(rate(refusals_total{agent="support",revision="stable1",ns="prod"}[5m]))' in expressions
     assert json.dumps(expressions)  # all strings
+
+
+async def test_without_any_backend_every_sample_says_how_to_configure_one() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("nothing may be asked without a backend")
+
+    nowhere = PrometheusProvider(None, transport=httpx.MockTransport(handle))
+    canary, stable = await measure(nowhere)
+    assert canary.error and "--prometheus-url" in canary.error and "prometheusURL" in canary.error
+    assert judge(CHECK, canary, stable, 10).verdict == "Error"

@@ -1,0 +1,70 @@
+"""The ChildObjects port over the Kubernetes REST API (see `client.py` for the transport)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...api import resource
+from ...engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
+from ...ports.children import Children
+from .client import KubeApiError, KubeClient
+
+JsonDict = dict[str, Any]
+
+_PATHS = {
+    "ConfigMap": "/api/v1/namespaces/{ns}/configmaps",
+    "Service": "/api/v1/namespaces/{ns}/services",
+    "Deployment": "/apis/apps/v1/namespaces/{ns}/deployments",
+    "AgentIncident": f"/apis/{resource.GROUP}/{resource.VERSION}/namespaces/{{ns}}/agentincidents",
+}
+
+
+def _collection(kind: str, namespace: str) -> str:
+    return _PATHS[kind].format(ns=namespace)
+
+
+class KubeChildren:
+    def __init__(self, client: KubeClient) -> None:
+        self.client = client
+
+    async def get_config_map(self, namespace: str, name: str) -> JsonDict | None:
+        return await self.client.get(f"{_collection('ConfigMap', namespace)}/{name}")
+
+    async def list_children(self, namespace: str, agent: str) -> Children:
+        selector = {"labelSelector": f"{LABEL_AGENT}={agent},{LABEL_MANAGED_BY}={MANAGED_BY}"}
+        deployments = await self.client.get(_collection("Deployment", namespace), selector) or {}
+        config_maps = await self.client.get(_collection("ConfigMap", namespace), selector) or {}
+        services = await self.client.get(_collection("Service", namespace), selector) or {}
+        return Children(deployments.get("items", []), config_maps.get("items", []), services.get("items", []))
+
+    async def get_secret(self, namespace: str, name: str) -> JsonDict | None:
+        return await self.client.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
+
+    async def apply(self, manifest: JsonDict) -> None:
+        meta = manifest["metadata"]
+        path = f"{_collection(manifest['kind'], meta['namespace'])}/{meta['name']}"
+        await self.client.apply(path, manifest, resource.FIELD_MANAGER)
+
+    async def apply_status(self, manifest: JsonDict) -> None:
+        meta = manifest["metadata"]
+        path = f"{_collection(manifest['kind'], meta['namespace'])}/{meta['name']}/status"
+        body = {
+            "apiVersion": manifest["apiVersion"],
+            "kind": manifest["kind"],
+            "metadata": {"name": meta["name"]},
+            "status": manifest["status"],
+        }
+        await self.client.apply(path, body, resource.FIELD_MANAGER)
+
+    async def scale(self, namespace: str, name: str, replicas: int) -> None:
+        path = f"{_collection('Deployment', namespace)}/{name}"
+        await self.client.merge_patch(path, {"spec": {"replicas": replicas}}, resource.FIELD_MANAGER)
+
+    async def delete(self, kind: str, namespace: str, name: str) -> None:
+        try:
+            await self.client.request(
+                "DELETE", f"{_collection(kind, namespace)}/{name}", json={"propagationPolicy": "Background"}
+            )
+        except KubeApiError as error:
+            if error.code != 404:
+                raise

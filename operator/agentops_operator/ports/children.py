@@ -1,0 +1,61 @@
+"""What an agent owns or reads in its namespace, behind one Protocol: its Deployments, ConfigMaps,
+Services and AgentIncidents (written by server-side apply), and the prompt ConfigMap and
+notification Secrets it refers to.
+
+`adapters/kube/children.py` implements it over HTTP; `NopChildren` reads nothing, writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+JsonDict = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Children:
+    """An agent's child objects as listed from the cluster (raw objects)."""
+
+    deployments: list[JsonDict] = field(default_factory=list)
+    config_maps: list[JsonDict] = field(default_factory=list)
+    services: list[JsonDict] = field(default_factory=list)
+
+
+class ChildObjects(Protocol):
+    async def list_children(self, namespace: str, agent: str) -> Children: ...
+
+    async def get_config_map(self, namespace: str, name: str) -> JsonDict | None: ...
+
+    async def get_secret(self, namespace: str, name: str) -> JsonDict | None: ...
+
+    async def apply(self, manifest: JsonDict) -> None: ...
+
+    async def apply_status(self, manifest: JsonDict) -> None: ...
+
+    async def scale(self, namespace: str, name: str, replicas: int) -> None: ...
+
+    async def delete(self, kind: str, namespace: str, name: str) -> None: ...
+
+
+class NopChildren:
+    async def list_children(self, namespace: str, agent: str) -> Children:
+        return Children()
+
+    async def get_config_map(self, namespace: str, name: str) -> JsonDict | None:
+        return None
+
+    async def get_secret(self, namespace: str, name: str) -> JsonDict | None:
+        return None
+
+    async def apply(self, manifest: JsonDict) -> None:
+        return None
+
+    async def apply_status(self, manifest: JsonDict) -> None:
+        return None
+
+    async def scale(self, namespace: str, name: str, replicas: int) -> None:
+        return None
+
+    async def delete(self, kind: str, namespace: str, name: str) -> None:
+        return None
