@@ -1,7 +1,8 @@
 """`agentops-operator`: run the operator, or print/write its CRDs.
 
 `agentops-operator run` wraps kopf: which namespaces to watch (or all), a liveness endpoint,
-a Prometheus metrics port, JSON or text logs, and the Prometheus address later analysis uses.
+a Prometheus metrics port, JSON or text logs, and the Prometheus that analysis and runbooks read
+(agents may name their own with spec.rollout.analysis.prometheusURL).
 """
 
 from __future__ import annotations

@@ -15,25 +15,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from tests.chart.rendering import CHART, KUBE_VERSION, ROOT, by_kind, render
 from tests.conftest import Kubectl
-
-ROOT = Path(__file__).resolve().parents[2]
-CHART = ROOT / "charts" / "agentops-operator"
-KUBE_VERSION = "1.30"
-
-
-def render(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    chart = helm.Chart.load(str(CHART))
-    rendered = chart.render(values or {}, name="agentops", namespace="agentops-system", is_install=True)
-    docs: list[dict[str, Any]] = []
-    for path, text in sorted(rendered.items()):
-        if path.endswith(".yaml"):
-            docs += [d for d in yaml.safe_load_all(text) if d]
-    return docs
-
-
-def by_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [d for d in docs if d["kind"] == kind]
 
 
 def test_lint_has_no_errors_or_warnings() -> None:
@@ -158,14 +141,3 @@ def test_rendered_chart_applies_to_the_api_stand_in(kubectl: Kubectl, rendered_f
     out = kubectl("apply", "-f", str(rendered_file)).stdout
     assert "deployment.apps/agentops-agentops-operator created" in out
     assert "clusterrole.rbac.authorization.k8s.io/agentops-agentops-operator-agents created" in out
-
-
-def granted(docs: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
-    rules = set()
-    for role in by_kind(docs, "ClusterRole"):
-        for rule in role["rules"]:
-            for group in rule["apiGroups"]:
-                for resource in rule["resources"]:
-                    for verb in rule["verbs"]:
-                        rules.add((group, resource, verb))
-    return rules

@@ -15,8 +15,8 @@ from agentops_operator.adapters.metrics.static import StaticMetrics
 from agentops_sandbox.testing.operator_thread import RunningOperator
 from agentops_sandbox.testing.processes import free_port
 from tests.conftest import Kubectl, Receiver, secret
+from tests.operator.agents import controls, open_incidents, status, two_revisions
 from tests.operator.conftest import HEALTHY
-from tests.operator.test_incidents import controls, open_incidents, status, two_revisions
 from tests.waiting import eventually
 
 SECRET_MARK = "s3cr3t"

@@ -11,7 +11,7 @@ import yaml
 from agentops_operator.adapters.metrics.static import StaticMetrics
 from agentops_sandbox.standin import ThreadedApiServer
 from agentops_sandbox.testing.operator_thread import RunningOperator
-from tests.chart.test_chart import granted, render
+from tests.chart.rendering import granted, render
 from tests.conftest import Kubectl
 from tests.operator import routing
 from tests.operator.conftest import HEALTHY

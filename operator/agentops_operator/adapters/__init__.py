@@ -1,1 +1,1 @@
-"""Implementations of the ports: Kubernetes (kube/), and later routers, metrics and notifiers."""
+"""Implementations of the ports, one file each: Kubernetes (kube/), routers, metrics and notifiers."""

@@ -1,7 +1,7 @@
 """`AgentDeployment.status`: what the operator observed and did, following API conventions.
 
 Conditions carry the state (no hidden phase machine); `history` is bounded and records each
-revision's number, hash, creation time and outcome, so rollback and diff can work later.
+revision's number, hash, creation time and outcome, so rollback and diff can work.
 """
 
 from __future__ import annotations
