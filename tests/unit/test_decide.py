@@ -13,7 +13,7 @@ from agentops_operator.api.spec import AgentDeploymentSpec
 from agentops_operator.api.status import AgentDeploymentStatus
 from agentops_operator.engine import manifests
 from agentops_operator.engine.decide import decide
-from agentops_operator.engine.decisions import Apply, Decision, Delete, Observation, Scale, Workload
+from agentops_operator.engine.decisions import Apply, Decision, Delete, FieldProblem, Observation, Scale, Workload
 from agentops_operator.engine.revisions import bundle, revision_hash
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,9 @@ def observe(
         bundles=dict.fromkeys(bundles),
         services=services,
         controls_hash=manifests.desired_hash(manifests.controls_config_map(IDENTITY, {})),
-        prompt_error=None if prompt is not None else ("spec.prompt.configMapKeyRef.name", 'ConfigMap "p" not found'),
+        prompt_error=None
+        if prompt is not None
+        else FieldProblem(field="spec.prompt.configMapKeyRef.name", message='ConfigMap "p" not found'),
     )
 
 

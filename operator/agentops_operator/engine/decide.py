@@ -21,7 +21,7 @@ from ..api.status import AgentDeploymentStatus
 from ..api.vocabulary import ConditionType, EventType, Reason, Summary
 from .children import incident_objects, pruned, revision_objects, services
 from .conditions import set_condition
-from .decisions import Action, Decision, Event, Observation, RemoveAnnotations
+from .decisions import Action, Decision, Event, FieldProblem, Observation, RemoveAnnotations
 from .history import kept_revisions, record_revision, with_outcomes
 from .incident_response import respond
 from .serving import ServingPhase, serve
@@ -31,8 +31,8 @@ from .traffic import route_of, traffic
 
 def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation: Observation, now: str) -> Decision:
     if observation.prompt_error is not None or observation.prompt_text is None:
-        field, message = observation.prompt_error or ("spec.prompt", "no prompt text")
-        return invalid(status, observation.generation, field, message, Reason.PROMPT_NOT_FOUND, now)
+        problem = observation.prompt_error or FieldProblem(field="spec.prompt", message="no prompt text")
+        return invalid(status, observation.generation, problem.field, problem.message, Reason.PROMPT_NOT_FOUND, now)
     revision = record_revision(spec, status.history, observation.prompt_text, now)
     route = route_of(spec)
     incidents = respond(spec, status, observation, revision.latest, route is not None, now)

@@ -29,6 +29,14 @@ class Workload:
         return self.observed_generation >= self.generation and self.available_replicas >= self.replicas
 
 
+@dataclass(frozen=True, kw_only=True)
+class FieldProblem:
+    """A spec field the cluster cannot satisfy (the schema could not reject it), and how to fix it."""
+
+    field: str  # e.g. spec.prompt.configMapKeyRef.name
+    message: str  # what is wrong and what to do
+
+
 @dataclass(frozen=True)
 class Observation:
     """The cluster as read for one reconcile of one agent."""
@@ -39,7 +47,7 @@ class Observation:
     workloads: dict[str, Workload] = field(default_factory=dict)
     bundles: dict[str, str | None] = field(default_factory=dict)  # revision -> desired-hash annotation
     services: dict[str, str | None] = field(default_factory=dict)  # Service name -> desired-hash annotation
-    prompt_error: tuple[str, str] | None = None  # (field, message) when the prompt cannot be resolved
+    prompt_error: FieldProblem | None = None  # why the prompt cannot be resolved
     annotations: dict[str, str] = field(default_factory=dict)  # the agent's own annotations (manual actions)
     analysis: Readings | None = None  # the rollout's checks, when an analysis was due and measured
     signals: Readings | None = None  # the runbooks' signals, when a monitoring pass was due and measured

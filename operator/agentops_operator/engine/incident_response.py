@@ -176,7 +176,9 @@ def _monitor(
         detected.breaches,
         detected.baselines,
     )
-    response.controls, response.events, response.notices = in_force.controls, detected.events, detected.notices
+    response.controls = in_force.controls
+    response.events += detected.events  # after a manual resolution's, which used to be lost
+    response.notices += detected.notices
     for revision, out in sorted(in_force.take_out.items()):
         message = next(
             (i.message for i in detected.incidents if i.revision == revision and i.type == out.reason), out.reason

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from ..api.resource import AgentDeployment
-from ..engine.decisions import Observation, Workload
+from ..engine.decisions import FieldProblem, Observation, Workload
 from ..engine.manifests import BUNDLE_KEY, DESIRED_HASH, LABEL_REVISION, Identity, controls_name
 from ..engine.measurements import MeasurementPlan, Readings, Sample, SignalQuery
 from ..ports.children import ChildObjects
@@ -39,38 +39,40 @@ def workload_of(deployment: JsonDict) -> Workload:
     )
 
 
-async def resolve_prompt(children: ChildObjects, agent: AgentDeployment) -> tuple[str | None, tuple[str, str] | None]:
+async def resolve_prompt(children: ChildObjects, agent: AgentDeployment) -> str | FieldProblem:
+    """The prompt text, or the field that keeps it from being read."""
     prompt = agent.spec.prompt
     if prompt.system is not None:
-        return prompt.system, None
+        return prompt.system
     ref = prompt.config_map_key_ref
     if ref is None:
-        return None, ("spec.prompt", "set spec.prompt.system or spec.prompt.configMapKeyRef")
+        return FieldProblem(field="spec.prompt", message="set spec.prompt.system or spec.prompt.configMapKeyRef")
     config_map = await children.get_config_map(agent.namespace, ref.name)
     if config_map is None:
-        return None, (
-            "spec.prompt.configMapKeyRef.name",
-            f'ConfigMap "{ref.name}" not found in namespace "{agent.namespace}"; create it or point the '
+        return FieldProblem(
+            field="spec.prompt.configMapKeyRef.name",
+            message=f'ConfigMap "{ref.name}" not found in namespace "{agent.namespace}"; create it or point the '
             "reference at an existing one",
         )
     data = config_map.get("data") or {}
     if ref.key not in data:
         keys = ", ".join(sorted(data)) or "none"
-        return None, (
-            "spec.prompt.configMapKeyRef.key",
-            f'ConfigMap "{ref.name}" has no key "{ref.key}" (keys: {keys}); fix the key or add it to the ConfigMap',
+        return FieldProblem(
+            field="spec.prompt.configMapKeyRef.key",
+            message=f'ConfigMap "{ref.name}" has no key "{ref.key}" (keys: {keys}); fix the key or add it to the '
+            "ConfigMap",
         )
-    return str(data[ref.key]), None
+    return str(data[ref.key])
 
 
 async def observe(
     children: ChildObjects, agent: AgentDeployment, metrics: SignalProvider, plan: MeasurementPlan
 ) -> Observation:
     """The prompt, the children, and the measurements the engine planned."""
-    prompt_text, prompt_error = await resolve_prompt(children, agent)
+    prompt = await resolve_prompt(children, agent)
     identity = Identity(agent.namespace, agent.name, agent.uid)
-    if prompt_error is not None:
-        return Observation(identity=identity, generation=agent.generation, prompt_text=None, prompt_error=prompt_error)
+    if isinstance(prompt, FieldProblem):
+        return Observation(identity=identity, generation=agent.generation, prompt_text=None, prompt_error=prompt)
     owned = await children.list_children(agent.namespace, agent.name)
     mine = [cm for cm in owned.config_maps if _owned_by(cm, agent.uid)]
     bundles: dict[str, str | None] = {}
@@ -85,7 +87,7 @@ async def observe(
     return Observation(
         identity=identity,
         generation=agent.generation,
-        prompt_text=prompt_text,
+        prompt_text=prompt,
         workloads={
             (w := workload_of(d)).revision: w
             for d in owned.deployments
