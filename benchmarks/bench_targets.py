@@ -1,14 +1,16 @@
 """The API servers a benchmark can run the operator against: the API stand-in (fast, in-process), or
 the real local control plane (kube-apiserver, etcd, controller manager, scheduler and kwok, see
 agentops_sandbox.testing). Both give an httpx client factory, a kubeconfig for the operator, and a
-count of the writes a given identity made, so one benchmark prints comparable rows for both."""
+count of the writes a given identity made, and every request an operator made by verb (`requests`),
+so one benchmark prints comparable rows for both."""
 
 from __future__ import annotations
 
 import json
 import tempfile
+from collections import Counter
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 
@@ -16,7 +18,12 @@ from agentops_sandbox.standin import ThreadedApiServer
 from agentops_sandbox.testing import LocalControlPlane
 
 OPERATOR_USER = "agentops-bench-operator"  # the identity the operator runs as on the real server
+PLAIN_USER = "agentops-bench-plain"  # the identity of the plain kopf baseline (plain_operator.py)
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
+Who = Literal["ours", "plain"]
+# On the stand-in (no authentication) clients are told apart by their User-Agent; kopf's own
+# watches count for whichever operator runs (the benchmark runs them one at a time).
+USER_AGENTS: dict[Who, set[str]] = {"ours": {"agentops-operator", "kopf"}, "plain": {"OpenAPI-Generator", "kopf"}}
 
 
 class Target(Protocol):
@@ -24,8 +31,9 @@ class Target(Protocol):
     writes_label: str  # what `operator_writes` counts
 
     def client(self, **kwargs: Any) -> httpx.Client: ...
-    def operator_kubeconfig(self) -> Path: ...
+    def operator_kubeconfig(self, who: Who = "ours") -> Path: ...
     def operator_writes(self) -> int: ...
+    def requests(self, who: Who) -> Counter[str]: ...
     def close(self) -> None: ...
 
 
@@ -43,8 +51,17 @@ class StandInTarget:
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.server.url, **kwargs)
 
-    def operator_kubeconfig(self) -> Path:
-        return self.server.write_kubeconfig(Path(self._dir.name) / "kubeconfig")
+    def operator_kubeconfig(self, who: Who = "ours") -> Path:
+        return self.server.write_kubeconfig(Path(self._dir.name) / f"{who}.kubeconfig")
+
+    def requests(self, who: Who) -> Counter[str]:
+        """Requests so far by verb from the clients of `who` (watches are one request each)."""
+        audit = self.server.call(lambda s: dict(s.routes.requests) if s.routes else {})
+        counts: Counter[str] = Counter()
+        for (client, verb, _group, _resource), count in audit.items():
+            if client in USER_AGENTS[who]:
+                counts[verb] += count
+        return counts
 
     def operator_writes(self) -> int:
         return int(self.server.call(lambda s: s.store.writes))
@@ -63,14 +80,25 @@ class KubeTarget:
 
     def __init__(self) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="agentops-bench-kube-")
-        self.cluster = LocalControlPlane(Path(self._dir.name), audit=True).start()
+        self.cluster = LocalControlPlane(Path(self._dir.name), audit_users=(OPERATOR_USER, PLAIN_USER)).start()
 
     def client(self, **kwargs: Any) -> httpx.Client:
         return self.cluster.client(**kwargs)
 
-    def operator_kubeconfig(self) -> Path:
-        path = Path(self._dir.name) / "operator.kubeconfig"
-        return self.cluster.user_kubeconfig(path, OPERATOR_USER, ["system:masters"])
+    def operator_kubeconfig(self, who: Who = "ours") -> Path:
+        path = Path(self._dir.name) / f"{who}.kubeconfig"
+        return self.cluster.user_kubeconfig(path, OPERATOR_USER if who == "ours" else PLAIN_USER, ["system:masters"])
+
+    def requests(self, who: Who) -> Counter[str]:
+        user = OPERATOR_USER if who == "ours" else PLAIN_USER
+        assert self.cluster.audit_log is not None
+        counts: Counter[str] = Counter()
+        with self.cluster.audit_log.open() as log:
+            for line in log:
+                event = json.loads(line)
+                if event.get("user", {}).get("username") == user:
+                    counts[str(event.get("verb"))] += 1
+        return counts
 
     def operator_writes(self) -> int:
         assert self.cluster.audit_log is not None

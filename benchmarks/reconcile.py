@@ -9,11 +9,16 @@ prints:
 1. apply → children latency over 200 agents applied one after another: from the POST of an
    AgentDeployment to its revision Deployment existing, and to Ready=True (p50/p99);
 2. 1,000 agents applied at once: time until all are Ready, and the operator's peak RSS;
-3. the operator's writes to the API during 10 s of idleness afterwards (goal: 0).
+3. the operator's writes to the API during 10 s of idleness afterwards (goal: 0);
+4. with `--baseline`: the same bulk run, first, by a plain kopf operator written the obvious way
+   (`plain_operator.py`, namespace `plain`), and both operators' requests per agent by verb, time to
+   all Ready, CPU seconds and peak RSS, with ours as ratios to it (#14's goals: ≤ 10 requests per new
+   agent, time ≤ 1.5×, CPU ≤ 2×).
 
 Goals (stand-in): p50 ≤ 0.1 s, p99 ≤ 0.5 s; 1,000 agents ≤ 60 s and ≤ 250 MB; 0 writes when idle.
 On the real server the chain to Ready runs through real controllers, so latencies are larger.
     .venv/bin/python benchmarks/reconcile.py [--server standin|kube|both] [--agents 1000] [--latency-agents 200]
+        [--baseline]
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +42,26 @@ import httpx
 
 from agentops_operator.api.crd import crd_manifest
 from bench_stats import percentile
-from bench_targets import StandInTarget, Target, open_target
+from bench_targets import StandInTarget, Target, Who, open_target
 
 AGENTS = "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments"
+PLAIN = "plain"  # the baseline operator's namespace
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Bulk:
+    """One operator's bulk run: N agents applied at once until all are Ready."""
+
+    agents: int
+    seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    requests: Counter[str]  # by verb, during the run
+
+    def per_agent(self, verb: str | None = None) -> float:
+        total = self.requests[verb] if verb else sum(self.requests.values())
+        return total / max(self.agents, 1)
 
 
 def agent(name: str) -> dict[str, Any]:
@@ -60,8 +84,8 @@ class Recorder:
 
     def __init__(self, target: Target) -> None:
         self.target = target
-        self.deployed: dict[str, float] = {}
-        self.ready: dict[str, float] = {}
+        self.deployed: dict[tuple[str, str], float] = {}  # (namespace, agent) -> when
+        self.ready: dict[tuple[str, str], float] = {}
         self._threads = [
             threading.Thread(target=self._watch, args=("/apis/apps/v1/deployments", self._on_deployment), daemon=True),
             threading.Thread(
@@ -86,12 +110,12 @@ class Recorder:
     def _on_deployment(self, obj: dict[str, Any], now: float) -> None:
         name = obj["metadata"].get("labels", {}).get("agentops.dev/agent")
         if name:
-            self.deployed.setdefault(name, now)
+            self.deployed.setdefault((obj["metadata"]["namespace"], name), now)
 
     def _on_agent(self, obj: dict[str, Any], now: float) -> None:
         conditions = obj.get("status", {}).get("conditions", [])
         if any(c["type"] == "Ready" and c["status"] == "True" for c in conditions):
-            self.ready.setdefault(obj["metadata"]["name"], now)
+            self.ready.setdefault((obj["metadata"]["namespace"], obj["metadata"]["name"]), now)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -120,28 +144,32 @@ def main() -> None:
     parser.add_argument("--server", choices=["standin", "kube", "both"], default="standin")
     parser.add_argument("--agents", type=int, default=1000)
     parser.add_argument("--latency-agents", type=int, default=200)
+    parser.add_argument("--baseline", action="store_true", help="compare with a plain kopf operator")
     args = parser.parse_args()
     for server in ["standin", "kube"] if args.server == "both" else [args.server]:
         target = open_target(server)
         try:
             print(f"== on the {target.name} ==")
-            run(target, args.agents, args.latency_agents)
+            run(target, args.agents, args.latency_agents, args.baseline)
         finally:
             target.close()
 
 
-def run(target: Target, agents: int, latency_agents: int) -> None:
+def run(target: Target, agents: int, latency_agents: int, baseline: bool) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="agentops-bench-"))
     with target.client(timeout=30) as api:
         api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd_manifest()).raise_for_status()
         wait_until(lambda: api.get(AGENTS).status_code == 200, 30)  # a real server establishes it after a moment
         recorder = Recorder(target)
+        plain = run_plain(target, api, recorder, agents, workdir) if baseline else None
         log_file = (workdir / "operator.log").open("w")
         operator = start_operator(target.operator_kubeconfig(), log_file)
         try:
             time.sleep(3)  # kopf start-up
             measure_latency(api, recorder, latency_agents)
-            measure_bulk(api, recorder, agents, operator.pid)
+            ours = measure_bulk(api, recorder, agents, operator.pid, target, "ours")
+            if plain is not None:
+                compare(ours, plain)
             time.sleep(2)
             before = target.operator_writes()
             time.sleep(10)
@@ -179,6 +207,8 @@ def start_operator(kubeconfig: Path, log_file: Any) -> subprocess.Popen[bytes]:
             "0",
             "--resync-seconds",
             "30",
+            "--namespace",
+            "default",
         ],
         stdout=subprocess.DEVNULL,
         stderr=log_file,
@@ -192,9 +222,11 @@ def measure_latency(api: httpx.Client, recorder: Recorder, count: int) -> None:
         name = f"lat-{index:04d}"
         sent[name] = time.perf_counter()
         api.post(AGENTS, json=agent(name)).raise_for_status()
-        wait_until(lambda n=name: n in recorder.ready, 10)
-    to_children = [(recorder.deployed[n] - t) for n, t in sent.items() if n in recorder.deployed]
-    to_ready = [(recorder.ready[n] - t) for n, t in sent.items() if n in recorder.ready]
+        wait_until(lambda n=name: ("default", n) in recorder.ready, 10)
+    deployed = {n: at for (_, n), at in recorder.deployed.items()}
+    ready = {n: at for (ns, n), at in recorder.ready.items() if ns == "default"}
+    to_children = [(deployed[n] - t) for n, t in sent.items() if n in deployed]
+    to_ready = [(ready[n] - t) for n, t in sent.items() if n in ready]
     for what, values in (("revision Deployment", to_children), ("Ready=True         ", to_ready)):
         print(
             f"apply -> {what} over {len(values)} agents: "
@@ -202,21 +234,81 @@ def measure_latency(api: httpx.Client, recorder: Recorder, count: int) -> None:
         )
 
 
-def measure_bulk(api: httpx.Client, recorder: Recorder, count: int, operator_pid: int) -> None:
+def measure_bulk(
+    api: httpx.Client,
+    recorder: Recorder,
+    count: int,
+    operator_pid: int,
+    target: Target,
+    who: Who,
+    namespace: str = "default",
+) -> Bulk:
+    before, cpu_before = target.requests(who), cpu_seconds(operator_pid)
     start = time.perf_counter()
     names = [f"bulk-{index:04d}" for index in range(count)]
+    collection = f"/apis/agentops.dev/v1alpha1/namespaces/{namespace}/agentdeployments"
     for name in names:
-        api.post(AGENTS, json=agent(name)).raise_for_status()
+        api.post(collection, json=agent(name)).raise_for_status()
     posted = time.perf_counter() - start
-    done = wait_until(lambda: all(n in recorder.ready for n in names), 600)
+    done = wait_until(lambda: all((namespace, n) in recorder.ready for n in names), 600)
     elapsed = time.perf_counter() - start
-    ready_count = sum(1 for n in names if n in recorder.ready)
-    print(
-        f"{count} agents: {ready_count} Ready in {elapsed:.1f} s (POSTs took {posted:.1f} "
-        f"s){'' if done else ' (timed out)'}"
+    ready_count = sum(1 for n in names if (namespace, n) in recorder.ready)
+    result = Bulk(
+        agents=count,
+        seconds=elapsed,
+        cpu_seconds=cpu_seconds(operator_pid) - cpu_before,
+        peak_rss_mb=peak_rss_mb(operator_pid),
+        requests=target.requests(who) - before,
     )
-    print(f"operator peak RSS: {peak_rss_mb(operator_pid):.0f} MB")
-    print(f"CPU seconds so far: operator {cpu_seconds(operator_pid):.1f}, this process {time.process_time():.1f}")
+    print(
+        f"{who}: {count} agents: {ready_count} Ready in {elapsed:.1f} s (POSTs took {posted:.1f} "
+        f"s){'' if done else ' (timed out)'}; operator CPU {result.cpu_seconds:.1f} s, peak RSS "
+        f"{result.peak_rss_mb:.0f} MB"
+    )
+    return result
+
+
+def run_plain(target: Target, api: httpx.Client, recorder: Recorder, count: int, workdir: Path) -> Bulk:
+    """The baseline: the plain kopf operator alone on the server, the same bulk run in its namespace."""
+    api.post("/api/v1/namespaces", json={"metadata": {"name": PLAIN}})
+    log_file = (workdir / "plain.log").open("w")
+    plain = subprocess.Popen(
+        [sys.executable, "-m", "kopf", "run", str(HERE / "plain_operator.py"), "--standalone", "--namespace", PLAIN],
+        stdout=subprocess.DEVNULL,
+        stderr=log_file,
+        env={**os.environ, "KUBECONFIG": str(target.operator_kubeconfig("plain"))},
+    )
+    try:
+        time.sleep(3)  # kopf start-up
+        return measure_bulk(api, recorder, count, plain.pid, target, "plain", namespace=PLAIN)
+    finally:
+        stop(plain)
+        log_file.close()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def compare(ours: Bulk, plain: Bulk) -> None:
+    """Both operators' bulk runs side by side; ours as a ratio to the plain one."""
+    verbs = sorted(set(ours.requests) | set(plain.requests))
+    print(f"{'per new agent':<24}{'plain kopf':>12}{'agentops':>12}{'ratio':>8}")
+    rows = [(f"requests: {v}", plain.per_agent(v), ours.per_agent(v)) for v in verbs]
+    rows += [("requests: all", plain.per_agent(), ours.per_agent())]
+    rows += [
+        (f"{ours.agents} agents to Ready (s)", plain.seconds, ours.seconds),
+        ("operator CPU (s)", plain.cpu_seconds, ours.cpu_seconds),
+        ("operator peak RSS (MB)", plain.peak_rss_mb, ours.peak_rss_mb),
+    ]
+    for label, theirs, mine in rows:
+        ratio = f"{mine / theirs:.2f}x" if theirs else "-"
+        print(f"{label:<24}{theirs:>12.2f}{mine:>12.2f}{ratio:>8}")
+    print("goals: requests: all <= 10 per agent; time <= 1.5x; CPU <= 2x")
 
 
 if __name__ == "__main__":

@@ -4,9 +4,12 @@ Only event and index handlers are used: they keep no state on the objects (no fi
 kopf annotations; kopf timers would add a finalizer, so the periodic resync is a plain task), so
 the operator writes nothing but children, status and Events, deleting an agent never waits for
 the operator, and an idle agent causes no writes. Triggers: the AgentDeployment itself, its
-revision Deployments (availability), ConfigMaps it takes its prompt from, and a periodic resync
-that also retries after errors. With leader election on, every replica watches but only the one
-holding the Lease reconciles; a replica that wins the Lease resyncs every agent at once.
+revision Deployments (availability), ConfigMaps it takes its prompt from, a deleted Service, and a
+periodic resync that also retries after errors. The same watches feed the operator's cache
+(runtime/cache.py: agents, and the Deployments, ConfigMaps and Services it manages), so a reconcile
+reads no object from the API; the cache is filled once at start-up, then every agent is reconciled.
+With leader election on, every replica watches but only the one holding the Lease reconciles; a
+replica that wins the Lease resyncs every agent at once.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from ..engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
 from ..ports.metrics import SignalProvider
 from ..ports.notify import Notifier
 from ..ports.traffic import TrafficRouter
+from ..runtime.cache import CHILD_KINDS, CachedAgents, CachedChildren, WatchedState
 from ..runtime.leader import LeaderElector, LeaseTiming
 from ..runtime.reconciler import Reconciler
 
@@ -81,6 +85,9 @@ class OperatorApp:
         self.elector: LeaderElector | None = None
         self._election_task: asyncio.Task[None] | None = None
         self._lead_resync: asyncio.Task[None] | None = None
+        self.state = WatchedState()  # what the watches report; reconciles read it instead of the API
+        self._primed = False  # the state was filled once: until then events are not acted on
+        self._prime_task: asyncio.Task[None] | None = None
         self._register()
 
     def _may_act(self) -> bool:
@@ -111,8 +118,31 @@ class OperatorApp:
                 except Exception as error:  # the API may be briefly unreachable: try next period
                     log.warning("periodic resync failed: %s", error)
 
+    async def _prime(self) -> None:
+        """Fill the state once (a LIST of agents and of each child kind, per watched namespace), then
+        reconcile every agent from it: events that came before were not acted on."""
+        while self.client is None:  # kopf logs in after the startup handlers
+            await asyncio.sleep(0.1)
+        agents, children = KubeAgents(self.client), KubeChildren(self.client)
+        for attempt in range(1, 1_000_000):
+            try:
+                namespaces: list[str | None] = [*self.config.namespaces] or [None]
+                for namespace in namespaces:
+                    for body in await agents.list_agents(namespace):
+                        self.state.agent_seen(body)
+                    for kind in CHILD_KINDS:
+                        for obj in await children.list_owned(kind, namespace):
+                            self.state.child_seen(kind, obj)
+                break
+            except Exception as error:  # the API may be briefly unreachable at start-up
+                log.warning("filling the cache failed (attempt %d), trying again: %s", attempt, error)
+                await asyncio.sleep(min(2.0 * attempt, 30.0))
+        self._primed = True
+        if self._may_act():
+            await self._resync_once()
+
     async def _safely(self, namespace: str, name: str, body: dict[str, Any] | None = None) -> None:
-        if self.reconciler is None:
+        if self.reconciler is None or not self._primed:
             return
         try:
             if body is not None:
@@ -136,8 +166,8 @@ class OperatorApp:
             "PagerDuty": PagerDutyNotifier(self.config.pagerduty_url),
         }
         self.reconciler = Reconciler(
-            KubeAgents(self.client),
-            KubeChildren(self.client),
+            CachedAgents(KubeAgents(self.client), self.state),
+            CachedChildren(KubeChildren(self.client), self.state),
             metrics=self.config.metrics,
             routers=routers,
             notifiers=notifiers,
@@ -164,12 +194,13 @@ class OperatorApp:
         async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
             settings.watching.server_timeout = 300
             self._resync_task = asyncio.get_running_loop().create_task(self._resync_forever())
+            self._prime_task = asyncio.get_running_loop().create_task(self._prime())
             if self.config.leader_election:
                 self._election_task = asyncio.get_running_loop().create_task(self._elect())
 
         @kopf.on.cleanup(registry=registry)
         async def close(**_: Any) -> None:
-            for task in (self._resync_task, self._election_task, self._lead_resync):
+            for task in (self._resync_task, self._election_task, self._lead_resync, self._prime_task):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -186,17 +217,34 @@ class OperatorApp:
 
         @kopf.on.event(*AGENTS, registry=registry)
         async def agent_changed(**kwargs: Any) -> None:
-            if kwargs["type"] != "DELETED":
-                await self._safely(kwargs["namespace"], kwargs["name"], dict(kwargs["body"]))
+            body, deleted = dict(kwargs["body"]), kwargs["type"] == "DELETED"
+            self.state.agent_seen(body, deleted=deleted)
+            if not deleted:
+                await self._safely(kwargs["namespace"], kwargs["name"], body)
 
         @kopf.on.event("apps", "v1", "deployments", labels={LABEL_MANAGED_BY: MANAGED_BY}, registry=registry)
         async def revision_changed(**kwargs: Any) -> None:
+            self.state.child_seen("Deployment", dict(kwargs["body"]), deleted=kwargs["type"] == "DELETED")
             agent = kwargs["labels"].get(LABEL_AGENT)
             if agent:
                 await self._safely(kwargs["namespace"], agent)
 
+        @kopf.on.event("", "v1", "services", labels={LABEL_MANAGED_BY: MANAGED_BY}, registry=registry)
+        async def service_changed(**kwargs: Any) -> None:
+            deleted = kwargs["type"] == "DELETED"
+            self.state.child_seen("Service", dict(kwargs["body"]), deleted=deleted)
+            agent = kwargs["labels"].get(LABEL_AGENT)
+            if agent and deleted:  # someone removed the agent's Service: put it back now
+                await self._safely(kwargs["namespace"], agent)
+
         @kopf.on.event("", "v1", "configmaps", registry=registry)
-        async def prompt_changed(**kwargs: Any) -> None:
+        async def config_map_changed(**kwargs: Any) -> None:
+            if kwargs["labels"].get(LABEL_MANAGED_BY) == MANAGED_BY:
+                self.state.child_seen("ConfigMap", dict(kwargs["body"]), deleted=kwargs["type"] == "DELETED")
+                return
             index: kopf.Index[tuple[str, str], str] = kwargs["prompt_refs"]
-            for agent in index.get((kwargs["namespace"], kwargs["name"]), []):
+            referenced: list[str] = list(index.get((kwargs["namespace"], kwargs["name"]), []))
+            if referenced or (kwargs["namespace"], kwargs["name"]) in self.state.prompts:
+                self.state.prompt_seen(dict(kwargs["body"]), deleted=kwargs["type"] == "DELETED")
+            for agent in referenced:
                 await self._safely(kwargs["namespace"], agent)

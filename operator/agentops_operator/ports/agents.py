@@ -18,11 +18,13 @@ class Agents(Protocol):
 
     async def list_agents(self, namespace: str | None) -> list[JsonDict]: ...
 
-    async def write_status(self, namespace: str, name: str, patch: JsonDict) -> None:
-        """Merge-patch the status subresource (keys set to None are removed)."""
+    async def write_status(self, namespace: str, name: str, patch: JsonDict) -> JsonDict | None:
+        """Merge-patch the status subresource (keys set to None are removed); returns the object."""
         ...
 
-    async def remove_annotations(self, namespace: str, name: str, keys: tuple[str, ...]) -> None: ...
+    async def remove_annotations(self, namespace: str, name: str, keys: tuple[str, ...]) -> JsonDict | None:
+        """Returns the object as patched."""
+        ...
 
     async def post_event(self, regarding: JsonDict, event: Event) -> None: ...
 
@@ -34,10 +36,10 @@ class NopAgents:
     async def list_agents(self, namespace: str | None) -> list[JsonDict]:
         return []
 
-    async def write_status(self, namespace: str, name: str, patch: JsonDict) -> None:
+    async def write_status(self, namespace: str, name: str, patch: JsonDict) -> JsonDict | None:
         return None
 
-    async def remove_annotations(self, namespace: str, name: str, keys: tuple[str, ...]) -> None:
+    async def remove_annotations(self, namespace: str, name: str, keys: tuple[str, ...]) -> JsonDict | None:
         return None
 
     async def post_event(self, regarding: JsonDict, event: Event) -> None:

@@ -29,11 +29,17 @@ class ChildObjects(Protocol):
 
     async def get_secret(self, namespace: str, name: str) -> JsonDict | None: ...
 
-    async def apply(self, manifest: JsonDict) -> None: ...
+    async def apply(self, manifest: JsonDict) -> JsonDict | None:
+        """Returns the object as written."""
+        ...
 
-    async def apply_status(self, manifest: JsonDict) -> None: ...
+    async def apply_status(self, manifest: JsonDict) -> JsonDict | None:
+        """Returns the object as written."""
+        ...
 
-    async def scale(self, namespace: str, name: str, replicas: int) -> None: ...
+    async def scale(self, namespace: str, name: str, replicas: int) -> JsonDict | None:
+        """Returns the object as written."""
+        ...
 
     async def delete(self, kind: str, namespace: str, name: str) -> None: ...
 
@@ -48,13 +54,13 @@ class NopChildren:
     async def get_secret(self, namespace: str, name: str) -> JsonDict | None:
         return None
 
-    async def apply(self, manifest: JsonDict) -> None:
+    async def apply(self, manifest: JsonDict) -> JsonDict | None:
         return None
 
-    async def apply_status(self, manifest: JsonDict) -> None:
+    async def apply_status(self, manifest: JsonDict) -> JsonDict | None:
         return None
 
-    async def scale(self, namespace: str, name: str, replicas: int) -> None:
+    async def scale(self, namespace: str, name: str, replicas: int) -> JsonDict | None:
         return None
 
     async def delete(self, kind: str, namespace: str, name: str) -> None:

@@ -83,7 +83,12 @@ class LocalControlPlane:
     (system:masters), `cluster.user_kubeconfig(...)` makes others, `cluster.client()` an httpx client."""
 
     def __init__(
-        self, workdir: Path | None = None, nodes: int = 2, binaries: Path | None = None, audit: bool = False
+        self,
+        workdir: Path | None = None,
+        nodes: int = 2,
+        binaries: Path | None = None,
+        audit: bool = False,
+        audit_users: tuple[str, ...] = (),
     ) -> None:
         self.bin = binaries or binaries_dir()
         missing = [b for b in BINARIES if not (self.bin / b).exists()]
@@ -102,7 +107,8 @@ class LocalControlPlane:
         self.url = f"https://127.0.0.1:{self.port}"
         self.children: list[Child] = []
         self.kubeconfig = self.dir / "admin.kubeconfig"
-        self.audit_log = self.dir / "logs" / "audit.jsonl" if audit else None
+        self.audit_log = self.dir / "logs" / "audit.jsonl" if audit or audit_users else None
+        self.audit_users = audit_users  # every request of these users is logged, reads included
         self.started_in = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -228,8 +234,9 @@ class LocalControlPlane:
             apiserver.wait_until(lambda: api.get("/readyz").status_code == 200, "ready", timeout=90)
 
     def _audit_flags(self) -> list[str]:
-        """With `audit=True`, every write (who, verb, object) goes to `audit_log` as JSON lines: the
-        benchmarks count the operator's own writes there."""
+        """With `audit=True`, every write (who, verb, object) goes to `audit_log` as JSON lines, and every
+        request of `audit_users` (reads too, once each, when complete): the benchmarks count an
+        operator's requests there."""
         if self.audit_log is None:
             return []
         policy = self.dir / "audit-policy.yaml"
@@ -238,8 +245,9 @@ class LocalControlPlane:
                 {
                     "apiVersion": "audit.k8s.io/v1",
                     "kind": "Policy",
-                    "omitStages": ["RequestReceived"],
+                    "omitStages": ["RequestReceived", "ResponseStarted"],
                     "rules": [
+                        *([{"level": "Metadata", "users": list(self.audit_users)}] if self.audit_users else []),
                         {"level": "Metadata", "verbs": ["create", "update", "patch", "delete", "deletecollection"]},
                         {"level": "None"},
                     ],

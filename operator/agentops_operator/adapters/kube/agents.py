@@ -31,13 +31,13 @@ class KubeAgents:
         items: list[JsonDict] = listed.get("items", [])
         return items
 
-    async def write_status(self, namespace: str, name: str, patch: JsonDict) -> None:
+    async def write_status(self, namespace: str, name: str, patch: JsonDict) -> JsonDict | None:
         path = f"{self._agent_path(namespace, name)}/status"
-        await self.client.merge_patch(path, {"status": patch}, resource.FIELD_MANAGER)
+        return await self.client.merge_patch(path, {"status": patch}, resource.FIELD_MANAGER)
 
-    async def remove_annotations(self, namespace: str, name: str, keys: tuple[str, ...]) -> None:
+    async def remove_annotations(self, namespace: str, name: str, keys: tuple[str, ...]) -> JsonDict | None:
         patch = {"metadata": {"annotations": dict.fromkeys(keys)}}
-        await self.client.merge_patch(self._agent_path(namespace, name), patch, resource.FIELD_MANAGER)
+        return await self.client.merge_patch(self._agent_path(namespace, name), patch, resource.FIELD_MANAGER)
 
     async def post_event(self, regarding: JsonDict, event: Event) -> None:
         meta = regarding["metadata"]

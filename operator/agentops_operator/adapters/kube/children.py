@@ -40,12 +40,12 @@ class KubeChildren:
     async def get_secret(self, namespace: str, name: str) -> JsonDict | None:
         return await self.client.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
 
-    async def apply(self, manifest: JsonDict) -> None:
+    async def apply(self, manifest: JsonDict) -> JsonDict | None:
         meta = manifest["metadata"]
         path = f"{_collection(manifest['kind'], meta['namespace'])}/{meta['name']}"
-        await self.client.apply(path, manifest, resource.FIELD_MANAGER)
+        return await self.client.apply(path, manifest, resource.FIELD_MANAGER)
 
-    async def apply_status(self, manifest: JsonDict) -> None:
+    async def apply_status(self, manifest: JsonDict) -> JsonDict | None:
         meta = manifest["metadata"]
         path = f"{_collection(manifest['kind'], meta['namespace'])}/{meta['name']}/status"
         body = {
@@ -54,11 +54,18 @@ class KubeChildren:
             "metadata": {"name": meta["name"]},
             "status": manifest["status"],
         }
-        await self.client.apply(path, body, resource.FIELD_MANAGER)
+        return await self.client.apply(path, body, resource.FIELD_MANAGER)
 
-    async def scale(self, namespace: str, name: str, replicas: int) -> None:
+    async def scale(self, namespace: str, name: str, replicas: int) -> JsonDict | None:
         path = f"{_collection('Deployment', namespace)}/{name}"
-        await self.client.merge_patch(path, {"spec": {"replicas": replicas}}, resource.FIELD_MANAGER)
+        return await self.client.merge_patch(path, {"spec": {"replicas": replicas}}, resource.FIELD_MANAGER)
+
+    async def list_owned(self, kind: str, namespace: str | None) -> list[JsonDict]:
+        """Every object of `kind` the operator manages (in `namespace`, or everywhere): primes the cache."""
+        path = _collection(kind, namespace) if namespace else _PATHS[kind].replace("/namespaces/{ns}", "")
+        listed = await self.client.get(path, {"labelSelector": f"{LABEL_MANAGED_BY}={MANAGED_BY}"}) or {}
+        items: list[JsonDict] = listed.get("items", [])
+        return items
 
     async def delete(self, kind: str, namespace: str, name: str) -> None:
         try:

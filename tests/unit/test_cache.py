@@ -1,0 +1,96 @@
+"""Unit: the operator's watch-fed cache (`runtime/cache.py`): reads see the operator's own writes
+until the watch reports them (never a status older than one just written), then the watch again;
+children are grouped by agent, trimmed to what a reconcile reads, and the operator's applies and
+deletes show at once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from agentops_operator.engine.manifests import BUNDLE_KEY, LABEL_AGENT
+from agentops_operator.ports.agents import NopAgents
+from agentops_operator.ports.children import NopChildren
+from agentops_operator.runtime import cache
+from agentops_operator.runtime.cache import CachedAgents, CachedChildren, WatchedState
+
+
+def agent(version: str, step: int | None = None) -> dict[str, Any]:
+    status = {} if step is None else {"rollout": {"stepIndex": step}}
+    return {"metadata": {"namespace": "ns", "name": "a", "resourceVersion": version}, "status": status}
+
+
+def child(kind: str, name: str, owner: str = "a", **extra: Any) -> dict[str, Any]:
+    meta = {"namespace": "ns", "name": name, "labels": {LABEL_AGENT: owner}, "managedFields": [{"big": "x"}]}
+    return {"kind": kind, "metadata": meta, **extra}
+
+
+class Answering(NopAgents):
+    """The API answers a write with the object as written."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        self.answer = answer
+
+    async def write_status(self, namespace: str, name: str, patch: dict[str, Any]) -> dict[str, Any]:
+        return self.answer
+
+
+def test_reads_see_our_write_until_the_watch_reports_it() -> None:
+    state = WatchedState()
+    state.agent_seen(agent("1", step=0))
+    asyncio.run(CachedAgents(Answering(agent("2", step=1)), state).write_status("ns", "a", {}))
+    assert state.agent("ns", "a") == agent("2", step=1)  # the watch still says version 1
+    state.agent_seen(agent("1", step=0))  # a late event of the old version changes nothing
+    assert state.agent("ns", "a") == agent("2", step=1)
+    state.agent_seen(agent("2", step=1))
+    state.agent_seen(agent("3", step=2))  # a later change by someone else
+    assert state.agent("ns", "a") == agent("3", step=2)
+
+
+def test_an_overlay_the_watch_never_reports_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
+    state = WatchedState()
+    state.agent_seen(agent("1"))
+    state.agent_written(agent("2", step=1))
+    state.agent_seen(agent("5", step=4))  # the watch re-listed past our version
+    assert state.agent("ns", "a") == agent("2", step=1)
+    clock[0] += cache.OVERLAY_SECONDS + 1
+    assert state.agent("ns", "a") == agent("5", step=4)
+
+
+def test_a_deleted_agent_is_gone_with_its_overlay() -> None:
+    state = WatchedState()
+    state.agent_seen(agent("1"))
+    state.agent_written(agent("2"))
+    state.agent_seen(agent("2"), deleted=True)
+    assert state.agent("ns", "a") is None and state.agents_in([]) == []
+
+
+def test_children_are_grouped_by_agent_and_trimmed() -> None:
+    state = WatchedState()
+    bundle = child("ConfigMap", "a-1", data={BUNDLE_KEY: "{}", "other": "x" * 1000})
+    state.child_seen("ConfigMap", bundle)
+    state.child_seen("Deployment", child("Deployment", "a-1", spec={"replicas": 2, "template": {}}, status={"x": 1}))
+    state.child_seen("Deployment", child("Deployment", "b-1", owner="b"))
+    state.child_seen("Service", {"kind": "Service", "metadata": {"namespace": "ns", "name": "stray"}})  # no agent label
+    mine = state.children_of("ns", "a")
+    (deployment,) = mine.deployments
+    assert deployment["spec"] == {"replicas": 2} and deployment["status"] == {"x": 1}
+    assert "managedFields" not in deployment["metadata"]
+    assert mine.config_maps[0]["data"] == {BUNDLE_KEY: "{}"} and mine.services == []
+
+
+def test_applied_and_deleted_children_show_at_once() -> None:
+    class Applying(NopChildren):
+        async def apply(self, manifest: dict[str, Any]) -> dict[str, Any]:
+            return manifest
+
+    state = WatchedState()
+    children = CachedChildren(Applying(), state)
+    asyncio.run(children.apply(child("Service", "a")))
+    assert [s["metadata"]["name"] for s in state.children_of("ns", "a").services] == ["a"]
+    asyncio.run(children.delete("Service", "ns", "a"))
+    assert state.children_of("ns", "a").services == []
