@@ -40,7 +40,10 @@ def test_chart_rbac_matches_operator_requests(
     used = {(group, resource, verb) for (client, verb, group, resource) in requests if client in OPERATOR_CLIENTS}
     allowed = granted(render({"notifications": {"readSecrets": False}}))  # this scenario sends no notifications
     assert used - allowed == set(), f"the chart does not grant: {sorted(used - allowed)}"
-    assert allowed - used == set(), f"the chart grants unused verbs: {sorted(allowed - used)}"
+    # A prompt ConfigMap is read with a GET only when the operator's watch has not reported it yet
+    # (it depends on which watch event comes first): granted, but not always used.
+    sometimes = {("", "configmaps", "get")}
+    assert allowed - used - sometimes == set(), f"the chart grants unused verbs: {sorted(allowed - used)}"
 
 
 def _scenario(kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics) -> None:
