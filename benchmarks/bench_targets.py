@@ -55,10 +55,10 @@ class StandInTarget:
         return self.server.write_kubeconfig(Path(self._dir.name) / f"{who}.kubeconfig")
 
     def requests(self, who: Who) -> Counter[str]:
-        """Requests so far by verb from the clients of `who` (watches are one request each)."""
-        audit = self.server.call(lambda s: dict(s.routes.requests) if s.routes else {})
+        """HTTP requests so far by verb from the clients of `who` (watches are one request each)."""
+        calls = self.server.call(lambda s: dict(s.routes.calls) if s.routes else {})
         counts: Counter[str] = Counter()
-        for (client, verb, _group, _resource), count in audit.items():
+        for (client, verb), count in calls.items():
             if client in USER_AGENTS[who]:
                 counts[verb] += count
         return counts

@@ -211,22 +211,22 @@ class OperatorApp:
                 await self.client.close()
 
         @kopf.index(*AGENTS, id="prompt_refs", registry=registry)
-        def prompt_refs(**kwargs: Any) -> dict[tuple[str, str], str]:
+        async def prompt_refs(**kwargs: Any) -> dict[tuple[str, str], str]:  # async: no thread hop
             ref = (kwargs["spec"].get("prompt") or {}).get("configMapKeyRef") or {}
             return {(kwargs["namespace"], ref["name"]): kwargs["name"]} if ref.get("name") else {}
 
         @kopf.on.event(*AGENTS, registry=registry)
         async def agent_changed(**kwargs: Any) -> None:
             body, deleted = dict(kwargs["body"]), kwargs["type"] == "DELETED"
-            self.state.agent_seen(body, deleted=deleted)
-            if not deleted:
+            news = self.state.agent_seen(body, deleted=deleted)
+            if news and not deleted:  # not the echo of the operator's own status write
                 await self._safely(kwargs["namespace"], kwargs["name"], body)
 
         @kopf.on.event("apps", "v1", "deployments", labels={LABEL_MANAGED_BY: MANAGED_BY}, registry=registry)
         async def revision_changed(**kwargs: Any) -> None:
-            self.state.child_seen("Deployment", dict(kwargs["body"]), deleted=kwargs["type"] == "DELETED")
+            news = self.state.child_seen("Deployment", dict(kwargs["body"]), deleted=kwargs["type"] == "DELETED")
             agent = kwargs["labels"].get(LABEL_AGENT)
-            if agent:
+            if agent and news:  # not the echo of the operator's own apply or scale
                 await self._safely(kwargs["namespace"], agent)
 
         @kopf.on.event("", "v1", "services", labels={LABEL_MANAGED_BY: MANAGED_BY}, registry=registry)

@@ -73,27 +73,35 @@ class WatchedState:
     _overlays: dict[Key, tuple[JsonDict, float]] = field(default_factory=dict)
 
     # -- fed by the watches ------------------------------------------------------------------------
-    def agent_seen(self, body: JsonDict, deleted: bool = False) -> None:
+    def agent_seen(self, body: JsonDict, deleted: bool = False) -> bool:
+        """Record what the watch reported; True when it is news (not the echo of the operator's own
+        write, which the reconcile that wrote it has already acted on)."""
         key = _key(body)
         if deleted:
             self.agents.pop(key, None)
             self._overlays.pop(key, None)
-            return
+            return True
         self.agents[key] = body
         overlay = self._overlays.get(key)
         if overlay is not None and _version(overlay[0]) == _version(body):
             del self._overlays[key]
+            return False
+        return True
 
-    def child_seen(self, kind: str, obj: JsonDict, deleted: bool = False) -> None:
+    def child_seen(self, kind: str, obj: JsonDict, deleted: bool = False) -> bool:
+        """Record what the watch (or a write's answer) reported; True when it is news: not the
+        version already known (the echo of the operator's own write)."""
         agent = ((obj.get("metadata") or {}).get("labels") or {}).get(LABEL_AGENT)
         if agent is None or kind not in self.children:
-            return
+            return True
         namespace, name = _key(obj)
         owned = self.children[kind].setdefault((namespace, agent), {})
         if deleted:
             owned.pop(name, None)
-        else:
-            owned[name] = slim(obj)
+            return True
+        known = owned.get(name)
+        owned[name] = slim(obj)
+        return known is None or _version(known) != _version(obj)
 
     def prompt_seen(self, config_map: JsonDict, deleted: bool = False) -> None:
         key = _key(config_map)

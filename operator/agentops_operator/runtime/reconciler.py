@@ -63,6 +63,7 @@ class Reconciler:
         self._pending: set[asyncio.Task[None]] = set()
         self._monitored: dict[tuple[str, str], str] = {}  # when each agent's runbooks last ran
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._waiting: set[tuple[str, str]] = set()  # agents with a reconcile waiting for their lock
         # Bounds reconciles in flight: kopf starts one worker per object, and a thousand agents
         # at once would queue a thousand requests in the HTTP pool (slow, and unkind to the API).
         self._slots = asyncio.Semaphore(concurrency)
@@ -94,21 +95,35 @@ class Reconciler:
         if meta.get("deletionTimestamp") or not self.may_act():
             return  # children go with it through their ownerReferences
         key = (meta["namespace"], meta["name"])
+        if key in self._waiting:
+            return  # a reconcile of this agent waits already: it reads the state after this change too
+        self._waiting.add(key)
         lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock, self._slots:
-            fresh = await self.agents.get_agent(*key)
-            if fresh is None:
-                self._locks.pop(key, None)
-                return
-            started = time.perf_counter()
-            try:
-                await self._reconcile(fresh)
-                metrics.RECONCILES.labels(result="success").inc()
-            except Exception:
-                metrics.RECONCILES.labels(result="error").inc()
-                raise
-            finally:
-                metrics.RECONCILE_SECONDS.observe(time.perf_counter() - started)
+        try:
+            await lock.acquire()
+        finally:
+            self._waiting.discard(key)
+        try:
+            async with self._slots:
+                await self._reconcile_latest(key)
+        finally:
+            lock.release()
+
+    async def _reconcile_latest(self, key: tuple[str, str]) -> None:
+        """Reconcile the agent as the cache has it now (it may have changed while this waited)."""
+        fresh = await self.agents.get_agent(*key)
+        if fresh is None:
+            self._locks.pop(key, None)
+            return
+        started = time.perf_counter()
+        try:
+            await self._reconcile(fresh)
+            metrics.RECONCILES.labels(result="success").inc()
+        except Exception:
+            metrics.RECONCILES.labels(result="error").inc()
+            raise
+        finally:
+            metrics.RECONCILE_SECONDS.observe(time.perf_counter() - started)
 
     async def _reconcile(self, body: JsonDict) -> None:
         meta = body["metadata"]

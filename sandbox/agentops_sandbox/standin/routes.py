@@ -59,7 +59,8 @@ class Routes:
         self.address = address
         # (client, verb, group, resource[/subresource]) -> count, as an audit log would record
         # them; tests use it to check RBAC rules against what a client really did.
-        self.requests: Counter[tuple[str, str, str, str]] = Counter()
+        self.requests: Counter[tuple[str, str, str, str]] = Counter()  # authorizations, as RBAC sees them
+        self.calls: Counter[tuple[str, str]] = Counter()  # HTTP requests by (client, verb)
 
     def install(self, app: web.Application) -> None:
         app.middlewares.append(self._errors)
@@ -197,10 +198,13 @@ class Routes:
             "PATCH": "patch",
             "DELETE": "delete" if name else "deletecollection",
         }
+        implied = bool(verb)  # a create-by-apply: one more authorization, not one more request
         verb = verb or ("watch" if watch else verbs.get(request.method, "get" if name else "list"))
         client = request.headers.get("User-Agent", "").split("/", 1)[0].strip() or "unknown"
         resource = f"{rt.plural}/{subresource}" if subresource else rt.plural
         self.requests[(client, verb, rt.group, resource)] += 1
+        if not implied:
+            self.calls[(client, verb)] += 1
 
     async def _body(self, request: web.Request) -> Any:
         raw = await request.read()
