@@ -94,3 +94,19 @@ def test_applied_and_deleted_children_show_at_once() -> None:
     assert [s["metadata"]["name"] for s in state.children_of("ns", "a").services] == ["a"]
     asyncio.run(children.delete("Service", "ns", "a"))
     assert state.children_of("ns", "a").services == []
+
+
+def test_an_answer_slower_than_the_watch_never_takes_the_cache_back() -> None:
+    state = WatchedState()
+    state.agent_seen(agent("1", step=0))
+    state.agent_seen(agent("2", step=1))  # the echo of our write came first...
+    state.agent_seen(agent("3", step=1))  # ...then someone's later change
+    state.agent_written(agent("2", step=1))  # our write's answer arrives last
+    assert state.agent("ns", "a") == agent("3", step=1)
+    deployment = child("Deployment", "a-1", status={"availableReplicas": 0})
+    deployment["metadata"]["resourceVersion"] = "7"
+    available = {**deployment, "metadata": {**deployment["metadata"], "resourceVersion": "8"}, "status": {"ok": 1}}
+    state.child_seen("Deployment", deployment)
+    state.child_seen("Deployment", available)
+    state.child_written("Deployment", deployment)  # the answer to our apply, after the controller's update
+    assert state.children_of("ns", "a").deployments[0]["status"] == {"ok": 1}

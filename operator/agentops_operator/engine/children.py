@@ -88,7 +88,9 @@ def pruned(
 
 
 def incident_objects(status: AgentDeploymentStatus, observation: Observation, incidents: IncidentPhase) -> list[Action]:
-    """AgentIncidents that changed, and the controls ConfigMap when its content differs."""
+    """AgentIncidents that changed, and the controls ConfigMap when its content differs. An agent
+    that never had a control has none (its Pods mount it as optional, and the kubelet projects it
+    when it appears, as it projects any later change): one object and one write fewer per agent."""
     identity = observation.identity
     before = {(i.type, i.revision): i for i in status.incidents}
     actions: list[Action] = [
@@ -97,6 +99,7 @@ def incident_objects(status: AgentDeploymentStatus, observation: Observation, in
         if before.get((record.type, record.revision)) != record
     ]
     controls = manifests.controls_config_map(identity, {rev: c.wire() for rev, c in sorted(incidents.controls.items())})
-    if observation.controls_hash != manifests.desired_hash(controls):
+    never_needed = observation.controls_hash is None and not incidents.controls
+    if not never_needed and observation.controls_hash != manifests.desired_hash(controls):
         actions.append(Apply(controls))
     return actions

@@ -10,12 +10,16 @@ not taken from a library, because it must also hold the operator's own writes, b
 Read-your-writes: the watch delivers the operator's own writes a moment later. Until it does, the
 object a write returned is what reads see (an *overlay*), so a reconcile right after a status write
 never decides from the status before it. An overlay ends when the watch delivers that version, or
-after `OVERLAY_SECONDS` (a watch that re-listed may skip it).
+after `OVERLAY_SECONDS` (a watch that re-listed may skip it). The watch may also be faster than the
+write's answer: a version the watch has already reported (and so any later one) is never overlaid
+or stored again from an answer, or the cache would go back in time. Versions are only compared for
+equality (resourceVersions are opaque).
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +32,8 @@ JsonDict = dict[str, Any]
 Key = tuple[str, str]  # (namespace, name)
 OVERLAY_SECONDS = 30.0
 CHILD_KINDS = ("Deployment", "ConfigMap", "Service")
+AGENT = "AgentDeployment"
+REMEMBERED_VERSIONS = 16  # per object: enough for the writes one reconcile makes, and their echoes
 
 
 def _key(obj: JsonDict) -> Key:
@@ -71,12 +77,25 @@ class WatchedState:
     )
     prompts: dict[Key, JsonDict] = field(default_factory=dict)  # ConfigMaps agents take their prompt from
     _overlays: dict[Key, tuple[JsonDict, float]] = field(default_factory=dict)
+    _seen: dict[tuple[str, str, str], deque[str | None]] = field(default_factory=dict)  # versions the watch reported
+
+    def _reported(self, kind: str, obj: JsonDict, deleted: bool = False) -> None:
+        namespace, name = _key(obj)
+        if deleted:
+            self._seen.pop((kind, namespace, name), None)
+        else:
+            self._seen.setdefault((kind, namespace, name), deque(maxlen=REMEMBERED_VERSIONS)).append(_version(obj))
+
+    def _already_reported(self, kind: str, obj: JsonDict) -> bool:
+        namespace, name = _key(obj)
+        return _version(obj) in self._seen.get((kind, namespace, name), ())
 
     # -- fed by the watches ------------------------------------------------------------------------
     def agent_seen(self, body: JsonDict, deleted: bool = False) -> bool:
         """Record what the watch reported; True when it is news (not the echo of the operator's own
         write, which the reconcile that wrote it has already acted on)."""
         key = _key(body)
+        self._reported(AGENT, body, deleted)
         if deleted:
             self.agents.pop(key, None)
             self._overlays.pop(key, None)
@@ -89,8 +108,17 @@ class WatchedState:
         return True
 
     def child_seen(self, kind: str, obj: JsonDict, deleted: bool = False) -> bool:
-        """Record what the watch (or a write's answer) reported; True when it is news: not the
-        version already known (the echo of the operator's own write)."""
+        """Record what the watch reported; True when it is news: not the version already known
+        (the echo of the operator's own write)."""
+        self._reported(kind, obj, deleted)
+        return self._store_child(kind, obj, deleted)
+
+    def child_written(self, kind: str, obj: JsonDict) -> None:
+        """What a write answered, unless the watch has reported that version (or a later one) already."""
+        if not self._already_reported(kind, obj):
+            self._store_child(kind, obj)
+
+    def _store_child(self, kind: str, obj: JsonDict, deleted: bool = False) -> bool:
         agent = ((obj.get("metadata") or {}).get("labels") or {}).get(LABEL_AGENT)
         if agent is None or kind not in self.children:
             return True
@@ -117,7 +145,7 @@ class WatchedState:
 
     # -- the operator's own writes -----------------------------------------------------------------
     def agent_written(self, body: JsonDict | None) -> None:
-        if body is not None and "metadata" in body:
+        if body is not None and "metadata" in body and not self._already_reported(AGENT, body):
             self._overlays[_key(body)] = (body, time.monotonic() + OVERLAY_SECONDS)
 
     # -- reads -------------------------------------------------------------------------------------
@@ -200,7 +228,7 @@ class CachedChildren:
     async def apply(self, manifest: JsonDict) -> JsonDict | None:
         applied = await self.api.apply(manifest)
         if applied is not None:
-            self.state.child_seen(str(applied.get("kind", manifest["kind"])), applied)
+            self.state.child_written(str(applied.get("kind", manifest["kind"])), applied)
         return applied
 
     async def apply_status(self, manifest: JsonDict) -> JsonDict | None:
@@ -209,7 +237,7 @@ class CachedChildren:
     async def scale(self, namespace: str, name: str, replicas: int) -> JsonDict | None:
         scaled = await self.api.scale(namespace, name, replicas)
         if scaled is not None:
-            self.state.child_seen("Deployment", scaled)
+            self.state.child_written("Deployment", scaled)
         return scaled
 
     async def delete(self, kind: str, namespace: str, name: str) -> None:
