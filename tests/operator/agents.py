@@ -37,8 +37,11 @@ def status(api: httpx.Client) -> dict[str, Any]:
 
 
 def controls(api: httpx.Client) -> dict[str, Any]:
-    config_map = api.get("/api/v1/namespaces/default/configmaps/support-agent-controls").json()
-    return json.loads(config_map["data"]["controls.json"])["revisions"]  # type: ignore[no-any-return]
+    """The live controls per revision (none until the agent's first control creates the ConfigMap)."""
+    found = api.get("/api/v1/namespaces/default/configmaps/support-agent-controls")
+    if found.status_code == 404:
+        return {}
+    return json.loads(found.json()["data"]["controls.json"])["revisions"]  # type: ignore[no-any-return]
 
 
 def open_incidents(api: httpx.Client) -> dict[str, dict[str, Any]]:
