@@ -65,7 +65,7 @@ def _b64(path: Path) -> str:
 
 def fake_node(name: str) -> dict[str, Any]:
     """A Node that kwok keeps Ready (its annotation selects it), with room for many Pods."""
-    resources = {"cpu": "64", "memory": "512Gi", "pods": "1000"}  # benchmarks run 1,000 agents on 2 nodes
+    resources = {"cpu": "64", "memory": "512Gi", "pods": "3000"}  # benchmarks: 2 operators x 1,000+ agents
     return {
         "apiVersion": "v1",
         "kind": "Node",
