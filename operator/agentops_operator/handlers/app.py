@@ -210,6 +210,11 @@ class OperatorApp:
             if self.client is not None:
                 await self.client.close()
 
+        self._register_watches(registry)
+
+    def _register_watches(self, registry: kopf.OperatorRegistry) -> None:
+        """What feeds the cache and triggers reconciles: agents, their children, prompt ConfigMaps."""
+
         @kopf.index(*AGENTS, id="prompt_refs", registry=registry)
         async def prompt_refs(**kwargs: Any) -> dict[tuple[str, str], str]:  # async: no thread hop
             ref = (kwargs["spec"].get("prompt") or {}).get("configMapKeyRef") or {}
