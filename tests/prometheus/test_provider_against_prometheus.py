@@ -26,6 +26,7 @@ from agentops_operator.ports.children import NopChildren
 from agentops_operator.runtime.observe import observe
 from agentops_sandbox.testing.processes import free_port
 from agentops_sandbox.testing.prometheus import LocalPrometheus, serve_metrics
+from tests.signal_queries import arms_query
 
 BUNDLE: dict[str, Any] = {  # guardrail action defaults to Flag
     "model": {
@@ -124,19 +125,6 @@ def _exporters(
         traffic_done = time.time()
     prometheus.scraped_since(targets, traffic_done, scrapes=3)  # a few scrapes after the traffic
     return agents
-
-
-def arms_query(signal: str, promql: str | None = None) -> SignalQuery:
-    return SignalQuery(
-        key=signal,
-        signal=signal,
-        promql=promql,
-        namespace="prod",
-        agent="support",
-        revisions=("canary1", "stable1"),
-        window_seconds=60,
-        backend_url=None,
-    )
 
 
 async def read(provider: PrometheusProvider, query: SignalQuery) -> dict[str, Sample]:

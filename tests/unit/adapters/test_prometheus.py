@@ -15,26 +15,12 @@ from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
 from agentops_operator.api.rollout import Check
 from agentops_operator.engine.analysis import judge
 from agentops_operator.engine.measurements import Sample, SignalQuery
+from tests.signal_queries import arms_query
 
 CHECK = Check(name="session-success-rate", min=0.9)
 
 
-def signal_query(
-    signal: str = "session-success-rate", promql: str | None = None, backend: str | None = None
-) -> SignalQuery:
-    return SignalQuery(
-        key=signal,
-        signal=signal,
-        promql=promql,
-        namespace="prod",
-        agent="support",
-        revisions=("canary1", "stable1"),
-        window_seconds=60,
-        backend_url=backend,
-    )
-
-
-QUERY = signal_query()
+QUERY = arms_query()
 
 
 async def measure(provider: PrometheusProvider, query: SignalQuery = QUERY) -> tuple[Sample, Sample]:
@@ -142,7 +128,7 @@ async def test_token_override_url_and_custom_template() -> None:
         return httpx.Response(200, json={"status": "success", "data": {"resultType": "scalar", "result": [1, "0.25"]}})
 
     template = 'sum(rate(refusals_total{agent="{{agent}}",revision="{{revision}}",ns="{{namespace}}"}[5m]))'
-    query = signal_query("custom", promql=template, backend="http://other-prometheus:9090/")
+    query = arms_query("custom", promql=template, backend="http://other-prometheus:9090/")
     canary, stable = await measure(provider(handle, bearer_token="s3cret"), query)
     assert canary.value == 0.25 and stable.value == 0.25
     assert all(r.headers["Authorization"] == "Bearer s3cret" and r.url.host == "other-prometheus" for r in seen)
