@@ -260,3 +260,39 @@ def test_budget_counts_the_spending_of_every_serving_revision() -> None:
     result = monitor(current, AgentDeploymentStatus(), measured, "stable", "canary", None, at(0))
     assert "Budget" in {i.type for i in result.incidents}  # 6 + 6 > 10, though each arm alone is under
     assert result.controls["stable"].sessions_per_minute == 4
+
+
+@pytest.mark.parametrize(
+    ("recorded", "measured", "expected"),
+    [
+        pytest.param(None, 0.00029999999999996696, 0.0003, id="first-value-stored-to-4-digits"),
+        pytest.param(0.0003, 0.00029999999999996696, 0.0003, id="float-noise-keeps-it"),
+        pytest.param(0.02, 0.0209, 0.02, id="within-5-percent-keeps-it"),
+        pytest.param(0.02, 0.0211, 0.0211, id="beyond-5-percent-follows"),
+        pytest.param(0.9, 0.5, 0.5, id="a-real-drop-follows"),
+        pytest.param(0.0, 0.0, 0.0, id="zero-stays-zero"),
+        pytest.param(0.0, 1.0, 1.0, id="from-zero-follows"),
+    ],
+)
+def test_a_baseline_moves_only_when_the_signal_does(recorded: float | None, measured: float, expected: float) -> None:
+    assert incidents.baseline_after(recorded, measured) == expected
+
+
+def test_a_steady_agent_with_noisy_signals_keeps_its_baselines() -> None:
+    """Monitoring passes over a healthy agent whose readings wobble by float noise and a few per cent
+    leave `status.baselines` as it was after the first pass (no status write per pass)."""
+    status = AgentDeploymentStatus()
+    first = monitor(spec(), status, signals("v1"), "v1", None, None, at(0))
+    wobbles = [1 + 3e-16, 0.97, 1.04, 1 - 1e-12, 1.02]
+    for second, wobble in enumerate(wobbles, start=1):
+        noisy = {name: value * wobble for name, value in HEALTHY.items()}
+        later = monitor(
+            spec(),
+            status.model_copy(update={"baselines": first.baselines}),
+            signals("v1", **noisy),
+            "v1",
+            None,
+            None,
+            at(second * 30),
+        )
+        assert later.baselines == first.baselines

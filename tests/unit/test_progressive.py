@@ -14,7 +14,7 @@ from agentops_operator.engine.clock import format_time
 from agentops_operator.engine.decide import decide
 from agentops_operator.engine.decisions import Observation, SetTraffic, Workload
 from agentops_operator.engine.steps import expand
-from tests.unit.world import BASE, CHECKS, IDENTITY, World, condition, readings, spec
+from tests.unit.world import BASE, CHECKS, GATEWAY, IDENTITY, World, condition, readings, spec
 
 
 def test_first_revision_goes_live_directly_even_with_steps() -> None:
@@ -123,6 +123,46 @@ def test_abort_scales_the_canary_down_after_a_delay_and_keeps_stable() -> None:
     assert [h.outcome for h in world.status.history] == ["Stable", "Failed"]
 
 
+def abort_by_analysis(world: World) -> None:
+    world.tick(10, success=0.5)
+    world.tick(10, success=0.5)
+
+
+def abort_by_hand(world: World) -> None:
+    world.annotations = {"agentops.dev/abort": "true"}
+    world.tick(1)
+
+
+@pytest.mark.parametrize(
+    ("abort", "routing", "kept"),
+    [
+        pytest.param(abort_by_analysis, GATEWAY, True, id="analysis-behind-a-router-keeps-it-30s"),
+        pytest.param(abort_by_hand, GATEWAY, True, id="manual-behind-a-router-keeps-it-30s"),
+        pytest.param(abort_by_analysis, None, False, id="analysis-replica-ratio-at-once"),
+        pytest.param(abort_by_hand, None, False, id="manual-replica-ratio-at-once"),
+    ],
+)
+def test_an_aborted_canary_is_scaled_down_as_documented(abort: Any, routing: dict[str, Any] | None, kept: bool) -> None:
+    """Behind a router an aborted canary keeps running, without traffic, for 30 s (a look at its
+    logs) and then goes to zero; with replica ratio its Pods are its traffic, so it goes at once."""
+    world = World(
+        spec([{"canary": {"weight": 50, "durationSeconds": 100}}], {"failureLimit": 2, "checks": CHECKS}, routing)
+    )
+    world.release_v2()
+    world.tick()
+    world.tick()
+    canary = world.status.rollout.revision if world.status.rollout else ""
+    size = world.workloads[canary].replicas
+    assert size > 0
+    abort(world)
+    assert world.status.rollout and world.status.rollout.aborted_at and world.traffic[0] == 0
+    assert world.workloads[canary].replicas == (size if kept else 0)
+    world.tick(20)
+    assert world.workloads[canary].replicas == (size if kept else 0)
+    world.tick(11)
+    assert world.workloads[canary].replicas == 0 and world.stable_number() == 1
+
+
 @pytest.mark.parametrize(
     ("annotations", "check"),
     [
@@ -166,8 +206,8 @@ def test_pause_without_duration_waits_for_promote_and_retry_restarts_an_abort() 
     assert world.traffic == (0, 0)
     world.annotations = {"agentops.dev/retry": ""}
     world.tick(1)
-    world.tick(1)
     assert world.status.rollout and not world.status.rollout.aborted_at and world.status.rollout.step_index == 0
+    assert world.traffic == (20, 0)
 
 
 def test_shadow_mirrors_with_a_router_and_pauses_without_one() -> None:

@@ -6,7 +6,9 @@ an incident (or counts another occurrence of the open one); a signal healthy for
 `resolveAfterSeconds` resolves it. What the incidents imply (controls, traffic) is
 `mitigations.py`'s. Baselines: the stable arm for a canary; otherwise the last healthy values
 recorded for the previous revision (also for a canary, with `baseline: PreviousRevision`: the
-stable revision's recorded values instead of its live arm).
+stable revision's recorded values instead of its live arm). A baseline is a reference for ratio
+thresholds, so it moves only when the signal does (by more than `BASELINE_TOLERANCE`, relative), and
+is stored to 4 significant digits: a steady agent's status is not rewritten by measurement noise.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from .clock import seconds_between
 from .decisions import Event, Notice
 from .measurements import Readings, Sample
 from .runbook_set import BUDGET, SESSION_RATE, detection_of, effective_runbooks, incident_key, notifies, signal_key
+
+BASELINE_TOLERANCE = 0.05  # a recorded baseline follows the signal once it moves more than this (relative)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,7 +182,8 @@ def _healthy(state: _Pass, runbook: Runbook, revision: str, value: float, open_i
     key = incident_key(runbook)
     state.breaches = [b for b in state.breaches if not (b.type == key and b.revision == revision)]
     if revision == state.serving[0] and not open_incident:
-        state.baselines.setdefault(revision, {})[signal_key(runbook)] = value
+        recorded = state.baselines.setdefault(revision, {})
+        recorded[signal_key(runbook)] = baseline_after(recorded.get(signal_key(runbook)), value)
     if open_incident is None:
         return
     healthy_since = open_incident.healthy_since or state.now
@@ -192,6 +197,13 @@ def _healthy(state: _Pass, runbook: Runbook, revision: str, value: float, open_i
             state.notices.append(Notice(key, revision, runbook.severity or "warning", message, resolved=True))
     elif open_incident.healthy_since is None:
         _replace(state, open_incident, open_incident.model_copy(update={"healthy_since": state.now}))
+
+
+def baseline_after(recorded: float | None, value: float) -> float:
+    """The baseline once `value` was measured healthy: unchanged while within the tolerance."""
+    if recorded is not None and math.isfinite(value) and abs(value - recorded) <= BASELINE_TOLERANCE * abs(recorded):
+        return recorded
+    return float(f"{value:.4g}") if math.isfinite(value) else value
 
 
 def _replace(state: _Pass, old: Incident, new: Incident) -> None:

@@ -83,7 +83,7 @@ def advance(look: Look) -> RolloutPhase:
         shadow_percent=progress.mirror_percent,
     )
     aborted = bool(progress.rollout.aborted_at)
-    canary = look.replicas if progress.promote else (0 if progress.scale_canary_down else progress.canary_replicas)
+    canary = look.replicas if progress.promote else _canary_size(progress, look)
     stable = look.replicas
     if not progress.promote and not look.routed:
         stable = max(look.replicas - (0 if aborted else canary), 0)
@@ -99,6 +99,16 @@ def advance(look: Look) -> RolloutPhase:
         handled_annotations=tuple(progress.handled_annotations),
         requeue_after=None if progress.promote else progress.requeue_after,
     )
+
+
+def _canary_size(progress: Progress, look: Look) -> int:
+    """An aborted canary behind a router keeps its size (no traffic, its logs at hand) until
+    `ABORT_SCALE_DOWN_SECONDS`; with replica ratio its Pods are its traffic share, so it goes at once."""
+    if progress.scale_canary_down:
+        return 0
+    if progress.rollout.aborted_at:
+        return look.canary.replicas if look.routed and look.canary is not None else 0
+    return progress.canary_replicas
 
 
 def _advance(plan: list[PlanStep], look: Look) -> Progress:
