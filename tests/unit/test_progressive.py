@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from agentops_operator.api.spec import AgentDeploymentSpec
 from agentops_operator.engine.clock import format_time
 from agentops_operator.engine.decide import decide
-from agentops_operator.engine.decisions import Observation, SetTraffic, Workload
+from agentops_operator.engine.decisions import Observation, RemoveAnnotations, SetTraffic, Workload
 from agentops_operator.engine.steps import expand
 from tests.unit.world import BASE, CHECKS, GATEWAY, IDENTITY, World, condition, readings, spec
 
@@ -318,3 +318,27 @@ def test_an_incident_on_the_canary_aborts_the_rollout() -> None:
     assert decision.status.rollout and decision.status.rollout.abort_reason == "PromptLeak"
     assert decision.status.stable_revision and decision.status.stable_revision.hash == stable
     assert any(isinstance(a, SetTraffic) and a.weight == 0 for a in decision.actions)
+
+
+def test_a_handled_action_whose_annotation_stayed_is_not_carried_out_again() -> None:
+    """The operator died after writing the promote's effect but before taking the annotation off:
+    the record in status says it was carried out, so the annotation only goes; asked again later, it
+    acts again."""
+    world = World(spec([{"pause": {}}, {"pause": {}}, {"pause": {}}, {"canary": {"weight": 50, "durationSeconds": 1}}]))
+    world.release_v2()
+    world.tick(1)
+    world.tick(1)
+    assert world.status.rollout and world.status.rollout.step_index == 0
+    world.annotations = {"agentops.dev/promote": "step"}
+    world.tick(1)
+    assert world.status.rollout.step_index == 1
+    assert world.status.handled_actions == {"agentops.dev/promote": "step"}
+    world.annotations = {"agentops.dev/promote": "step"}  # its removal never landed
+    decision = world.tick(1)
+    assert world.status.rollout.step_index == 1  # not promoted twice
+    assert any(isinstance(a, RemoveAnnotations) and a.keys == ("agentops.dev/promote",) for a in decision.actions)
+    world.tick(1)  # the annotation is off now: its record goes too
+    assert world.status.handled_actions == {}
+    world.annotations = {"agentops.dev/promote": "step"}  # the same action, asked for again
+    world.tick(1)
+    assert world.status.rollout.step_index == 2

@@ -193,3 +193,11 @@ class AgentDeploymentStatus(WireModel):
     receivers: dict[str, ReceiverStatus] = Field(
         default_factory=dict, description="Notification receivers' delivery state."
     )
+    handled_actions: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Manual-action annotations already carried out, with the value acted on; kept only while the"
+            " annotation is still on the object, so an action whose annotation removal was interrupted is"
+            " not carried out twice."
+        ),
+    )

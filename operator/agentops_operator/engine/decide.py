@@ -8,7 +8,8 @@ A short chain of named phases, each a pure function returning a frozen record:
 3. `serve` (serving.py): the rollout's look (progressive.py), who serves, at what size.
 4. `revision_objects`, `services`, `pruned`, `incident_objects` (children.py) and `traffic`
    (traffic.py): the cluster as it should be, as actions for what differs.
-5. `compose_status` (status.py): the status, once.
+5. `compose_status` (status.py): the status, once, with the manual actions carried out recorded
+   (`annotations.py`: their annotations are taken off only after this status is written).
 
 A spec the schema could not reject (a missing prompt ConfigMap) produces no actions and
 Ready=False naming the field (`invalid`).
@@ -16,9 +17,12 @@ Ready=False naming the field (`invalid`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..api.spec import AgentDeploymentSpec
 from ..api.status import AgentDeploymentStatus
 from ..api.vocabulary import ConditionType, EventType, Reason, Summary
+from . import annotations as manual
 from .children import incident_objects, pruned, revision_objects, services
 from .conditions import set_condition
 from .decisions import Action, Decision, Event, FieldProblem, Observation, RemoveAnnotations
@@ -34,6 +38,8 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
         problem = observation.prompt_error or FieldProblem(field="spec.prompt", message="no prompt text")
         return invalid(status, observation.generation, problem.field, problem.message, Reason.PROMPT_NOT_FOUND, now)
     revision = record_revision(spec, status.history, observation.prompt_text, now)
+    on_object = observation.annotations
+    observation = replace(observation, annotations=manual.pending(on_object, status.handled_actions))
     route = route_of(spec)
     incidents = respond(spec, status, observation, revision.latest, route is not None, now)
     serving = serve(spec, status, observation, revision, incidents, route is not None, now)
@@ -41,7 +47,9 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     history = with_outcomes(revision.history, revision.latest, serving.stable, aborted)
     keep = kept_revisions(history, spec.revision_history_limit, revision.latest, serving.stable)
     history = [e for e in history if e.hash in keep]
-    handled = dict.fromkeys((*incidents.handled_annotations, *serving.handled_annotations))
+    handled = manual.records(
+        on_object, status.handled_actions, [*incidents.handled_annotations, *serving.handled_annotations]
+    )
     set_traffic = traffic(spec, observation.identity, route, serving)
     actions: list[Action] = [
         *([RemoveAnnotations(tuple(handled))] if handled else []),
@@ -51,7 +59,9 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
         *pruned(observation, history, keep, revision, serving.stable),
         *incident_objects(status, observation, incidents),
     ]
-    new_status = compose_status(status, observation, revision, history, serving, incidents, spec.replicas, now)
+    new_status = compose_status(
+        status, observation, revision, history, serving, incidents, spec.replicas, now, handled=handled
+    )
     return Decision(
         actions=tuple(actions),
         status=new_status,

@@ -38,6 +38,8 @@ def compose_status(
     incidents: IncidentPhase,
     replicas: int,
     now: str,
+    *,
+    handled: dict[str, str],
 ) -> AgentDeploymentStatus:
     identity = observation.identity
     refs = {e.hash: RevisionRef(number=e.number, hash=e.hash, name=identity.revision_name(e.hash)) for e in history}
@@ -72,6 +74,7 @@ def compose_status(
             "baselines": incidents.baselines,
             "controls": incidents.controls,
             "hold": incidents.hold,
+            "handled_actions": handled,
         }
     )
 

@@ -41,7 +41,7 @@ from ..ports.notify import Notifier
 from ..ports.traffic import TrafficRouter
 from ..runtime.cache import CHILD_KINDS, CachedAgents, CachedChildren, WatchedState
 from ..runtime.leader import LeaderElector, LeaseTiming
-from ..runtime.reconciler import Reconciler
+from ..runtime.reconciler import Reconciler, describe
 
 log = logging.getLogger(__name__)
 AGENTS = (resource.GROUP, resource.VERSION, resource.PLURAL)
@@ -102,7 +102,7 @@ class OperatorApp:
             try:
                 await self.reconciler.resync(self.config.namespaces)
             except Exception as error:  # the periodic resync tries again
-                log.warning("resync after election failed: %s", error)
+                log.warning("resync after election failed: %s", describe(error))
 
     async def _elect(self) -> None:
         while self.elector is None:  # kopf logs in (which builds the client) after the startup handlers
@@ -116,7 +116,7 @@ class OperatorApp:
                 try:
                     await self.reconciler.resync(self.config.namespaces)
                 except Exception as error:  # the API may be briefly unreachable: try next period
-                    log.warning("periodic resync failed: %s", error)
+                    log.warning("periodic resync failed: %s", describe(error))
 
     async def _prime(self) -> None:
         """Fill the state once (a LIST of agents and of each child kind, per watched namespace), then
@@ -135,7 +135,7 @@ class OperatorApp:
                             self.state.child_seen(kind, obj)
                 break
             except Exception as error:  # the API may be briefly unreachable at start-up
-                log.warning("filling the cache failed (attempt %d), trying again: %s", attempt, error)
+                log.warning("filling the cache failed (attempt %d), trying again: %s", attempt, describe(error))
                 await asyncio.sleep(min(2.0 * attempt, 30.0))
         self._primed = True
         if self._may_act():
@@ -149,8 +149,8 @@ class OperatorApp:
                 await self.reconciler.reconcile(body)
             else:
                 await self.reconciler.reconcile_named(namespace, name)
-        except Exception as error:  # logged; the resync timer retries
-            log.warning("reconcile of %s/%s failed, will retry: %s", namespace, name, error)
+        except Exception as error:  # logged; retried with backoff by the reconciler
+            log.warning("reconcile of %s/%s failed, will retry: %s", namespace, name, describe(error))
 
     def _connect(self) -> kopf.ConnectionInfo:
         """Log in: the API client, the reconciler on it, and (if enabled) the leader elector."""

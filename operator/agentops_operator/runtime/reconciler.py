@@ -1,4 +1,5 @@
-"""One reconcile of one agent: parse → observe → decide → execute (cluster first, then status).
+"""One reconcile of one agent: parse → observe → decide → execute (cluster first, then status, then
+the handled manual-action annotations off).
 
 Reconciles of the same agent are serialised by a per-agent lock (a Deployment event and the
 agent's own event may arrive together); at most `concurrency` agents reconcile at once; an
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,7 +23,17 @@ from ..api.status import AgentDeploymentStatus
 from ..api.vocabulary import EventType, Reason, resolved
 from ..engine.clock import format_time
 from ..engine.decide import decide, invalid
-from ..engine.decisions import Action, Apply, Decision, Event, RecordIncident, RemoveAnnotations, Scale, SetTraffic
+from ..engine.decisions import (
+    Action,
+    Apply,
+    Decision,
+    Delete,
+    Event,
+    RecordIncident,
+    RemoveAnnotations,
+    Scale,
+    SetTraffic,
+)
 from ..engine.measurements import plan_measurements
 from ..ports.agents import Agents
 from ..ports.children import ChildObjects
@@ -34,6 +46,14 @@ from .observe import observe
 
 JsonDict = dict[str, Any]
 log = logging.getLogger(__name__)
+RETRY_FIRST_SECONDS = 0.5  # a failed reconcile is retried after this, doubling per failure...
+RETRY_MAX_SECONDS = 30.0  # ...up to this (the default resync period)
+
+
+def describe(error: BaseException) -> str:
+    """An error for a log line: its type always, its text when it has one."""
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def rfc3339_now() -> str:
@@ -64,6 +84,7 @@ class Reconciler:
         self._monitored: dict[tuple[str, str], str] = {}  # when each agent's runbooks last ran
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._waiting: set[tuple[str, str]] = set()  # agents with a reconcile waiting for their lock
+        self._failures: dict[tuple[str, str], int] = {}  # consecutive failed reconciles, for the backoff
         # Bounds reconciles in flight: kopf starts one worker per object, and a thousand agents
         # at once would queue a thousand requests in the HTTP pool (slow, and unkind to the API).
         self._slots = asyncio.Semaphore(concurrency)
@@ -72,7 +93,10 @@ class Reconciler:
         """Reconcile every agent once (the periodic safety net that also retries failures)."""
         agents: list[JsonDict] = []
         for namespace in namespaces or [None]:  # type: ignore[list-item]
-            agents += await self.agents.list_agents(namespace)
+            try:
+                agents += await self.agents.list_agents(namespace)
+            except Exception as error:  # the other namespaces' agents are still resynced
+                log.warning("listing agents in %s failed: %s", namespace or "all namespaces", describe(error))
         limit = asyncio.Semaphore(concurrency)
 
         async def one(body: JsonDict) -> None:
@@ -81,7 +105,7 @@ class Reconciler:
                     await self.reconcile(body)
                 except Exception as error:
                     meta = body["metadata"]
-                    log.warning("resync of %s/%s failed: %s", meta.get("namespace"), meta.get("name"), error)
+                    log.warning("resync of %s/%s failed: %s", meta.get("namespace"), meta.get("name"), describe(error))
 
         await asyncio.gather(*(one(body) for body in agents))
 
@@ -119,11 +143,23 @@ class Reconciler:
         try:
             await self._reconcile(fresh)
             metrics.RECONCILES.labels(result="success").inc()
-        except Exception:
+            self._failures.pop(key, None)
+        except Exception as error:
             metrics.RECONCILES.labels(result="error").inc()
+            self._retry_later(key, error)
             raise
         finally:
             metrics.RECONCILE_SECONDS.observe(time.perf_counter() - started)
+
+    def _retry_later(self, key: tuple[str, str], error: Exception) -> None:
+        """A failed reconcile is retried on its own, with exponential backoff and jitter, and no
+        sooner than a server's Retry-After (a 429 says when it can take us again)."""
+        failures = self._failures[key] = self._failures.get(key, 0) + 1
+        delay = min(RETRY_FIRST_SECONDS * 2 ** (failures - 1), RETRY_MAX_SECONDS) * random.uniform(0.75, 1.25)
+        server_asked = getattr(error, "retry_after", None)  # KubeApiError's, without importing the adapter
+        if isinstance(server_asked, int | float):
+            delay = max(delay, float(server_asked))
+        self._requeue(*key, delay)
 
     async def _reconcile(self, body: JsonDict) -> None:
         meta = body["metadata"]
@@ -151,7 +187,10 @@ class Reconciler:
         if observation.signals is not None:
             self._monitored[key] = now
         decision = decide(agent.spec, agent.status, observation, now)
+        handled = [a for a in decision.actions if isinstance(a, RemoveAnnotations)]
         for action in decision.actions:
+            if action in handled:
+                continue
             try:
                 await self._execute(agent, action)
             except RoutingError as error:
@@ -165,6 +204,17 @@ class Reconciler:
             task.add_done_callback(self._pending.discard)
         if decision.requeue_after is not None:
             self._requeue(agent.namespace, agent.name, decision.requeue_after)
+        if handled:
+            await self._take_off(agent, handled)
+
+    async def _take_off(self, agent: AgentDeployment, handled: list[RemoveAnnotations]) -> None:
+        """Manual actions are durable: their effect and a record of them are in status by now, so the
+        annotations can go; one more pass then drops the records (see engine/annotations.py)."""
+        for action in handled:
+            await self.agents.remove_annotations(agent.namespace, agent.name, action.keys)
+        fresh = await self.agents.get_agent(agent.namespace, agent.name)
+        if fresh is not None:
+            await self._reconcile(fresh)
 
     async def _notify(self, agent: AgentDeployment, decision: Decision) -> None:
         """Tell the receivers, then record how each answered in `status.receivers`."""
@@ -174,7 +224,7 @@ class Reconciler:
         try:
             await self.agents.write_status(agent.namespace, agent.name, {"receivers": receivers})
         except Exception as error:  # best effort: the next delivery records again
-            log.warning("could not record receiver state for %s/%s: %s", agent.namespace, agent.name, error)
+            log.warning("could not record receiver state for %s/%s: %s", agent.namespace, agent.name, describe(error))
 
     def _requeue(self, namespace: str, name: str, delay: float) -> None:
         """Look at this agent again in `delay` seconds (step timers, analysis intervals)."""
@@ -197,23 +247,22 @@ class Reconciler:
     async def _requeued(self, namespace: str, name: str) -> None:
         try:
             await self.reconcile_named(namespace, name)
-        except Exception as error:  # the periodic resync retries
-            log.warning("scheduled reconcile of %s/%s failed: %s", namespace, name, error)
+        except Exception as error:  # retried with backoff (`_retry_later`)
+            log.warning("scheduled reconcile of %s/%s failed: %s", namespace, name, describe(error))
 
     async def _post_event(self, regarding: JsonDict, event: Event) -> None:
         try:
             await self.agents.post_event(regarding, event)
         except Exception as error:  # an Event is a courtesy: never fail the reconcile for it
-            log.warning("could not post event %s: %s", event.reason, error)
+            log.warning("could not post event %s: %s", event.reason, describe(error))
 
     async def _execute(self, agent: AgentDeployment, action: Action) -> None:
+        """Carry out one change to the cluster (annotations are `_take_off`'s, after status)."""
         if isinstance(action, SetTraffic):
             router = self.routers.get(action.router)
             if router is None:
                 raise RoutingError(f"no {action.router} router is configured in this operator")
             await router.set_traffic(agent.namespace, action)
-        elif isinstance(action, RemoveAnnotations):
-            await self.agents.remove_annotations(agent.namespace, agent.name, action.keys)
         elif isinstance(action, Apply):
             log.info("applying %s %s/%s", action.kind, agent.namespace, action.name)
             await self.children.apply(action.manifest)
@@ -233,7 +282,7 @@ class Reconciler:
                 else Event(EventType.WARNING, kind, manifest["status"]["message"])
             )
             await self._post_event(manifest, event)
-        else:
+        elif isinstance(action, Delete):
             log.info("deleting %s %s/%s (beyond revisionHistoryLimit)", action.kind, agent.namespace, action.name)
             await self.children.delete(action.kind, agent.namespace, action.name)
 

@@ -96,11 +96,20 @@ def tls_context(connection: Connection) -> ssl.SSLContext:
 class KubeApiError(Exception):
     """A non-2xx answer; `status` is the API's Status object when it sent one."""
 
-    def __init__(self, code: int, status: JsonDict) -> None:
+    def __init__(self, code: int, status: JsonDict, retry_after: float | None = None) -> None:
         super().__init__(f"{code} {status.get('reason', '')}: {status.get('message', '')}")
         self.code = code
         self.reason = str(status.get("reason", ""))
         self.status = status
+        self.retry_after = retry_after  # seconds the server asked us to wait (429, 503), if it said
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """The Retry-After header in seconds (the API server sends whole seconds; dates are not used)."""
+    try:
+        return max(float(response.headers["Retry-After"]), 0.0)
+    except (KeyError, ValueError):
+        return None
 
 
 class KubeClient:
@@ -137,7 +146,8 @@ class KubeClient:
                 status = response.json()
             except ValueError:
                 status = {"message": response.text}
-            raise KubeApiError(response.status_code, status if isinstance(status, dict) else {"message": str(status)})
+            error = status if isinstance(status, dict) else {"message": str(status)}
+            raise KubeApiError(response.status_code, error, _retry_after(response))
         body = response.json() if response.content else None
         return body if isinstance(body, dict) else None
 
