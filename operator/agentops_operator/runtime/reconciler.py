@@ -50,6 +50,14 @@ RETRY_FIRST_SECONDS = 0.5  # a failed reconcile is retried after this, doubling 
 RETRY_MAX_SECONDS = 30.0  # ...up to this (the default resync period)
 
 
+def retry_delay(failures: int, retry_after: float | None, jitter: float) -> float:
+    """Seconds before retrying after `failures` failed reconciles in a row: doubling from
+    RETRY_FIRST_SECONDS up to RETRY_MAX_SECONDS, times `jitter` (so agents that failed together do
+    not retry together), and never sooner than the server's Retry-After."""
+    delay = min(RETRY_FIRST_SECONDS * 2.0 ** (failures - 1), RETRY_MAX_SECONDS) * jitter
+    return max(delay, retry_after) if retry_after is not None else delay
+
+
 def describe(error: BaseException) -> str:
     """An error for a log line: its type always, its text when it has one."""
     text = str(error)
@@ -155,11 +163,9 @@ class Reconciler:
         """A failed reconcile is retried on its own, with exponential backoff and jitter, and no
         sooner than a server's Retry-After (a 429 says when it can take us again)."""
         failures = self._failures[key] = self._failures.get(key, 0) + 1
-        delay = min(RETRY_FIRST_SECONDS * 2 ** (failures - 1), RETRY_MAX_SECONDS) * random.uniform(0.75, 1.25)
         server_asked = getattr(error, "retry_after", None)  # KubeApiError's, without importing the adapter
-        if isinstance(server_asked, int | float):
-            delay = max(delay, float(server_asked))
-        self._requeue(*key, delay)
+        asked = float(server_asked) if isinstance(server_asked, int | float) else None
+        self._requeue(*key, retry_delay(failures, asked, random.uniform(0.75, 1.25)))
 
     async def _reconcile(self, body: JsonDict) -> None:
         meta = body["metadata"]

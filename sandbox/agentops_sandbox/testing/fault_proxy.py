@@ -125,6 +125,7 @@ class FaultProxy:
         self._session: aiohttp.ClientSession | None = None
         self.url = ""
         self.faults: list[tuple[Seen, Fault]] = []
+        self.writes = 0  # writes that reached the server
 
     def __enter__(self) -> FaultProxy:
         self._thread.start()
@@ -141,9 +142,9 @@ class FaultProxy:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=10))
         app = web.Application(client_max_size=64 * 1024**2)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=0.1)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
@@ -181,6 +182,7 @@ class FaultProxy:
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.seconds)
         cut_after = fault.seconds if fault is not None and fault.kind == "cut" else None
+        self.writes += seen.write
         return await self._forward(request, watch, cut_after)
 
     async def _forward(self, request: web.Request, watch: bool, cut_after: float | None) -> web.StreamResponse:

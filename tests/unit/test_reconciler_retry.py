@@ -1,0 +1,75 @@
+"""Unit: a failed reconcile retries itself with exponential backoff and jitter, no sooner than the
+server's Retry-After, and a warning names the exception (issue: slow recovery from API faults)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from agentops_operator.ports.agents import NopAgents
+from agentops_operator.ports.children import NopChildren
+from agentops_operator.runtime import reconciler as module
+from agentops_operator.runtime.reconciler import Reconciler, describe, retry_delay
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("failures", "retry_after", "jitter", "expected"),
+    [
+        pytest.param(1, None, 1.0, 0.5, id="first-retry-soon"),
+        pytest.param(2, None, 1.0, 1.0, id="doubles"),
+        pytest.param(4, None, 1.0, 4.0, id="keeps-doubling"),
+        pytest.param(20, None, 1.0, 30.0, id="capped"),
+        pytest.param(2, None, 0.75, 0.75, id="jitter-spreads-retries"),
+        pytest.param(1, 7.0, 1.0, 7.0, id="retry-after-wins-when-longer"),
+        pytest.param(6, 1.0, 1.0, 16.0, id="backoff-wins-when-longer"),
+    ],
+)
+def test_retry_delay(failures: int, retry_after: float | None, jitter: float, expected: float) -> None:
+    assert retry_delay(failures, retry_after, jitter) == pytest.approx(expected)
+
+
+class Throttled(Exception):
+    def __init__(self) -> None:
+        super().__init__("429 TooManyRequests: slow down")
+        self.retry_after = 0.05
+
+
+class FlakyStatus(NopAgents):
+    """Serves one agent; its status write fails `failures` times, then succeeds."""
+
+    def __init__(self, body: dict[str, Any], failures: int) -> None:
+        self.body, self.failures, self.attempts = body, failures, 0
+
+    async def get_agent(self, namespace: str, name: str) -> dict[str, Any] | None:
+        return self.body
+
+    async def write_status(self, namespace: str, name: str, patch: dict[str, Any]) -> dict[str, Any] | None:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            raise Throttled()
+        return self.body
+
+
+async def test_a_failed_reconcile_retries_by_itself_until_it_succeeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(module, "RETRY_FIRST_SECONDS", 0.01)
+    body = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
+    body["metadata"].update(namespace="default", generation=1, uid="u1")
+    agents = FlakyStatus(body, failures=2)
+    reconciler = Reconciler(agents, NopChildren())
+    with pytest.raises(Throttled):
+        await reconciler.reconcile(body)
+    async with asyncio.timeout(10):
+        while agents.attempts < 3:  # no event, no resync: the retries alone get it written
+            await asyncio.sleep(0.01)
+    assert reconciler._failures == {}
+
+
+def test_a_warning_names_the_exception() -> None:
+    assert describe(TimeoutError()) == "TimeoutError"
+    assert describe(Throttled()) == "Throttled: 429 TooManyRequests: slow down"
