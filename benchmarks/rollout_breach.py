@@ -111,9 +111,9 @@ def start_rollout(api: httpx.Client, name: str, interval: int, failure_limit: in
     ).raise_for_status()
     api.post(NS, json=agent(name, f"{name} v1", interval, failure_limit)).raise_for_status()
     wait(lambda: status(api, name).get("stableRevision"))
-    body = api.get(f"{NS}/{name}").json()
-    body["spec"]["prompt"]["system"] = f"{name} v2"  # revisions are content hashes: keep each run's its own
-    api.put(f"{NS}/{name}", json=body).raise_for_status()
+    new_prompt = {"spec": {"prompt": {"system": f"{name} v2"}}}  # revisions are content hashes: each run its own
+    merge = {"Content-Type": "application/merge-patch+json"}  # no resourceVersion: the operator writes status meanwhile
+    api.patch(f"{NS}/{name}", json=new_prompt, headers=merge).raise_for_status()
     wait(lambda: canary_weight(api, name) == 50)
     return str(status(api, name)["canaryRevision"]["hash"])
 

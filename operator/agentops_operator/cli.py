@@ -42,6 +42,7 @@ def _run(args: argparse.Namespace) -> int:
             context=args.context,
             resync_seconds=args.resync_seconds,
             metrics=provider,
+            metrics_deadline_seconds=args.metrics_deadline_seconds,
             leader_election=args.leader_election,
             lease_namespace=args.leader_election_namespace or os.environ.get("POD_NAMESPACE") or "default",
             lease_name=args.leader_election_id,
@@ -87,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--prometheus-ca-file", help="CA bundle to verify Prometheus' TLS certificate")
     run.add_argument("--prometheus-insecure", action="store_true", help="do not verify Prometheus' TLS certificate")
     run.add_argument("--resync-seconds", type=float, default=30.0, help="periodic re-check of every agent (default 30)")
+    run.add_argument(
+        "--metrics-deadline-seconds",
+        type=float,
+        default=15.0,
+        help="longest wait for one agent's metric readings; past it they count as errors (default 15)",
+    )
     run.add_argument(
         "--leader-election", action="store_true", help="run several replicas: only the one holding the Lease reconciles"
     )

@@ -4,6 +4,7 @@ monitored without a single write."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,5 +106,80 @@ def test_a_monitored_steady_agent_writes_nothing(
         after_reconciles(4)  # several monitoring passes, each reading every runbook's signal
         assert len(metrics.queries) > passes, "monitoring did not run"
         assert proxy.writes == before, f"{proxy.writes - before} writes by a steady agent"
+    finally:
+        operator.stop()
+
+
+class Hanging(StaticMetrics):
+    """A metrics backend that takes every query and never answers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.outstanding = 0
+
+    async def read(self, query: SignalQuery) -> dict[str, Sample]:
+        self.outstanding += 1
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+def ready(api: httpx.Client, name: str) -> bool:
+    conditions = api.get(f"{AGENTS}/{name}").json().get("status", {}).get("conditions", [])
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+
+def test_a_hanging_metrics_backend_holds_up_no_other_work(
+    kubectl: Kubectl, api: httpx.Client, kubeconfig: Path
+) -> None:
+    """Ten monitored agents and a canary under analysis, every query hanging: a new agent still
+    becomes Ready and a manual abort still takes effect, while the backend has answered nothing."""
+    metrics = Hanging()
+    operator = RunningOperator(kubeconfig, metrics=metrics, metrics_deadline_seconds=600).start()
+    try:
+        kubectl("apply", "-f", "-", input=agents(10, monitoring={"intervalSeconds": 1}))
+        eventually(lambda: metrics.outstanding >= 10, 30, "the monitoring passes did not start")
+        canary = yaml.safe_load(yaml.safe_dump(EXAMPLE))
+        canary["metadata"]["name"] = "canary"
+        checks = [{"name": "session-success-rate", "min": 0.9}]
+        canary["spec"]["rollout"] = {
+            "analysis": {"intervalSeconds": 1, "checks": checks},
+            "steps": [{"canary": {"weight": 50, "durationSeconds": 3600}}],
+        }
+        kubectl("apply", "-f", "-", input=yaml.safe_dump(canary))
+        eventually(lambda: ready(api, "canary"), 30, "the first revision did not become Ready")
+        canary["spec"]["prompt"]["system"] += " Be brief."
+        kubectl("apply", "-f", "-", input=yaml.safe_dump(canary))
+        eventually(lambda: (api.get(f"{AGENTS}/canary").json()["status"].get("rollout") or {}).get("stepStartedAt"), 30)
+        kubectl("annotate", "agd", "canary", "agentops.dev/abort=true")
+        rollout = lambda: api.get(f"{AGENTS}/canary").json()["status"].get("rollout") or {}  # noqa: E731
+        eventually(lambda: rollout().get("abortReason") == "ManualAbort", 10, "the abort waited for the metrics")
+        assert metrics.outstanding >= 11  # every agent's first pass, and the canary's analysis, still hang
+    finally:
+        operator.stop()
+
+
+def test_metrics_unavailable_follows_the_deadline(kubectl: Kubectl, api: httpx.Client, kubeconfig: Path) -> None:
+    """With the backend hanging, the analysis reads errors at each deadline: errorLimit of them pause
+    the rollout with MetricsUnavailable, naming the wait."""
+    metrics = Hanging()
+    operator = RunningOperator(kubeconfig, metrics=metrics, metrics_deadline_seconds=1).start()
+    try:
+        canary = yaml.safe_load(yaml.safe_dump(EXAMPLE))
+        checks = [{"name": "session-success-rate", "min": 0.9}]
+        canary["spec"]["rollout"] = {
+            "analysis": {"intervalSeconds": 1, "errorLimit": 2, "checks": checks},
+            "steps": [{"canary": {"weight": 50, "durationSeconds": 3600}}],
+        }
+        kubectl("apply", "-f", "-", input=yaml.safe_dump(canary))
+        kubectl("wait", "--for=condition=Ready", "agd/support-agent", "--timeout=30s")
+        canary["spec"]["prompt"]["system"] += " Be brief."
+        kubectl("apply", "-f", "-", input=yaml.safe_dump(canary))
+
+        def paused() -> dict[str, Any] | None:
+            conditions = api.get(f"{AGENTS}/support-agent").json()["status"].get("conditions", [])
+            return next((c for c in conditions if c["type"] == "Paused" and c["status"] == "True"), None)
+
+        condition = eventually(paused, 30, "no MetricsUnavailable")
+        assert condition["reason"] == "MetricsUnavailable" and "did not answer within 1 s" in condition["message"]
     finally:
         operator.stop()

@@ -22,8 +22,7 @@ import agentops_sdk
 from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
 from agentops_operator.api.resource import AgentDeployment
 from agentops_operator.engine.measurements import Sample, SignalQuery, plan_measurements
-from agentops_operator.ports.children import NopChildren
-from agentops_operator.runtime.observe import observe
+from agentops_operator.runtime.measuring import read_all
 from agentops_sandbox.testing.processes import free_port
 from agentops_sandbox.testing.prometheus import LocalPrometheus, serve_metrics
 from tests.signal_queries import arms_query
@@ -221,12 +220,12 @@ async def test_the_agents_prometheus_url_wins_over_the_operators(
                 last_monitored=None,
                 default_backend=provider.default_url,
             )
+            assert plan.analysis is not None
             try:
-                observation = await observe(NopChildren(), agent, provider, plan)
+                readings = await read_all(provider, plan.analysis, analysis=True)
             finally:
                 await provider.close()
-            assert observation.analysis is not None
-            canary = observation.analysis["session-success-rate"]["canary1"]
+            canary = readings["session-success-rate"]["canary1"]
             assert canary.error is None, canary.error
             if truth_expected:
                 assert canary.value == pytest.approx(TRUTH["canary1"]["success"], abs=RATIO_TOLERANCE)

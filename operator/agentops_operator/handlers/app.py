@@ -54,6 +54,7 @@ class OperatorConfig:
     context: str | None = None  # a kubeconfig context other than the current one
     resync_seconds: float = 30.0
     metrics: SignalProvider | None = None  # where signals are read (its default_url: --prometheus-url)
+    metrics_deadline_seconds: float = 15.0  # longest wait for one agent's readings (then: errors)
     pagerduty_url: str = PAGERDUTY_EVENTS_URL
     leader_election: bool = False
     lease_namespace: str = "default"
@@ -169,6 +170,7 @@ class OperatorApp:
             CachedAgents(KubeAgents(self.client), self.state),
             CachedChildren(KubeChildren(self.client), self.state),
             metrics=self.config.metrics,
+            metrics_deadline=self.config.metrics_deadline_seconds,
             routers=routers,
             notifiers=notifiers,
             may_act=self._may_act,
@@ -207,6 +209,8 @@ class OperatorApp:
                         await task
             if self.elector is not None:
                 await self.elector.release()
+            if self.reconciler is not None:
+                await self.reconciler.close()
             if self.client is not None:
                 await self.client.close()
 

@@ -1,18 +1,16 @@
-"""Reads what `decide` needs for one agent: its resolved prompt, its child objects, and the
-measurements `plan_measurements` asked for (executed here, never chosen here)."""
+"""Reads what `decide` needs for one agent: its resolved prompt and its child objects, next to the
+readings of the measurements `plan_measurements` asked for (taken in `measuring.py`, off this path)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from ..api.resource import AgentDeployment
 from ..engine.decisions import FieldProblem, Observation, Workload
 from ..engine.manifests import BUNDLE_KEY, DESIRED_HASH, LABEL_REVISION, Identity, controls_name
-from ..engine.measurements import MeasurementPlan, Readings, Sample, SignalQuery
+from ..engine.measurements import MeasurementPlan, Readings
 from ..ports.children import ChildObjects
-from ..ports.metrics import SignalProvider
 
 JsonDict = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -66,9 +64,14 @@ async def resolve_prompt(children: ChildObjects, agent: AgentDeployment) -> str 
 
 
 async def observe(
-    children: ChildObjects, agent: AgentDeployment, metrics: SignalProvider, plan: MeasurementPlan
+    children: ChildObjects,
+    agent: AgentDeployment,
+    plan: MeasurementPlan,
+    *,
+    analysis: Readings | None,
+    signals: Readings | None,
 ) -> Observation:
-    """The prompt, the children, and the measurements the engine planned."""
+    """The prompt and the children, with the readings measured for this agent (None: not this time)."""
     prompt = await resolve_prompt(children, agent)
     identity = Identity(agent.namespace, agent.name, agent.uid)
     if isinstance(prompt, FieldProblem):
@@ -97,32 +100,8 @@ async def observe(
         bundle_texts=bundle_texts,
         services={s["metadata"]["name"]: _annotation(s) for s in owned.services if _owned_by(s, agent.uid)},
         annotations=dict(agent.annotations),
-        analysis=await _analysis(metrics, plan.analysis) if plan.analysis is not None else None,
-        signals=await _monitoring(metrics, plan.monitoring, agent) if plan.monitoring is not None else None,
+        analysis=analysis,
+        signals=signals,
         monitor_every=plan.monitor_every,
         controls_hash=_annotation(controls) if controls is not None else None,
     )
-
-
-async def _analysis(metrics: SignalProvider, queries: tuple[SignalQuery, ...]) -> Readings:
-    """Every check's readings; a provider that raises gives errors (a bug must not look like a pass)."""
-    results = await asyncio.gather(*(metrics.read(q) for q in queries), return_exceptions=True)
-    readings: Readings = {}
-    for query, result in zip(queries, results, strict=True):
-        if isinstance(result, BaseException):
-            result = {revision: Sample(error=f"{type(result).__name__}: {result}") for revision in query.revisions}
-        readings[query.key] = result
-    return readings
-
-
-async def _monitoring(
-    metrics: SignalProvider, queries: tuple[SignalQuery, ...], agent: AgentDeployment
-) -> Readings | None:
-    """The runbooks' readings. Monitoring never breaks a reconcile: a signal whose query raised is
-    unknown this time (no detection, no resolution)."""
-    try:
-        results = await asyncio.gather(*(metrics.read(q) for q in queries), return_exceptions=True)
-    except Exception as error:
-        log.warning("monitoring %s/%s failed: %s", agent.namespace, agent.name, error)
-        return None
-    return {q.key: r for q, r in zip(queries, results, strict=True) if not isinstance(r, BaseException)}

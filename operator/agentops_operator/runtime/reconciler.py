@@ -41,6 +41,7 @@ from ..ports.metrics import NopSignalProvider, SignalProvider
 from ..ports.notify import Notifier
 from ..ports.traffic import RoutingError, TrafficRouter
 from . import metrics
+from .measuring import Measurer
 from .notify import deliver
 from .observe import observe
 
@@ -76,6 +77,7 @@ class Reconciler:
         now: Callable[[], str] = rfc3339_now,
         concurrency: int = 16,
         metrics: SignalProvider | None = None,
+        metrics_deadline: float = 15.0,
         routers: dict[str, TrafficRouter] | None = None,
         notifiers: dict[str, Notifier] | None = None,
         may_act: Callable[[], bool] = lambda: True,
@@ -85,6 +87,7 @@ class Reconciler:
         self.may_act = may_act  # False on a replica that is not the elected leader
         self.now = now
         self.metrics: SignalProvider = metrics or NopSignalProvider()
+        self.measurer = Measurer(self.metrics, lambda key: self._requeue(*key, 0.0), deadline=metrics_deadline)
         self.routers = routers or {}
         self.notifiers = notifiers or {}
         self._timers: dict[tuple[str, str], tuple[float, asyncio.TimerHandle]] = {}
@@ -96,6 +99,17 @@ class Reconciler:
         # Bounds reconciles in flight: kopf starts one worker per object, and a thousand agents
         # at once would queue a thousand requests in the HTTP pool (slow, and unkind to the API).
         self._slots = asyncio.Semaphore(concurrency)
+
+    async def close(self) -> None:
+        """Stop what runs on its own: timers, notifications under way, measurements."""
+        for _, timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        pending = list(self._pending)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        await self.measurer.close()
 
     async def resync(self, namespaces: list[str], concurrency: int = 8) -> None:
         """Reconcile every agent once (the periodic safety net that also retries failures)."""
@@ -146,6 +160,7 @@ class Reconciler:
         fresh = await self.agents.get_agent(*key)
         if fresh is None:
             self._locks.pop(key, None)
+            self.measurer.forget(key)
             return
         started = time.perf_counter()
         try:
@@ -161,7 +176,9 @@ class Reconciler:
 
     def _retry_later(self, key: tuple[str, str], error: Exception) -> None:
         """A failed reconcile is retried on its own, with exponential backoff and jitter, and no
-        sooner than a server's Retry-After (a 429 says when it can take us again)."""
+        sooner than a server's Retry-After (a 429 says when it can take us again). Not kopf's
+        handler retries: reconciles start from `on.event` handlers (no finalizer, no progress
+        annotations), which kopf does not retry, and from this module's own timers."""
         failures = self._failures[key] = self._failures.get(key, 0) + 1
         server_asked = getattr(error, "retry_after", None)  # KubeApiError's, without importing the adapter
         asked = float(server_asked) if isinstance(server_asked, int | float) else None
@@ -189,7 +206,10 @@ class Reconciler:
             last_monitored=self._monitored.get(key),
             default_backend=self.metrics.default_url,
         )
-        observation = await observe(self.children, agent, self.metrics, plan)
+        analysis = self.measurer.result(key, plan.analysis, analysis=True) if plan.analysis else None
+        signals = self.measurer.result(key, plan.monitoring, analysis=False) if plan.monitoring else None
+        self.measurer.keep_only(key, {q for q in (plan.analysis, plan.monitoring) if q})
+        observation = await observe(self.children, agent, plan, analysis=analysis, signals=signals)
         if observation.signals is not None:
             self._monitored[key] = now
         decision = decide(agent.spec, agent.status, observation, now)
@@ -209,7 +229,9 @@ class Reconciler:
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
         if decision.requeue_after is not None:
-            self._requeue(agent.namespace, agent.name, decision.requeue_after)
+            # While readings are being measured, their arrival wakes the agent: no sooner polling.
+            waiting = self.measurer.deadline if self.measurer.pending(key) else 0.0
+            self._requeue(agent.namespace, agent.name, max(decision.requeue_after, waiting))
         if handled:
             await self._take_off(agent, handled)
 

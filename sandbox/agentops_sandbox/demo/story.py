@@ -143,14 +143,15 @@ class Story:
         return self.api.get(f"{agents_path(self.namespace)}/{NAME}").json().get("status") or {}
 
     def apply(self, prompt: str) -> None:
+        """Create or update the agent as `kubectl apply --server-side` does: no resourceVersion read
+        earlier (the operator writes status meanwhile, so a read-then-PUT could meet a 409)."""
         manifest, agents = agent_manifest(prompt, self.namespace), agents_path(self.namespace)
-        existing = self.api.get(f"{agents}/{NAME}")
-        if existing.status_code == 404:
-            response = self.api.post(agents, json=manifest)
-        else:
-            body = existing.json()
-            body["spec"] = manifest["spec"]
-            response = self.api.put(f"{agents}/{NAME}", json=body)
+        response = self.api.patch(
+            f"{agents}/{NAME}",
+            params={"fieldManager": "agentops-demo", "force": "true"},
+            headers={"Content-Type": "application/apply-patch+yaml"},
+            content=json.dumps(manifest),
+        )
         response.raise_for_status()
 
     def follow(self, done: Callable[[JsonDict], bool], timeout: float) -> JsonDict:
