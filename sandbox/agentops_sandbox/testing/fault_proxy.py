@@ -188,10 +188,11 @@ class FaultProxy:
     async def _forward(self, request: web.Request, watch: bool, cut_after: float | None) -> web.StreamResponse:
         assert self._session is not None
         headers = {k: v for k, v in request.headers.items() if k.lower() in ("content-type", "accept", "user-agent")}
+        body = await request.read()
         upstream = await self._session.request(
             request.method,
             self._upstream_url + request.path_qs,
-            data=await request.read(),
+            data=body or None,  # an empty body would go out with a Content-Type a real server refuses (415)
             headers={**headers, **self._auth},
             ssl=self._ssl if self._ssl is not None else False,
         )
