@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import statistics
 import tempfile
 import time
@@ -192,6 +193,9 @@ def main() -> None:
     parser.add_argument("--share", type=float, default=0.1)
     parser.add_argument("--steady-seconds", type=float, default=60.0)
     args = parser.parse_args()
+    logging.basicConfig(level=logging.CRITICAL)  # the faults make the operator warn a lot: only numbers here
+    for noisy in ("kopf", "aiohttp", "agentops_operator"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
     target: Target = open_target(args.server)
     try:
         with target.client(timeout=30) as api, tempfile.TemporaryDirectory() as workdir:

@@ -80,7 +80,7 @@ def steady_agent_writes(api: httpx.Client, proxy: FaultProxy, kubeconfig: Path, 
     stop = threading.Event()
     with LocalPrometheus(workdir / "prometheus") as prometheus:
         provider = CountingProvider(prometheus.url)
-        operator = RunningOperator(kubeconfig, metrics=provider).start()
+        operator = RunningOperator(kubeconfig, metrics=provider, namespaces=[NAMESPACE]).start()
         try:
             api.post(PATH.rsplit("/", 1)[0], json=manifest(interval))
             poll(lambda: (api.get(PATH).json().get("status") or {}).get("stableRevision"), 60, "not Ready")
@@ -106,7 +106,7 @@ def steady_agent_writes(api: httpx.Client, proxy: FaultProxy, kubeconfig: Path, 
             def baselines() -> dict[str, float]:
                 return dict((api.get(PATH).json().get("status") or {}).get("baselines", {}).get(revision, {}))
 
-            poll(lambda: "session-success-rate" in baselines(), 120, "no baseline recorded")
+            poll(lambda: "cost-per-session" in baselines(), 120, "no baseline recorded")
             reads, writes = provider.reads, proxy.writes
             time.sleep(seconds)  # the measured window: the operator monitors on its own meanwhile
             reads, writes = provider.reads - reads, proxy.writes - writes

@@ -208,6 +208,8 @@ class FaultProxy:
                         await response.write(chunk)
             except TimeoutError:
                 pass  # the watch is cut: the client must reconnect
+            except ConnectionError:
+                pass  # the client went away (an operator stopping closes its watches)
             return response
 
 

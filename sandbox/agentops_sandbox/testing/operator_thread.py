@@ -25,7 +25,11 @@ class RunningOperator:
         **config_fields: Any,
     ) -> None:
         config = OperatorConfig(
-            kubeconfig=str(kubeconfig), resync_seconds=resync_seconds, metrics=metrics, **config_fields
+            namespaces=list(namespaces or []),  # the app's own lists and resyncs, as kopf's watches
+            kubeconfig=str(kubeconfig),
+            resync_seconds=resync_seconds,
+            metrics=metrics,
+            **config_fields,
         )
         if pagerduty_url:
             config.pagerduty_url = pagerduty_url
