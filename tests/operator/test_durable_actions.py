@@ -1,4 +1,4 @@
-"""Fault tests: a manual action (`kubectl agents promote|abort|pause|skip-analysis`, i.e. an annotation)
+"""Fault tests: a manual action (`kubectl agents promote|abort|pause|resume|retry|skip-analysis`: an annotation)
 takes effect exactly once, whichever of the operator's writes after it fails, and wherever the
 operator dies between the annotation and its effect.
 
@@ -45,6 +45,7 @@ class Action:
     annotation: str
     value: str
     done: Callable[[dict[str, Any], str], bool]  # (status, the revision rolled out) → its effect, exactly once
+    before: Action | None = None  # what sets the stage first, without faults (a pause before a resume)
 
 
 def _rollout(status: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +64,16 @@ ACTIONS = {
     "pause": Action("agentops.dev/pause", "true", lambda s, rev: _rollout(s).get("pauseReason") == "ManualPause"),
     "skip-analysis": Action("agentops.dev/skip-analysis", "true", lambda s, rev: bool(_rollout(s).get("skipAnalysis"))),
 }
+ACTIONS["resume"] = Action(
+    "agentops.dev/resume", "true", lambda s, rev: _started(s, rev) and not _rollout(s).get("paused"), ACTIONS["pause"]
+)
+ACTIONS["retry"] = Action(
+    "agentops.dev/retry", "true", lambda s, rev: _started(s, rev) and not _rollout(s).get("abortedAt"), ACTIONS["abort"]
+)
+
+
+def _started(status: dict[str, Any], revision: str) -> bool:
+    return _rollout(status).get("revision") == revision and _rollout(status).get("stepIndex") == 0
 
 
 def _awaiting(status: dict[str, Any]) -> bool:
@@ -95,13 +106,21 @@ class Rounds:
         self.kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
 
         def started() -> str | None:
-            status = self.agent().get("status", {})
+            agent = self.agent()
+            status = agent.get("status", {})
+            if status.get("observedGeneration") != agent["metadata"]["generation"]:
+                return None  # the status still tells of the previous round's revision
             latest = (status.get("latestRevision") or {}).get("hash")
             ro = _rollout(status)
             first = self.round == 1 and (status.get("stableRevision") or {}).get("hash") == latest
             return latest if first or (ro.get("revision") == latest and ro.get("stepStartedAt")) else None
 
         return eventually(started, 30, "the new revision's rollout did not start")
+
+    def act(self, action: Action, revision: str) -> None:
+        """Carry out `action` without faults, and wait until it has settled."""
+        self.kubectl("annotate", "agd", "support-agent", f"{action.annotation}={action.value}")
+        eventually(lambda: self.settled(action, revision), 30, f"{action.annotation} did not settle")
 
     def settled(self, action: Action, revision: str) -> bool:
         agent = self.agent()
@@ -136,6 +155,8 @@ def test_a_manual_action_takes_effect_exactly_once_through_failed_writes_and_kil
         at = 1
         while True:
             revision = rounds.next_rollout()
+            if action.before is not None:
+                rounds.act(action.before, revision)
             plan.arm(at, Fault("drop") if killed else Fault("error", 500), onwards=killed)
             kubectl("annotate", "agd", "support-agent", f"{action.annotation}={action.value}")
             handled = lambda r=revision: bool(plan.injected) or rounds.settled(action, r)  # noqa: E731

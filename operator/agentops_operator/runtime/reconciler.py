@@ -229,8 +229,10 @@ class Reconciler:
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
         if decision.requeue_after is not None:
-            # While readings are being measured, their arrival wakes the agent: no sooner polling.
-            waiting = self.measurer.deadline if self.measurer.pending(key) else 0.0
+            # An analysis being measured is due now to the engine (it would look again in 50 ms); the
+            # readings' arrival wakes the agent instead, and no step can end without them meanwhile.
+            measuring = plan.analysis is not None and analysis is None
+            waiting = self.measurer.deadline if measuring else 0.0
             self._requeue(agent.namespace, agent.name, max(decision.requeue_after, waiting))
         if handled:
             await self._take_off(agent, handled)
