@@ -1,4 +1,5 @@
-"""The signal query the provider tests ask: support in prod, canary1 next to stable1, over 60 s."""
+"""The signal query the provider and measurement tests ask: support in prod, canary1 next to stable1,
+over 60 s."""
 
 from __future__ import annotations
 

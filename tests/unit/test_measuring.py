@@ -10,21 +10,13 @@ import pytest
 
 from agentops_operator.engine.measurements import Sample, SignalQuery
 from agentops_operator.runtime.measuring import Measurer
+from tests.signal_queries import arms_query
 
 KEY = ("default", "support")
 
 
 def query(key: str = "session-success-rate", backend: str = "http://prometheus-a") -> SignalQuery:
-    return SignalQuery(
-        key=key,
-        signal="session-success-rate",
-        promql=None,
-        namespace="default",
-        agent="support",
-        revisions=("canary", "stable"),
-        window_seconds=60,
-        backend_url=backend,
-    )
+    return arms_query(key, backend=backend)
 
 
 class Backend:
@@ -58,7 +50,7 @@ async def test_readings_are_measured_in_the_background_and_handed_out_once() -> 
     await woken(wakes, 1)
     assert wakes == [KEY] and backend.reads == 1 and not measurer.pending(KEY)
     readings = measurer.result(KEY, queries, analysis=True)
-    assert readings is not None and readings["session-success-rate"]["canary"].value == 0.9
+    assert readings is not None and readings["session-success-rate"]["canary1"].value == 0.9
     assert measurer.result(KEY, queries, analysis=True) is None  # handed out once: the next ask measures anew
     await measurer.close()
 
@@ -79,7 +71,7 @@ async def test_a_hanging_backend_runs_into_the_deadline(analysis: bool, expected
     readings = measurer.result(KEY, queries, analysis=analysis)
     assert readings is not None
     if expected == "error":
-        sample = readings["session-success-rate"]["canary"]
+        sample = readings["session-success-rate"]["canary1"]
         assert sample.error is not None and "did not answer within" in sample.error
     else:
         assert readings == {}
@@ -107,7 +99,7 @@ async def test_a_query_that_raises_is_an_error_for_analysis_and_left_out_of_moni
     await woken(wakes, 2)
     analysed = measurer.result(KEY, queries, analysis=True)
     monitored = measurer.result(("default", "other"), queries, analysis=False)
-    assert analysed is not None and "RuntimeError" in str(analysed["bad"]["canary"].error)
+    assert analysed is not None and "RuntimeError" in str(analysed["bad"]["canary1"].error)
     assert monitored is not None and set(monitored) == {"session-success-rate"}
     await measurer.close()
 
