@@ -187,6 +187,33 @@ def test_invalid_manifests_are_rejected_naming_the_field(kubectl: Kubectl) -> No
         assert message in result.stderr, result.stderr
 
 
+CUSTOM = {"type": "Custom", "name": "Refusals", "detection": {"signal": "custom", "query": "x", "above": 1}}
+NAMELESS = {key: value for key, value in CUSTOM.items() if key != "name"}
+
+
+def test_runbooks_and_env_that_could_never_work_are_rejected_at_admission(kubectl: Kubectl) -> None:
+    """The CRD's own rules (CEL, one item at a time), on the real API server as on the stand-in."""
+    throttle = {"type": "CostSpike", "actions": [{"type": "Throttle"}]}
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"runbooks": [{**NAMELESS, "actions": [{"type": "Notify"}]}]}, "a Custom runbook needs a name"),
+        (
+            {"runbooks": [{**CUSTOM, "name": "PromptLeak", "actions": [{"type": "Notify"}]}]},
+            "may not take a default runbook's name",
+        ),
+        ({"runbooks": [CUSTOM]}, "a Custom runbook needs detection and at least one action"),
+        ({"runbooks": [throttle]}, "Throttle needs sessionsPerMinute or factor"),
+        ({"runbooks": [{"type": "ToolAbuse", "actions": [{"type": "BlockTool", "tool": ""}]}]}, "spec.runbooks[0]"),
+    ]
+    for change, message in cases:
+        agent = yaml.safe_load(EXAMPLE)
+        agent["spec"].update(change)
+        result = kubectl("apply", "-f", "-", input=yaml.safe_dump(agent), check=False)
+        assert result.returncode != 0 and message in result.stderr, (change, result.stderr)
+    reserved = EXAMPLE.replace("name: LOG_LEVEL", "name: AGENT_REVISION", 1)
+    result = kubectl("apply", "-f", "-", input=reserved, check=False)
+    assert result.returncode != 0 and "this name is set by the operator" in result.stderr, result.stderr
+
+
 def test_missing_prompt_configmap_sets_ready_false_and_touches_nothing(
     operator: RunningOperator, kubectl: Kubectl, api: httpx.Client
 ) -> None:

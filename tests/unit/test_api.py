@@ -85,3 +85,64 @@ def test_every_field_is_described_and_schema_is_structural() -> None:
     assert version["subresources"] == {"status": {}}
     names = [c["name"] for c in version["additionalPrinterColumns"]]
     assert names == ["Ready", "Stable", "Canary", "Weight", "Step", "Status", "Latest", "Replicas", "Reason", "Age"]
+
+
+CUSTOM = {"type": "Custom", "name": "Refusals", "detection": {"signal": "custom", "query": "x", "above": 1}}
+NOTIFY = [{"type": "Notify"}]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        pytest.param(
+            {"runtime": {"image": "i", "env": [{"name": "AGENTOPS_CONTROLS_PATH", "value": "/tmp"}]}},
+            "spec.runtime.env[0].name",
+            "set by the operator",
+            id="reserved-env-name",
+        ),
+        pytest.param(
+            {"runbooks": [{**CUSTOM, "name": None, "actions": NOTIFY}]},
+            "spec.runbooks[0]",
+            "needs a name",
+            id="custom-without-name",
+        ),
+        pytest.param(
+            {"runbooks": [{**CUSTOM, "name": "PromptLeak", "actions": NOTIFY}]},
+            "spec.runbooks[0]",
+            "use type: PromptLeak",
+            id="custom-named-like-a-default",
+        ),
+        pytest.param(
+            {"runbooks": [{**CUSTOM, "detection": {"signal": "custom", "above": 1}, "actions": NOTIFY}]},
+            "spec.runbooks[0].detection",
+            "needs query",
+            id="custom-signal-without-query",
+        ),
+        pytest.param({"runbooks": [CUSTOM]}, "spec.runbooks[0]", "at least one action", id="custom-without-actions"),
+        pytest.param(
+            {"runbooks": [{"type": "CostSpike", "actions": [{"type": "Throttle"}]}]},
+            "spec.runbooks[0].actions[0]",
+            "sessionsPerMinute or factor",
+            id="throttle-without-a-rate",
+        ),
+        pytest.param(
+            {"runbooks": [{"type": "ToolAbuse", "actions": [{"type": "BlockTool", "tool": ""}]}]},
+            "spec.runbooks[0].actions[0].tool",
+            "pattern",
+            id="empty-tool-name",
+        ),
+        pytest.param(
+            {"runbooks": [{"type": "ToolAbuse", "actions": [{"type": "BlockTool", "tool": "serach_kb"}]}]},
+            "spec.runbooks[0].actions[0].tool",
+            "'serach_kb' is not a tool of this agent (spec.tools: search_kb, get_order, create_ticket)",
+            id="undeclared-tool",
+        ),
+    ],
+)
+def test_a_runbook_or_env_that_could_never_work_is_invalid(change: dict[str, Any], field: str, words: str) -> None:
+    """Accepted before, and silently wrong: each now names its field and the fix."""
+    body = {"metadata": {"name": "a", "namespace": "default"}, "spec": {**EXAMPLE["spec"], **change}}
+    with pytest.raises(InvalidSpec) as error:
+        AgentDeployment.parse(body)
+    assert error.value.field == field
+    assert words in error.value.message

@@ -19,7 +19,8 @@ from pydantic import BaseModel
 
 from . import resource
 from .incident import INCIDENT_KIND, INCIDENT_PLURAL, IncidentSpec, IncidentStatus
-from .spec import AgentDeploymentSpec
+from .runbooks import DEFAULT_TYPES
+from .spec import RESERVED_ENV, AgentDeploymentSpec
 from .status import AgentDeploymentStatus
 from .vocabulary import ConditionType, Outcome
 
@@ -113,7 +114,43 @@ def _spec_schema() -> JsonDict:
             "message": "set exactly one of spec.prompt.system or spec.prompt.configMapKeyRef",
         }
     ]
+    _runbook_rules(spec["properties"]["runbooks"]["items"])
+    reserved = ", ".join(f"'{name}'" for name in RESERVED_ENV)
+    spec["properties"]["runtime"]["properties"]["env"]["items"]["x-kubernetes-validations"] = [
+        {"rule": f"!(self.name in [{reserved}])", "message": "this name is set by the operator; choose another"}
+    ]
     return spec
+
+
+def _runbook_rules(runbook: JsonDict) -> None:
+    """The runbook rules JSON Schema cannot say, each on one item (constant CEL cost per item)."""
+    defaults = ", ".join(f"'{kind}'" for kind in DEFAULT_TYPES)
+    runbook["x-kubernetes-validations"] = [
+        {
+            "rule": "self.type != 'Custom' || (has(self.name) && self.name.size() > 0)",
+            "message": "a Custom runbook needs a name",
+        },
+        {
+            "rule": f"self.type != 'Custom' || !has(self.name) || !(self.name in [{defaults}])",
+            "message": "a Custom runbook may not take a default runbook's name; use that type to change the default",
+        },
+        {
+            "rule": "self.type != 'Custom' || (has(self.detection) && has(self.actions) && self.actions.size() > 0)",
+            "message": "a Custom runbook needs detection and at least one action",
+        },
+    ]
+    runbook["properties"]["detection"]["x-kubernetes-validations"] = [
+        {
+            "rule": "self.signal != 'custom' || (has(self.query) && self.query.size() > 0)",
+            "message": "signal custom needs query (PromQL)",
+        }
+    ]
+    runbook["properties"]["actions"]["items"]["x-kubernetes-validations"] = [
+        {
+            "rule": "self.type != 'Throttle' || has(self.sessionsPerMinute) || has(self.factor)",
+            "message": "Throttle needs sessionsPerMinute or factor",
+        }
+    ]
 
 
 _READY = f'.status.conditions[?(@.type=="{ConditionType.READY}")]'

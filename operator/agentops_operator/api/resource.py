@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .spec import AgentDeploymentSpec
+from .spec import AgentDeploymentSpec, undeclared_tool
 from .status import AgentDeploymentStatus
 
 GROUP = "agentops.dev"
@@ -60,6 +60,8 @@ class AgentDeployment:
             first = error.errors()[0]
             path = field_path("spec", tuple(p for p in first["loc"]))
             raise InvalidSpec(path, f"{first['msg']}; fix the manifest and apply it again") from None
+        if (problem := undeclared_tool(spec)) is not None:
+            raise InvalidSpec(*problem)
         try:
             status = AgentDeploymentStatus.model_validate(body.get("status") or {})
         except ValidationError:

@@ -11,10 +11,11 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import WireModel
+from .base import TOOL_NAME_PATTERN, WireModel
 from .vocabulary import Baseline, NoticeKind
 
 IncidentType = Literal["PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge", "Custom"]
+DEFAULT_TYPES = ("PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge")
 Severity = Literal["critical", "error", "warning", "info"]
 Signal = Literal[
     "prompt-leaks",
@@ -52,6 +53,12 @@ class Detection(WireModel):
     for_seconds: int = Field(default=0, ge=0, description="How long the condition must hold before the incident opens.")
     min_sessions: int = Field(default=0, ge=0, description="Sessions needed in the window; fewer never detects.")
 
+    @model_validator(mode="after")
+    def _custom_needs_a_query(self) -> Detection:
+        if self.signal == "custom" and not (self.query or "").strip():
+            raise ValueError("signal custom needs query: the PromQL that gives the value to compare")
+        return self
+
 
 class Action(WireModel):
     """A mitigation (or a notification) taken when the incident opens."""
@@ -67,7 +74,10 @@ class Action(WireModel):
         description="Throttle: this fraction of the revision's session rate at detection, per replica.",
     )
     tool: str | None = Field(
-        default=None, description="RateLimitTool / BlockTool: the tool; unset means every tool the agent declares."
+        default=None,
+        pattern=TOOL_NAME_PATTERN,
+        max_length=64,
+        description="RateLimitTool / BlockTool: a tool the agent declares in spec.tools; unset means every one.",
     )
     per_minute: float | None = Field(default=None, gt=0, description="RateLimitTool: calls per minute.")
     percent: int = Field(
@@ -76,6 +86,12 @@ class Action(WireModel):
         le=100,
         description="Shadow: percent of live traffic mirrored to the revision while it is out of live traffic.",
     )
+
+    @model_validator(mode="after")
+    def _throttle_needs_a_rate(self) -> Action:
+        if self.type == "Throttle" and self.sessions_per_minute is None and self.factor is None:
+            raise ValueError("Throttle needs sessionsPerMinute or factor (how far to slow the revision down)")
+        return self
 
 
 class Runbook(WireModel):
@@ -93,6 +109,21 @@ class Runbook(WireModel):
         default=300, ge=0, description="Healthy time before the incident resolves itself."
     )
     keep_mitigations: bool = Field(default=False, description="Keep mitigations in force after the incident resolves.")
+
+    @model_validator(mode="after")
+    def _custom_is_complete(self) -> Runbook:
+        if self.type != "Custom":
+            return self
+        if not self.name:
+            raise ValueError("a Custom runbook needs a name (its incidents and Events are named after it)")
+        if self.name in DEFAULT_TYPES:
+            raise ValueError(
+                f"a Custom runbook may not be named {self.name}, a default runbook's type; to change that default, "
+                f"use type: {self.name}"
+            )
+        if self.detection is None or not self.actions:
+            raise ValueError("a Custom runbook needs detection and at least one action")
+        return self
 
 
 class Budget(WireModel):

@@ -9,19 +9,37 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from .base import WireModel
+from agentops_sdk import contract
+
+from .base import TOOL_NAME_PATTERN, WireModel
 from .rollout import Rollout
 from .runbooks import Budget, Monitoring, Notification, Runbook
 
-TOOL_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
+# What the operator sets in every agent container: the SDK finds its bundle, controls and identity there.
+RESERVED_ENV = (
+    contract.ENV_AGENT_NAME,
+    contract.ENV_AGENT_NAMESPACE,
+    contract.ENV_AGENT_REVISION,
+    contract.ENV_BUNDLE_PATH,
+    contract.ENV_CONTROLS_PATH,
+    contract.ENV_METRICS_PORT,
+)
 
 
 class EnvVar(WireModel):
     """An environment variable for the agent's container."""
 
     name: str = Field(description="Variable name.", min_length=1, pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name in RESERVED_ENV:
+            raise ValueError(f"{name} is set by the operator (the SDK reads it); choose another name")
+        return name
+
     value: str | None = Field(default=None, description="Literal value.")
     value_from: dict[str, Any] | None = Field(
         default=None, description="A Kubernetes EnvVarSource (secretKeyRef, configMapKeyRef, fieldRef, …)."
@@ -178,3 +196,19 @@ class AgentDeploymentSpec(WireModel):
     rollout: Rollout | None = Field(
         default=None, description="Progressive delivery; without it a new revision replaces the old one once available."
     )
+
+
+def undeclared_tool(spec: AgentDeploymentSpec) -> tuple[str, str] | None:
+    """The first runbook action naming a tool the agent does not declare, as (field, message): the CRD
+    cannot check a reference across lists at a cost the API server accepts, so the reconcile does."""
+    declared = [tool.name for tool in spec.tools]
+    for i, runbook in enumerate(spec.runbooks):
+        for j, action in enumerate(runbook.actions or []):
+            if action.tool is not None and action.tool not in declared:
+                listed = ", ".join(declared) or "none"
+                message = (
+                    f"{action.tool!r} is not a tool of this agent (spec.tools: {listed}); name a declared tool, or "
+                    "leave tool unset to act on every tool"
+                )
+                return f"spec.runbooks[{i}].actions[{j}].tool", message
+    return None

@@ -12,7 +12,7 @@ from agentops_sdk.leaks import WINDOW, shingles
 
 from ..api import resource
 from ..api.resource import field_path
-from ..api.spec import AgentDeploymentSpec
+from ..api.spec import AgentDeploymentSpec, undeclared_tool
 from ..engine.runbook_set import DEFAULT_RUNBOOKS
 
 JsonDict = dict[str, Any]
@@ -25,6 +25,8 @@ def lint(document: JsonDict) -> tuple[list[str], list[str]]:
     except ValidationError as error:
         return [f"{field_path('spec', tuple(e['loc']))}: {e['msg']}" for e in error.errors()], []
     errors: list[str] = []
+    if (problem := undeclared_tool(spec)) is not None:
+        errors.append(": ".join(problem))
     if not (document.get("metadata") or {}).get("name"):
         errors.append("metadata.name: required")
     warnings: list[str] = []
