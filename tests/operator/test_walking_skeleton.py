@@ -209,9 +209,16 @@ def test_runbooks_and_env_that_could_never_work_are_rejected_at_admission(kubect
         agent["spec"].update(change)
         result = kubectl("apply", "-f", "-", input=yaml.safe_dump(agent), check=False)
         assert result.returncode != 0 and message in result.stderr, (change, result.stderr)
-    reserved = EXAMPLE.replace("name: LOG_LEVEL", "name: AGENT_REVISION", 1)
-    result = kubectl("apply", "-f", "-", input=reserved, check=False)
-    assert result.returncode != 0 and "this name is set by the operator" in result.stderr, result.stderr
+    runtime_cases = [
+        ("name: LOG_LEVEL", "name: AGENT_REVISION", "this name is set by the operator"),
+        ("cpu: 100m", "cpu: lots", "spec.runtime.resources.requests[cpu]"),
+        ("port: 8080", "port: 9090", "port and metricsPort must differ"),
+        ("metricsPort: 9090", "metricsPort: 9090\n    nodeSelector: {'bad key!': x}", "invalid label key"),
+    ]
+    for original, replacement, message in runtime_cases:
+        assert original in EXAMPLE, original
+        result = kubectl("apply", "-f", "-", input=EXAMPLE.replace(original, replacement, 1), check=False)
+        assert result.returncode != 0 and message in result.stderr, (replacement, result.stderr)
 
 
 def test_missing_prompt_configmap_sets_ready_false_and_touches_nothing(

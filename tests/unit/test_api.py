@@ -146,3 +146,23 @@ def test_a_runbook_or_env_that_could_never_work_is_invalid(change: dict[str, Any
         AgentDeployment.parse(body)
     assert error.value.field == field
     assert words in error.value.message
+
+
+RUNTIME = {"image": "i"}
+
+
+@pytest.mark.parametrize(
+    ("runtime", "field"),
+    [
+        pytest.param({**RUNTIME, "resources": {"requests": {"cpu": "lots"}}}, "requests.cpu", id="cpu-lots"),
+        pytest.param({**RUNTIME, "nodeSelector": {"bad key!": "x"}}, "nodeSelector.bad key!.[key]", id="bad-label-key"),
+        pytest.param({**RUNTIME, "nodeSelector": {"zone": "a b"}}, "nodeSelector.zone", id="bad-label-value"),
+        pytest.param({**RUNTIME, "port": 9090}, "spec.runtime", id="port-is-the-metrics-port"),
+    ],
+)
+def test_pod_settings_a_real_api_server_would_refuse_are_invalid(runtime: dict[str, Any], field: str) -> None:
+    """Passed through to the Deployment before, where a real server refused it on every reconcile."""
+    body = {"metadata": {"name": "a", "namespace": "default"}, "spec": {**EXAMPLE["spec"], "runtime": runtime}}
+    with pytest.raises(InvalidSpec) as error:
+        AgentDeployment.parse(body)
+    assert error.value.field.startswith("spec.runtime") and error.value.field.endswith(field)

@@ -20,12 +20,12 @@ from pydantic import BaseModel
 from . import resource
 from .incident import INCIDENT_KIND, INCIDENT_PLURAL, IncidentSpec, IncidentStatus
 from .runbooks import DEFAULT_TYPES
-from .spec import RESERVED_ENV, AgentDeploymentSpec
+from .spec import LABEL_KEY_PATTERN, RESERVED_ENV, AgentDeploymentSpec
 from .status import AgentDeploymentStatus
 from .vocabulary import ConditionType, Outcome
 
 JsonDict = dict[str, Any]
-_DROP = {"title", "additionalProperties", "$defs", "default"}
+_DROP = {"title", "additionalProperties", "$defs", "default", "propertyNames"}  # keys: CEL rules below
 
 
 def structural(model: type[BaseModel]) -> JsonDict:
@@ -63,9 +63,12 @@ def _convert(node: JsonDict, defs: JsonDict) -> JsonDict:
     if default is not None and not isinstance(default, dict | list):
         out["default"] = default
     additional = node.get("additionalProperties")
+    if "patternProperties" in out:  # keys with a pattern (Kubernetes forbids it): the values' schema, keys by CEL
+        (additional,) = out.pop("patternProperties").values()
     if out.get("type") == "object" and "properties" not in out:
         if isinstance(additional, dict) and additional.get("type") in ("string", "integer", "number", "boolean"):
-            out["additionalProperties"] = {"type": additional["type"]}
+            kept = ("type", "pattern", "maxLength")  # the values' own bounds (quantities, label values)
+            out["additionalProperties"] = {k: v for k, v in additional.items() if k in kept}
         else:
             out["x-kubernetes-preserve-unknown-fields"] = True
     return out
@@ -115,11 +118,24 @@ def _spec_schema() -> JsonDict:
         }
     ]
     _runbook_rules(spec["properties"]["runbooks"]["items"])
+    _runtime_rules(spec["properties"]["runtime"])
     reserved = ", ".join(f"'{name}'" for name in RESERVED_ENV)
     spec["properties"]["runtime"]["properties"]["env"]["items"]["x-kubernetes-validations"] = [
         {"rule": f"!(self.name in [{reserved}])", "message": "this name is set by the operator; choose another"}
     ]
     return spec
+
+
+def _runtime_rules(runtime: JsonDict) -> None:
+    """What a real API server would refuse in the Deployment, refused here, at the field."""
+    runtime["x-kubernetes-validations"] = [
+        {"rule": "self.port != self.metricsPort", "message": "port and metricsPort must differ"}
+    ]
+    key = LABEL_KEY_PATTERN.replace("\\", "\\\\")
+    for field, what in (("nodeSelector", "label"), ("podAnnotations", "annotation")):
+        runtime["properties"][field]["x-kubernetes-validations"] = [
+            {"rule": f"self.all(k, k.size() <= 317 && k.matches('{key}'))", "message": f"invalid {what} key"}
+        ]
 
 
 def _runbook_rules(runbook: JsonDict) -> None:

@@ -7,15 +7,28 @@ Field descriptions become the CRD's descriptions, so `kubectl explain` reads fro
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from agentops_sdk import contract
 
 from .base import TOOL_NAME_PATTERN, WireModel
 from .rollout import Rollout
 from .runbooks import Budget, Monitoring, Notification, Runbook
+
+# A resource quantity as Kubernetes parses it (100m, 0.5, 512Mi, 1e3), and label keys and values.
+QUANTITY_PATTERN = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+LABEL_KEY_PATTERN = (
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
+LABEL_VALUE_PATTERN = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
+Quantity = Annotated[str, StringConstraints(pattern=QUANTITY_PATTERN, max_length=64)]
+LabelKey = Annotated[str, StringConstraints(pattern=LABEL_KEY_PATTERN, max_length=317)]
+LabelValue = Annotated[str, StringConstraints(pattern=LABEL_VALUE_PATTERN, max_length=63)]
+MAX_PROMPT_CHARS = 65536  # inline; longer prompts belong in a ConfigMap (configMapKeyRef)
 
 # What the operator sets in every agent container: the SDK finds its bundle, controls and identity there.
 RESERVED_ENV = (
@@ -49,10 +62,12 @@ class EnvVar(WireModel):
 class ResourceRequirements(WireModel):
     """Compute resources for the agent's container, as in a Pod spec."""
 
-    requests: dict[str, str] | None = Field(
-        default=None, description="Minimum resources, e.g. {cpu: 100m, memory: 128Mi}."
+    requests: dict[str, Quantity] | None = Field(
+        default=None, max_length=16, description="Minimum resources, e.g. {cpu: 100m, memory: 128Mi}."
     )
-    limits: dict[str, str] | None = Field(default=None, description="Maximum resources, e.g. {memory: 512Mi}.")
+    limits: dict[str, Quantity] | None = Field(
+        default=None, max_length=16, description="Maximum resources, e.g. {memory: 512Mi}."
+    )
 
 
 class Toleration(WireModel):
@@ -83,11 +98,19 @@ class Runtime(WireModel):
     )
     resources: ResourceRequirements | None = Field(default=None, description="CPU and memory requests and limits.")
     service_account_name: str | None = Field(default=None, description="ServiceAccount the agent's Pods run as.")
-    node_selector: dict[str, str] | None = Field(
-        default=None, description="Node labels the agent's Pods must be scheduled on."
+    node_selector: dict[LabelKey, LabelValue] | None = Field(
+        default=None, max_length=32, description="Node labels the agent's Pods must be scheduled on."
     )
     tolerations: list[Toleration] = Field(default_factory=list, description="Taints the agent's Pods tolerate.")
-    pod_annotations: dict[str, str] | None = Field(default=None, description="Annotations added to the agent's Pods.")
+    pod_annotations: dict[LabelKey, str] | None = Field(
+        default=None, max_length=64, description="Annotations added to the agent's Pods."
+    )
+
+    @model_validator(mode="after")
+    def _ports_differ(self) -> Runtime:
+        if self.port == self.metrics_port:
+            raise ValueError(f"port and metricsPort are both {self.port}; the SDK serves /metrics on its own port")
+        return self
 
 
 class Pricing(WireModel):
@@ -130,7 +153,11 @@ class ConfigMapKeyRef(WireModel):
 class Prompt(WireModel):
     """The system prompt: inline text, or a reference to a ConfigMap key (exactly one)."""
 
-    system: str | None = Field(default=None, description="System prompt text.")
+    system: str | None = Field(
+        default=None,
+        max_length=MAX_PROMPT_CHARS,
+        description="System prompt text (up to 65,536 characters; longer prompts: configMapKeyRef).",
+    )
     config_map_key_ref: ConfigMapKeyRef | None = Field(
         default=None, description="ConfigMap key holding the system prompt; editing it creates a new revision."
     )
