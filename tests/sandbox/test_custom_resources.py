@@ -51,6 +51,7 @@ def test_schema_errors_are_422_with_field_paths(api: httpx.Client) -> None:
         (widget("a", color="blue"), "spec.color", 'Unsupported value: "blue": supported values: "red", "green"'),
         (widget("a", name="UPPER"), "spec.name", "should match '^[a-z]+$'"),
         (widget("a", name="abcdefghijkl"), "spec.name", "Too long: may not be more than 10 bytes"),
+        (widget("a", labels={"team": "A1"}), "spec.labels.team", "should match '^[a-z]+$'"),
         (widget("a", parts=[{"count": 2}]), "spec.parts[0].name", "Required value"),
         (widget("a", parts=[{"name": "x"}, {"name": "x"}]), "spec.parts[1]", "Duplicate value"),
         (

@@ -81,6 +81,10 @@ WIDGET_CRD: dict[str, Any] = {
                                         },
                                     },
                                     "tags": {"type": "array", "items": {"type": "string"}},
+                                    "labels": {
+                                        "type": "object",
+                                        "additionalProperties": {"type": "string", "pattern": "^[a-z]+$"},
+                                    },
                                 },
                             },
                             "status": {

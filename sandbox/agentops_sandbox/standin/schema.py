@@ -320,8 +320,8 @@ def _validate_object(
         old_item = (old or {}).get(key)
         if key in props:
             _validate_value(item, props[key], _child(path, key), old_item, errors)
-        elif isinstance(additional, dict):
-            _validate_value(item, additional, f"{path}[{key}]", old_item, errors)
+        elif isinstance(additional, dict):  # a map's value: the real server names it path.key, as a field
+            _validate_value(item, additional, _child(path, key), old_item, errors)
 
 
 def _validate_array(
