@@ -125,14 +125,6 @@ class Hanging(StaticMetrics):
         return {}
 
 
-def healthy_metrics() -> StaticMetrics:
-    metrics = StaticMetrics()
-    for key, value in HEALTHY.items():
-        metrics.set_value(key, "*", value)
-    metrics.set_sessions("*", 200)
-    return metrics
-
-
 def latencies(api: httpx.Client, kubeconfig: Path, metrics: SignalProvider, ns: str) -> tuple[float, float]:
     """(new agent → Ready, abort annotation → aborted) with ten monitored agents next to them."""
     operator = RunningOperator(kubeconfig, metrics=metrics, metrics_deadline_seconds=600).start()
@@ -168,7 +160,7 @@ def hanging_backend(api: httpx.Client, kubeconfig: Path, rounds: int) -> None:
     print(f"   {'round':<6}{'Ready healthy':>15}{'hanging':>10}{'abort healthy':>15}{'hanging':>10}")
     ready_ratios, abort_ratios = [], []
     for index in range(rounds):
-        healthy = latencies(api, kubeconfig, healthy_metrics(), namespace(api, f"healthy-{index}"))
+        healthy = latencies(api, kubeconfig, StaticMetrics(HEALTHY, sessions=200), namespace(api, f"healthy-{index}"))
         hanging = latencies(api, kubeconfig, Hanging(), namespace(api, f"hanging-{index}"))
         ready_ratios.append(hanging[0] / healthy[0])
         abort_ratios.append(hanging[1] / healthy[1])

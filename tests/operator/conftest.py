@@ -61,11 +61,7 @@ def operator(kubectl: Kubectl, kubeconfig: Path) -> Iterator[RunningOperator]:
 
 @pytest.fixture
 def metrics() -> StaticMetrics:
-    provider = StaticMetrics()
-    for signal, value in HEALTHY.items():
-        provider.set_value(signal, "*", value)
-    provider.set_sessions("*", 100)
-    return provider
+    return StaticMetrics(HEALTHY, sessions=100)
 
 
 @pytest.fixture

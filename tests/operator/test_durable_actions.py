@@ -85,9 +85,7 @@ class Rounds:
 
     def __init__(self, proxy: FaultProxy, kubeconfig: Path, kubectl: Kubectl, api: httpx.Client) -> None:
         self.proxy, self.kubeconfig, self.kubectl, self.api = proxy, kubeconfig, kubectl, api
-        self.metrics = StaticMetrics()
-        self.metrics.set_value("session-success-rate", "*", 0.95)
-        self.metrics.set_sessions("*", 200)
+        self.metrics = StaticMetrics({"session-success-rate": 0.95}, sessions=200)
         self.operator = RunningOperator(kubeconfig, metrics=self.metrics).start()
         self.round = 0
 

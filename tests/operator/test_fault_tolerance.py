@@ -77,11 +77,8 @@ class Wobbling(StaticMetrics):
     """Healthy signals that differ a little on every reading, as real measurements do."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(HEALTHY, sessions=200)
         self.random = random.Random(3)
-        for key, value in HEALTHY.items():
-            self.set_value(key, "*", value)
-        self.set_sessions("*", 200)
 
     async def read(self, query: SignalQuery) -> dict[str, Sample]:
         steady = await super().read(query)

@@ -35,20 +35,32 @@ class Backend:
         return {revision: Sample(value=0.9, sessions=100) for revision in q.revisions}
 
 
-async def woken(wakes: list[tuple[str, str]], count: int) -> None:
-    async with asyncio.timeout(5):
-        while len(wakes) < count:
-            await asyncio.sleep(0.005)
+class Wakes:
+    """The agents the measurer woke, in order; `until(n)` waits for the n-th wake (no polling)."""
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[str, str]] = []
+        self._woken = asyncio.Event()
+
+    def __call__(self, key: tuple[str, str]) -> None:
+        self.keys.append(key)
+        self._woken.set()
+
+    async def until(self, count: int) -> None:
+        async with asyncio.timeout(5):
+            while len(self.keys) < count:
+                self._woken.clear()
+                await self._woken.wait()
 
 
 async def test_readings_are_measured_in_the_background_and_handed_out_once() -> None:
-    backend, wakes = Backend(), []
-    measurer = Measurer(backend, wakes.append)
+    backend, wakes = Backend(), Wakes()
+    measurer = Measurer(backend, wakes)
     queries = (query(),)
     assert measurer.result(KEY, queries, analysis=True) is None  # asked: measuring starts, nothing waits
     assert measurer.result(KEY, queries, analysis=True) is None  # asked again while under way: no second read
-    await woken(wakes, 1)
-    assert wakes == [KEY] and backend.reads == 1 and not measurer.pending(KEY)
+    await wakes.until(1)
+    assert wakes.keys == [KEY] and backend.reads == 1 and not measurer.pending(KEY)
     readings = measurer.result(KEY, queries, analysis=True)
     assert readings is not None and readings["session-success-rate"]["canary1"].value == 0.9
     assert measurer.result(KEY, queries, analysis=True) is None  # handed out once: the next ask measures anew
@@ -63,11 +75,11 @@ async def test_readings_are_measured_in_the_background_and_handed_out_once() -> 
     ],
 )
 async def test_a_hanging_backend_runs_into_the_deadline(analysis: bool, expected: str) -> None:
-    wakes: list[tuple[str, str]] = []
-    measurer = Measurer(Backend(hanging={"http://prometheus-a"}), wakes.append, deadline=0.05)
+    wakes = Wakes()
+    measurer = Measurer(Backend(hanging={"http://prometheus-a"}), wakes, deadline=0.05)
     queries = (query(),)
     measurer.result(KEY, queries, analysis=analysis)
-    await woken(wakes, 1)
+    await wakes.until(1)
     readings = measurer.result(KEY, queries, analysis=analysis)
     assert readings is not None
     if expected == "error":
@@ -79,24 +91,24 @@ async def test_a_hanging_backend_runs_into_the_deadline(analysis: bool, expected
 
 
 async def test_a_hanging_backend_does_not_hold_up_another() -> None:
-    wakes: list[tuple[str, str]] = []
-    measurer = Measurer(Backend(hanging={"http://prometheus-a"}), wakes.append, deadline=60, workers_per_backend=2)
+    wakes = Wakes()
+    measurer = Measurer(Backend(hanging={"http://prometheus-a"}), wakes, deadline=60, workers_per_backend=2)
     for index in range(5):  # more than its workers: every worker of backend a hangs
         measurer.result(("default", f"a-{index}"), (query(backend="http://prometheus-a"),), analysis=True)
     measurer.result(("default", "b"), (query(backend="http://prometheus-b"),), analysis=True)
-    await woken(wakes, 1)
-    assert wakes == [("default", "b")]
+    await wakes.until(1)
+    assert wakes.keys == [("default", "b")]
     assert measurer.pending(("default", "a-0"))
     await measurer.close()
 
 
 async def test_a_query_that_raises_is_an_error_for_analysis_and_left_out_of_monitoring() -> None:
-    wakes: list[tuple[str, str]] = []
-    measurer = Measurer(Backend(broken={"bad"}), wakes.append)
+    wakes = Wakes()
+    measurer = Measurer(Backend(broken={"bad"}), wakes)
     queries = (query(), query("bad"))
     measurer.result(KEY, queries, analysis=True)
     measurer.result(("default", "other"), queries, analysis=False)
-    await woken(wakes, 2)
+    await wakes.until(2)
     analysed = measurer.result(KEY, queries, analysis=True)
     monitored = measurer.result(("default", "other"), queries, analysis=False)
     assert analysed is not None and "RuntimeError" in str(analysed["bad"]["canary1"].error)
@@ -105,8 +117,8 @@ async def test_a_query_that_raises_is_an_error_for_analysis_and_left_out_of_moni
 
 
 async def test_forgetting_an_agent_stops_its_measurement() -> None:
-    wakes: list[tuple[str, str]] = []
-    measurer = Measurer(Backend(hanging={"http://prometheus-a"}), wakes.append)
+    wakes = Wakes()
+    measurer = Measurer(Backend(hanging={"http://prometheus-a"}), wakes)
     measurer.result(KEY, (query(),), analysis=True)
     measurer.forget(KEY)
     assert not measurer.pending(KEY)
@@ -114,11 +126,11 @@ async def test_forgetting_an_agent_stops_its_measurement() -> None:
 
 
 async def test_readings_for_a_plan_the_agent_no_longer_has_are_dropped() -> None:
-    wakes: list[tuple[str, str]] = []
-    measurer = Measurer(Backend(), wakes.append)
+    wakes = Wakes()
+    measurer = Measurer(Backend(), wakes)
     old, new = (query(),), (query("cost-per-session"),)
     measurer.result(KEY, old, analysis=True)
-    await woken(wakes, 1)
+    await wakes.until(1)
     measurer.keep_only(KEY, {new})  # a new revision: the old readings are of no use
     assert measurer.result(KEY, old, analysis=True) is None
     await measurer.close()

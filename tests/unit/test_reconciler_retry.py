@@ -45,6 +45,7 @@ class FlakyStatus(NopAgents):
 
     def __init__(self, body: dict[str, Any], failures: int) -> None:
         self.body, self.failures, self.attempts = body, failures, 0
+        self.written = asyncio.Event()  # set by the first write that succeeds
 
     async def get_agent(self, namespace: str, name: str) -> dict[str, Any] | None:
         return self.body
@@ -53,6 +54,7 @@ class FlakyStatus(NopAgents):
         self.attempts += 1
         if self.attempts <= self.failures:
             raise Throttled()
+        self.written.set()
         return self.body
 
 
@@ -65,8 +67,8 @@ async def test_a_failed_reconcile_retries_by_itself_until_it_succeeds(monkeypatc
     with pytest.raises(Throttled):
         await reconciler.reconcile(body)
     async with asyncio.timeout(10):
-        while agents.attempts < 3:  # no event, no resync: the retries alone get it written
-            await asyncio.sleep(0.01)
+        await agents.written.wait()  # no event, no resync: the retries alone get it written
+    assert agents.attempts == 3
     assert reconciler._failures == {}
 
 

@@ -36,4 +36,4 @@ def records(annotations: dict[str, str], handled: dict[str, str], acted_on: list
     """`status.handledActions` after this decision: earlier records whose annotation is still there,
     and the annotations acted on now."""
     kept = {key: value for key, value in handled.items() if annotations.get(key) == value}
-    return kept | {key: annotations[key] for key in acted_on if key in annotations}
+    return kept | {key: annotations[key] for key in acted_on}

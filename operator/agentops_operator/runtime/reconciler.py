@@ -213,9 +213,9 @@ class Reconciler:
         if observation.signals is not None:
             self._monitored[key] = now
         decision = decide(agent.spec, agent.status, observation, now)
-        handled = [a for a in decision.actions if isinstance(a, RemoveAnnotations)]
+        removal = next((a for a in decision.actions if isinstance(a, RemoveAnnotations)), None)
         for action in decision.actions:
-            if action in handled:
+            if action is removal:
                 continue
             try:
                 await self._execute(agent, action)
@@ -234,17 +234,16 @@ class Reconciler:
             measuring = plan.analysis is not None and analysis is None
             waiting = self.measurer.deadline if measuring else 0.0
             self._requeue(agent.namespace, agent.name, max(decision.requeue_after, waiting))
-        if handled:
-            await self._take_off(agent, handled)
+        if removal is not None:
+            await self._take_off(agent, removal)
 
-    async def _take_off(self, agent: AgentDeployment, handled: list[RemoveAnnotations]) -> None:
+    async def _take_off(self, agent: AgentDeployment, removal: RemoveAnnotations) -> None:
         """Manual actions are durable: their effect and a record of them are in status by now, so the
-        annotations can go; one more pass then drops the records (see engine/annotations.py)."""
-        for action in handled:
-            await self.agents.remove_annotations(agent.namespace, agent.name, action.keys)
-        fresh = await self.agents.get_agent(agent.namespace, agent.name)
-        if fresh is not None:
-            await self._reconcile(fresh)
+        annotations can go; one more pass, on the object the removal returned, then drops the records
+        (see engine/annotations.py)."""
+        patched = await self.agents.remove_annotations(agent.namespace, agent.name, removal.keys)
+        if patched is not None:
+            await self._reconcile(patched)
 
     async def _notify(self, agent: AgentDeployment, decision: Decision) -> None:
         """Tell the receivers, then record how each answered in `status.receivers`."""

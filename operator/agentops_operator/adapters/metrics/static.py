@@ -7,15 +7,18 @@ error, as a broken backend would. Every query it answered is kept in `queries`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ...engine.measurements import Sample, SignalQuery
 
 
 class StaticMetrics:
     default_url: str | None = "static:"  # a backend is there: runbooks are monitored
 
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str], float] = {}
-        self.sessions: dict[str, float] = {}
+    def __init__(self, values: Mapping[str, float] | None = None, sessions: float | None = None) -> None:
+        """`values` and `sessions`: what every revision reads unless set otherwise."""
+        self.values: dict[tuple[str, str], float] = {(key, "*"): value for key, value in (values or {}).items()}
+        self.sessions: dict[str, float] = {"*": sessions} if sessions is not None else {}
         self.error: str | None = None
         self.queries: list[SignalQuery] = []
 
