@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 import yaml
 
 from agentops_operator.api import crd
+from agentops_operator.api.quantity import parse_quantity
 from agentops_operator.api.resource import AgentDeployment, InvalidSpec
 from agentops_operator.api.spec import AgentDeploymentSpec
 
@@ -87,6 +89,9 @@ def test_every_field_is_described_and_schema_is_structural() -> None:
     assert names == ["Ready", "Stable", "Canary", "Weight", "Step", "Status", "Latest", "Replicas", "Reason", "Age"]
 
 
+DEEP: dict[str, Any] = {}
+for _ in range(40):
+    DEEP = {"a": DEEP}
 CUSTOM = {"type": "Custom", "name": "Refusals", "detection": {"signal": "custom", "query": "x", "above": 1}}
 NOTIFY = [{"type": "Notify"}]
 
@@ -132,6 +137,34 @@ NOTIFY = [{"type": "Notify"}]
             id="empty-tool-name",
         ),
         pytest.param(
+            {"runbooks": [{**CUSTOM, "detection": {"signal": "custom", "query": "rate(x[5m]", "above": 1}}]},
+            "spec.runbooks[0].detection.query",
+            "not valid PromQL (unclosed left parenthesis)",
+            id="runbook-query-not-promql",
+        ),
+        pytest.param(
+            {"rollout": {"analysis": {"checks": [{"name": "custom", "query": "sum(x) by", "max": 1}]}}},
+            "spec.rollout.analysis.checks[0].query",
+            "not valid PromQL",
+            id="check-query-not-promql",
+        ),
+        pytest.param(
+            {"guardrails": [{"name": "g", "type": "t", "stage": "Input", "action": "Flag", "config": {"a": DEEP}}]},
+            "spec.guardrails[0].config.a.a.a.a.a…",
+            "nested more than 32 levels deep; flatten these settings",
+            id="nested-too-deep",
+        ),
+        pytest.param(
+            {
+                "notifications": [
+                    {"name": "n", "type": "Webhook", "secretRef": {"name": "../../x/secrets/y", "key": "k"}}
+                ]
+            },
+            "spec.notifications[0].secretRef.name",
+            "should match pattern",
+            id="reference-is-a-path",
+        ),
+        pytest.param(
             {"runbooks": [{"type": "ToolAbuse", "actions": [{"type": "BlockTool", "tool": "serach_kb"}]}]},
             "spec.runbooks[0].actions[0].tool",
             "'serach_kb' is not a tool of this agent (spec.tools: search_kb, get_order, create_ticket)",
@@ -158,6 +191,32 @@ RUNTIME = {"image": "i"}
         pytest.param({**RUNTIME, "nodeSelector": {"bad key!": "x"}}, "nodeSelector.bad key!.[key]", id="bad-label-key"),
         pytest.param({**RUNTIME, "nodeSelector": {"zone": "a b"}}, "nodeSelector.zone", id="bad-label-value"),
         pytest.param({**RUNTIME, "port": 9090}, "spec.runtime", id="port-is-the-metrics-port"),
+        pytest.param(
+            {**RUNTIME, "resources": {"requests": {"memory": "1Gi"}, "limits": {"memory": "512Mi"}}},
+            "spec.runtime.resources",
+            id="request-above-limit",
+        ),
+        pytest.param(
+            {
+                **RUNTIME,
+                "env": [
+                    {
+                        "name": "A",
+                        "valueFrom": {
+                            "secretKeyRef": {"name": "s", "key": "k"},
+                            "fieldRef": {"fieldPath": "status.podIP"},
+                        },
+                    }
+                ],
+            },
+            "spec.runtime.env[0].valueFrom",
+            id="two-value-sources",
+        ),
+        pytest.param(
+            {**RUNTIME, "env": [{"name": "A", "valueFrom": {"secretKeyRef": {"name": "S_", "key": "k"}}}]},
+            "valueFrom.secretKeyRef.name",
+            id="secret-name-not-a-name",
+        ),
     ],
 )
 def test_pod_settings_a_real_api_server_would_refuse_are_invalid(runtime: dict[str, Any], field: str) -> None:
@@ -166,3 +225,25 @@ def test_pod_settings_a_real_api_server_would_refuse_are_invalid(runtime: dict[s
     with pytest.raises(InvalidSpec) as error:
         AgentDeployment.parse(body)
     assert error.value.field.startswith("spec.runtime") and error.value.field.endswith(field)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        pytest.param("100m", Decimal("0.1"), id="milli"),
+        pytest.param("512Mi", Decimal(512 * 2**20), id="binary"),
+        pytest.param("1e3", Decimal(1000), id="exponent"),
+        pytest.param("1E", Decimal(10**18), id="exa-not-exponent"),
+        pytest.param(".5", Decimal("0.5"), id="leading-dot"),
+    ],
+)
+def test_quantities_read_as_kubernetes_reads_them(text: str, value: Decimal) -> None:
+    assert parse_quantity(text) == value
+
+
+def test_a_request_within_its_limit_is_fine_in_any_unit() -> None:
+    runtime = {
+        **RUNTIME,
+        "resources": {"requests": {"cpu": "500m", "memory": "0.5Gi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+    }
+    AgentDeployment.parse({"metadata": {"name": "a"}, "spec": {**EXAMPLE["spec"], "runtime": runtime}})

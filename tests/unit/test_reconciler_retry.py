@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from agentops_operator.ports.agents import NopAgents
-from agentops_operator.ports.children import NopChildren
+from agentops_operator.ports.children import ChildRejected, NopChildren
 from agentops_operator.runtime import reconciler as module
 from agentops_operator.runtime.reconciler import Reconciler, describe, retry_delay
 
@@ -75,3 +75,51 @@ async def test_a_failed_reconcile_retries_by_itself_until_it_succeeds(monkeypatc
 def test_a_warning_names_the_exception() -> None:
     assert describe(TimeoutError()) == "TimeoutError"
     assert describe(Throttled()) == "Throttled: 429 TooManyRequests: slow down"
+
+
+class Recording(NopAgents):
+    """Serves one agent and keeps what the operator wrote to it (status patches, Events)."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body, self.patches, self.events = body, [], []  # type: ignore[var-annotated]
+
+    async def get_agent(self, namespace: str, name: str) -> dict[str, Any] | None:
+        return self.body
+
+    async def write_status(self, namespace: str, name: str, patch: dict[str, Any]) -> dict[str, Any] | None:
+        self.patches.append(patch)
+        self.body["status"] = {**self.body.get("status", {}), **patch}
+        return self.body
+
+    async def post_event(self, namespace: str, body: dict[str, Any]) -> None:
+        self.events.append(body)
+
+
+class Refusing(NopChildren):
+    """A cluster whose API server refuses the revision's Deployment as invalid."""
+
+    async def apply(self, manifest: dict[str, Any]) -> dict[str, Any] | None:
+        if manifest["kind"] == "Deployment":
+            raise ChildRejected("Deployment", manifest["metadata"]["name"], "spec.template: Invalid value: x")
+        return manifest
+
+
+async def test_a_child_the_server_refuses_shows_on_the_agent_once_and_is_retried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Retried on every reconcile before, with nothing in status: now Ready=False names the field and
+    the server's words, one status write and one Event however often it is retried."""
+    monkeypatch.setattr(module, "RETRY_FIRST_SECONDS", 0.01)
+    body = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
+    body["metadata"].update(namespace="default", generation=1, uid="u1")
+    agents = Recording(body)
+    reconciler = Reconciler(agents, Refusing())
+    for _ in range(3):
+        with pytest.raises(ChildRejected):
+            await reconciler.reconcile(agents.body)
+    ready = next(c for c in agents.body["status"]["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "RejectedByAPIServer")
+    assert ready["message"].startswith("spec.runtime: the API server refused Deployment support-agent-")
+    assert "spec.template: Invalid value: x; fix spec.runtime and apply the manifest again" in ready["message"]
+    assert len(agents.patches) == 1 and len(agents.events) == 1
+    await reconciler.close()

@@ -1,11 +1,20 @@
-"""Shared pydantic configuration: camelCase on the wire, snake_case in Python, no unknown fields."""
+"""Shared pydantic configuration (camelCase on the wire, snake_case in Python, no unknown fields) and
+the name types every object reference uses: a reference is a validated name, never a path, so a
+name like `../../victim/secrets/x` is refused at admission instead of reaching a URL."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
 TOOL_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"  # tool and guardrail names, and references to tools
+# Kubernetes object names (DNS-1123 subdomain) and ConfigMap/Secret keys, as the API server checks them.
+OBJECT_NAME_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+DATA_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
+ObjectName = Annotated[str, StringConstraints(pattern=OBJECT_NAME_PATTERN, max_length=253)]
+DataKey = Annotated[str, StringConstraints(pattern=DATA_KEY_PATTERN, max_length=253)]
 
 
 class WireModel(BaseModel):

@@ -119,11 +119,27 @@ def _spec_schema() -> JsonDict:
     ]
     _runbook_rules(spec["properties"]["runbooks"]["items"])
     _runtime_rules(spec["properties"]["runtime"])
-    reserved = ", ".join(f"'{name}'" for name in RESERVED_ENV)
-    spec["properties"]["runtime"]["properties"]["env"]["items"]["x-kubernetes-validations"] = [
-        {"rule": f"!(self.name in [{reserved}])", "message": "this name is set by the operator; choose another"}
-    ]
+    _env_rules(spec["properties"]["runtime"]["properties"]["env"]["items"])
     return spec
+
+
+def _env_rules(env: JsonDict) -> None:
+    """Reserved names, and value sources as a Pod spec takes them (one at a time)."""
+    reserved = ", ".join(f"'{name}'" for name in RESERVED_ENV)
+    env["x-kubernetes-validations"] = [
+        {"rule": f"!(self.name in [{reserved}])", "message": "this name is set by the operator; choose another"},
+        {
+            "rule": "!has(self.valueFrom) || !has(self.value) || self.value.size() == 0",
+            "message": "set value or valueFrom, not both",
+        },
+    ]
+    sources = ("secretKeyRef", "configMapKeyRef", "fieldRef", "resourceFieldRef")
+    env["properties"]["valueFrom"]["x-kubernetes-validations"] = [
+        {
+            "rule": "[" + ", ".join(f"has(self.{source})" for source in sources) + "].filter(x, x).size() == 1",
+            "message": "set exactly one of " + ", ".join(sources),
+        }
+    ]
 
 
 def _runtime_rules(runtime: JsonDict) -> None:

@@ -23,6 +23,10 @@ SINGULAR = "agentdeployment"
 SHORT_NAMES = ("agd",)
 CATEGORIES = ("agents",)
 FIELD_MANAGER = "agentops-operator"
+# Levels of nesting below `spec` the operator reads (the schema itself needs 7; free-form guardrail
+# settings get the rest). The API server accepts up to 10,000, which no spec needs and which would
+# break the serialisers the revision hash and bundle go through.
+MAX_SPEC_DEPTH = 32
 
 
 class InvalidSpec(Exception):
@@ -32,6 +36,21 @@ class InvalidSpec(Exception):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+def nested_too_deep(value: Any, limit: int) -> tuple[int | str, ...] | None:
+    """The location of the first value nested more than `limit` levels below `value`, found without
+    recursion (a deep value must not exhaust the stack of the code that reports it)."""
+    pending: list[tuple[Any, tuple[int | str, ...]]] = [(value, ())]
+    while pending:
+        current, location = pending.pop()
+        if len(location) > limit:
+            return location
+        if isinstance(current, dict):
+            pending.extend((child, (*location, key)) for key, child in current.items())
+        elif isinstance(current, list):
+            pending.extend((child, (*location, i)) for i, child in enumerate(current))
+    return None
 
 
 def field_path(prefix: str, location: tuple[int | str, ...]) -> str:
@@ -54,12 +73,19 @@ class AgentDeployment:
     @classmethod
     def parse(cls, body: dict[str, Any]) -> AgentDeployment:
         meta = body.get("metadata") or {}
+        if (deep := nested_too_deep(body.get("spec"), MAX_SPEC_DEPTH)) is not None:
+            raise InvalidSpec(
+                field_path("spec", deep[:8]) + "…",
+                f"nested more than {MAX_SPEC_DEPTH} levels deep; flatten these settings and apply the manifest again",
+            )
         try:
             spec = AgentDeploymentSpec.model_validate(body.get("spec") or {})
         except ValidationError as error:
             first = error.errors()[0]
             path = field_path("spec", tuple(p for p in first["loc"]))
-            raise InvalidSpec(path, f"{first['msg']}; fix the manifest and apply it again") from None
+            raise InvalidSpec(
+                path, f"{first['msg'].removeprefix('Value error, ')}; fix the manifest and apply it again"
+            ) from None
         if (problem := undeclared_tool(spec)) is not None:
             raise InvalidSpec(*problem)
         try:

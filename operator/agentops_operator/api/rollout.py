@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import WireModel
+from .base import ObjectName, WireModel
+from .promql import PromQL
 
 CheckName = Literal[
     "session-success-rate",
@@ -92,7 +93,7 @@ class Check(WireModel):
     min_ratio_to_stable: float | None = Field(
         default=None, gt=0, description="Fail when canary / stable is below this."
     )
-    query: str | None = Field(
+    query: PromQL | None = Field(
         default=None, description="PromQL for custom checks; {{revision}}, {{agent}} and {{namespace}} are substituted."
     )
     custom_name: str | None = Field(default=None, description="Display name of a custom check.")
@@ -135,14 +136,14 @@ class Analysis(WireModel):
 class GatewayAPIRouting(WireModel):
     """Gateway API HTTPRoute whose backendRefs the operator weights."""
 
-    http_route_name: str = Field(alias="httpRouteName", min_length=1, description="HTTPRoute in the agent's namespace.")
+    http_route_name: ObjectName = Field(alias="httpRouteName", description="HTTPRoute in the agent's namespace.")
     rule_name: str | None = Field(default=None, description="Rule to manage (by name); the first rule when unset.")
 
 
 class IstioRouting(WireModel):
     """Istio VirtualService whose route destinations the operator weights."""
 
-    virtual_service_name: str = Field(min_length=1, description="VirtualService in the agent's namespace.")
+    virtual_service_name: ObjectName = Field(description="VirtualService in the agent's namespace.")
     route_name: str | None = Field(default=None, description="HTTP route to manage (by name); the first when unset.")
 
 

@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import TOOL_NAME_PATTERN, WireModel
+from .base import TOOL_NAME_PATTERN, DataKey, ObjectName, WireModel
+from .promql import PromQL
 from .vocabulary import Baseline, NoticeKind
 
 IncidentType = Literal["PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge", "Custom"]
@@ -37,7 +38,7 @@ class Detection(WireModel):
     """When an incident is detected: a signal of the serving revision against bounds."""
 
     signal: Signal = Field(description="A built-in signal (see docs/metrics.md), or custom with a PromQL query.")
-    query: str | None = Field(
+    query: PromQL | None = Field(
         default=None, description="PromQL for custom signals; {{revision}}, {{agent}}, {{namespace}} are substituted."
     )
     above: float | None = Field(default=None, description="Detected when the value is above this.")
@@ -150,8 +151,8 @@ class Monitoring(WireModel):
 
 
 class SecretKeyRef(WireModel):
-    name: str = Field(min_length=1, description="Secret in the agent's namespace.")
-    key: str = Field(min_length=1, description="Key holding the URL or routing key.")
+    name: ObjectName = Field(description="Secret in the agent's namespace.")
+    key: DataKey = Field(description="Key holding the URL or routing key.")
 
 
 class Notification(WireModel):

@@ -13,7 +13,8 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from agentops_sdk import contract
 
-from .base import TOOL_NAME_PATTERN, WireModel
+from .base import TOOL_NAME_PATTERN, DataKey, ObjectName, WireModel
+from .quantity import parse_quantity
 from .rollout import Rollout
 from .runbooks import Budget, Monitoring, Notification, Runbook
 
@@ -41,6 +42,44 @@ RESERVED_ENV = (
 )
 
 
+class KeySelector(WireModel):
+    """A key of a ConfigMap or Secret in the agent's namespace."""
+
+    name: ObjectName = Field(description="ConfigMap or Secret name.")
+    key: DataKey = Field(description="Key in its data.")
+    optional: bool | None = Field(default=None, description="Start the agent even when the key is missing.")
+
+
+class FieldSelector(WireModel):
+    """A field of the agent's Pod (metadata.name, metadata.namespace, status.podIP, …)."""
+
+    field_path: str = Field(min_length=1, max_length=256, description="Path of the field, e.g. status.podIP.")
+    api_version: str | None = Field(default=None, max_length=64, description="Schema version of the path (v1).")
+
+
+class ResourceFieldSelector(WireModel):
+    """A resource request or limit of the agent's container."""
+
+    resource: str = Field(min_length=1, max_length=64, description="e.g. limits.memory, requests.cpu.")
+    container_name: str | None = Field(default=None, max_length=63, description="The agent container (default).")
+    divisor: Quantity | None = Field(default=None, description="Unit of the value, e.g. 1Mi.")
+
+
+class EnvVarSource(WireModel):
+    """Where a variable's value comes from (exactly one source), as in a Pod spec."""
+
+    secret_key_ref: KeySelector | None = Field(default=None, description="A key of a Secret.")
+    config_map_key_ref: KeySelector | None = Field(default=None, description="A key of a ConfigMap.")
+    field_ref: FieldSelector | None = Field(default=None, description="A field of the Pod.")
+    resource_field_ref: ResourceFieldSelector | None = Field(default=None, description="A resource of the container.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> EnvVarSource:
+        if len(self.model_fields_set) != 1:
+            raise ValueError("set exactly one of secretKeyRef, configMapKeyRef, fieldRef or resourceFieldRef")
+        return self
+
+
 class EnvVar(WireModel):
     """An environment variable for the agent's container."""
 
@@ -54,9 +93,13 @@ class EnvVar(WireModel):
         return name
 
     value: str | None = Field(default=None, description="Literal value.")
-    value_from: dict[str, Any] | None = Field(
-        default=None, description="A Kubernetes EnvVarSource (secretKeyRef, configMapKeyRef, fieldRef, …)."
-    )
+    value_from: EnvVarSource | None = Field(default=None, description="Where the value comes from instead.")
+
+    @model_validator(mode="after")
+    def _one_value(self) -> EnvVar:
+        if self.value and self.value_from is not None:
+            raise ValueError("set value or valueFrom, not both")
+        return self
 
 
 class ResourceRequirements(WireModel):
@@ -68,6 +111,16 @@ class ResourceRequirements(WireModel):
     limits: dict[str, Quantity] | None = Field(
         default=None, max_length=16, description="Maximum resources, e.g. {memory: 512Mi}."
     )
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> ResourceRequirements:
+        for name, limit in (self.limits or {}).items():
+            request = (self.requests or {}).get(name)
+            if request is not None and parse_quantity(request) > parse_quantity(limit):
+                raise ValueError(
+                    f"requests.{name} ({request}) is above limits.{name} ({limit}); a request must fit its limit"
+                )
+        return self
 
 
 class Toleration(WireModel):
@@ -94,6 +147,7 @@ class Runtime(WireModel):
     )
     env: list[EnvVar] = Field(
         default_factory=list,
+        max_length=128,
         description="Extra environment variables. AGENT_NAME, AGENT_NAMESPACE and AGENT_REVISION are always set.",
     )
     resources: ResourceRequirements | None = Field(default=None, description="CPU and memory requests and limits.")
@@ -146,8 +200,8 @@ class Model(WireModel):
 class ConfigMapKeyRef(WireModel):
     """A key of a ConfigMap in the agent's namespace."""
 
-    name: str = Field(min_length=1, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", description="ConfigMap name.")
-    key: str = Field(min_length=1, description="Key in the ConfigMap's data.")
+    name: ObjectName = Field(description="ConfigMap name.")
+    key: DataKey = Field(description="Key in the ConfigMap's data.")
 
 
 class Prompt(WireModel):
@@ -188,7 +242,9 @@ class Guardrail(WireModel):
     stage: Literal["Input", "Output", "Tool"] = Field(description="Where the check runs.")
     action: Literal["Block", "Redact", "Flag"] = Field(description="What happens when it triggers.")
     config: dict[str, Any] | None = Field(
-        default=None, description="Free-form settings of the guardrail implementation."
+        default=None,
+        max_length=64,
+        description="Free-form settings of the guardrail implementation (nested at most 32 levels below spec).",
     )
 
 

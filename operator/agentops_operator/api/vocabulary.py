@@ -43,6 +43,7 @@ class Reason(StrEnum):
     INVALID_SPEC = "InvalidSpec"  # the spec cannot be parsed; the message names the field
     PROMPT_NOT_FOUND = "PromptNotFound"  # the prompt's ConfigMap or key is missing
     TRAFFIC_ROUTING_FAILED = "TrafficRoutingFailed"  # the router could not set weights or mirrors
+    REJECTED_BY_API_SERVER = "RejectedByAPIServer"  # a child object the spec implies was refused as invalid
     # Rollout steps and manual actions
     STEP_STARTED = "StepStarted"  # the rollout moved to its next step
     STEP_PROMOTED = "StepPromoted"  # a person skipped the current step

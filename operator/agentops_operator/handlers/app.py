@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import sys
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,16 @@ from ..runtime.reconciler import Reconciler, describe
 
 log = logging.getLogger(__name__)
 AGENTS = (resource.GROUP, resource.VERSION, resource.PLURAL)
+# The API server accepts JSON nested up to 10,000 levels (its decoder's limit); kopf's watches and
+# our client decode with the standard library, whose C decoder counts each level against the
+# recursion limit (1,000 by default). At that default one deeply nested AgentDeployment failed
+# every LIST and watch of agents, so no agent was served. Decoding 10,000 levels takes about 2 MiB
+# of C stack (measured); the main thread and default threads have 8.
+DECODABLE_DEPTH = 10_000
+
+
+def allow_decoding_what_the_server_accepts() -> None:
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), DECODABLE_DEPTH + 3_000))
 
 
 @dataclass
@@ -79,6 +90,7 @@ def kopf_connection(connection: Connection) -> kopf.ConnectionInfo:
 class OperatorApp:
     def __init__(self, config: OperatorConfig) -> None:
         self.config = config
+        allow_decoding_what_the_server_accepts()
         self.registry = kopf.OperatorRegistry()
         self.client: KubeClient | None = None
         self.reconciler: Reconciler | None = None

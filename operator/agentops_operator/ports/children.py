@@ -22,6 +22,18 @@ class Children:
     services: list[JsonDict] = field(default_factory=list)
 
 
+class ChildRejected(Exception):
+    """The API server refused a child object as invalid (422): the spec asks for something the server
+    will not store (a schema cannot foresee every rule of a Pod template). Retrying cannot help until
+    the spec changes, so the agent shows it, naming the object and the server's reason."""
+
+    def __init__(self, kind: str, name: str, reason: str) -> None:
+        super().__init__(f"the API server refused {kind} {name}: {reason}")
+        self.kind = kind
+        self.name = name
+        self.reason = reason
+
+
 class ChildObjects(Protocol):
     async def list_children(self, namespace: str, agent: str) -> Children: ...
 

@@ -36,7 +36,7 @@ from ..engine.decisions import (
 )
 from ..engine.measurements import plan_measurements
 from ..ports.agents import Agents
-from ..ports.children import ChildObjects
+from ..ports.children import ChildObjects, ChildRejected
 from ..ports.metrics import NopSignalProvider, SignalProvider
 from ..ports.notify import Notifier
 from ..ports.traffic import RoutingError, TrafficRouter
@@ -214,14 +214,13 @@ class Reconciler:
             self._monitored[key] = now
         decision = decide(agent.spec, agent.status, observation, now)
         removal = next((a for a in decision.actions if isinstance(a, RemoveAnnotations)), None)
-        for action in decision.actions:
-            if action is removal:
-                continue
-            try:
-                await self._execute(agent, action)
-            except RoutingError as error:
-                await self._post_event(body, Event(EventType.WARNING, Reason.TRAFFIC_ROUTING_FAILED, str(error)))
-                raise
+        try:
+            for action in decision.actions:
+                if action is not removal:
+                    await self._execute(agent, action)
+        except (RoutingError, ChildRejected) as error:
+            await self._finish(body, agent.status, refused(agent, error, self.now()))
+            raise  # retried with backoff; the status and its Event are written once
         await self._finish(body, agent.status, decision)
         metrics.record(agent.namespace, agent.name, agent.status, decision)
         if decision.notices and agent.spec.notifications:
@@ -324,6 +323,22 @@ class Reconciler:
             await self.agents.write_status(meta["namespace"], meta["name"], patch)
         for event in decision.events:
             await self._post_event(body, event)
+
+
+def refused(agent: AgentDeployment, error: RoutingError | ChildRejected, now: str) -> Decision:
+    """Ready=False naming the field when the cluster will not do what the spec asks: a routing object
+    that is missing or does not fit, or a child the API server refuses as invalid."""
+    if isinstance(error, ChildRejected):
+        field = "spec.runtime" if error.kind == "Deployment" else "spec"
+        message = f"{error}; fix {field} and apply the manifest again"
+        return invalid(agent.status, agent.generation, field, message, Reason.REJECTED_BY_API_SERVER, now)
+    routing = agent.spec.rollout.traffic_routing if agent.spec.rollout else None
+    field = "spec.rollout.trafficRouting"
+    if routing is not None and routing.gateway_api is not None:
+        field += ".gatewayAPI.httpRouteName"
+    elif routing is not None and routing.istio is not None:
+        field += ".istio.virtualServiceName"
+    return invalid(agent.status, agent.generation, field, str(error), Reason.TRAFFIC_ROUTING_FAILED, now)
 
 
 def _status_of(body: JsonDict) -> AgentDeploymentStatus:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections import Counter
 from typing import Any
 
@@ -34,6 +35,35 @@ from .watch import WatchStreams
 
 JsonDict = dict[str, Any]
 log = logging.getLogger(__name__)
+
+
+# kube-apiserver's JSON decoder refuses values nested deeper than this (answering 400); below it,
+# any depth is stored and served.
+MAX_JSON_DEPTH = 10_000
+
+
+def _json_depth(value: Any) -> int:
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        current, depth = pending.pop()
+        if isinstance(current, dict | list):
+            deepest = max(deepest, depth + 1)
+            pending.extend((child, depth + 1) for child in (current.values() if isinstance(current, dict) else current))
+    return deepest
+
+
+def _decode_json(raw: bytes) -> Any:
+    """JSON as the real server decodes it: up to 10,000 levels (the recursion limit is raised to
+    match, as the operator does), and a 400 beyond."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), MAX_JSON_DEPTH + 3_000))
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        value = None
+    else:
+        if len(raw) < 2 * MAX_JSON_DEPTH or _json_depth(value) <= MAX_JSON_DEPTH:
+            return value
+    raise bad_request("json parse error: exceeded max depth")
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -222,7 +252,7 @@ class Routes:
                 return yaml.safe_load(raw)
             except yaml.YAMLError as error:
                 raise bad_request(f"error decoding YAML: {error}") from None
-        return json.loads(raw)
+        return _decode_json(raw)
 
     def _options(self, request: web.Request) -> WriteOptions:
         if request.content_type == APPLY_PATCH and not request.query.get("fieldManager"):  # never defaulted for apply

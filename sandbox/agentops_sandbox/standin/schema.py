@@ -11,6 +11,7 @@ the real server does (`spec.tools[1].name: Required value`). So the walk is writ
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
@@ -112,6 +113,12 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+RULES_NOT_CHECKED = (
+    "some validation rules were not checked because the object was invalid; correct the existing errors to "
+    "complete validation"
+)
+
+
 def validate(obj: JsonDict, schema: JsonDict, old: JsonDict | None = None) -> list[FieldError]:
     """All schema and CEL violations of a custom resource, with Kubernetes field paths."""
     errors: list[FieldError] = []
@@ -123,7 +130,11 @@ def validate(obj: JsonDict, schema: JsonDict, old: JsonDict | None = None) -> li
         if key in _KEEP_AT_ROOT or key not in props:
             continue
         _validate_value(value, props[key], key, (old or {}).get(key), errors)
-    errors.extend(evaluate_rules(schema, obj, old, ""))
+    if not errors:
+        return evaluate_rules(schema, obj, old, "")
+    if "x-kubernetes-validations" in json.dumps(schema):
+        # kube-apiserver runs no CEL rule on an object that failed its schema, and says so.
+        errors.append(FieldError("<nil>", "FieldValueInvalid", f"Invalid value: null: {RULES_NOT_CHECKED}"))
     return errors
 
 

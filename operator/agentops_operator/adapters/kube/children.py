@@ -6,7 +6,7 @@ from typing import Any
 
 from ...api import resource
 from ...engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
-from ...ports.children import Children
+from ...ports.children import ChildRejected, Children
 from .client import KubeApiError, KubeClient
 
 JsonDict = dict[str, Any]
@@ -43,7 +43,12 @@ class KubeChildren:
     async def apply(self, manifest: JsonDict) -> JsonDict | None:
         meta = manifest["metadata"]
         path = f"{_collection(manifest['kind'], meta['namespace'])}/{meta['name']}"
-        return await self.client.apply(path, manifest, resource.FIELD_MANAGER)
+        try:
+            return await self.client.apply(path, manifest, resource.FIELD_MANAGER)
+        except KubeApiError as error:
+            if error.code == 422:
+                raise ChildRejected(manifest["kind"], meta["name"], str(error.status.get("message", ""))) from None
+            raise
 
     async def apply_status(self, manifest: JsonDict) -> JsonDict | None:
         meta = manifest["metadata"]

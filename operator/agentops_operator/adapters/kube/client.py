@@ -9,6 +9,8 @@ kubeconfig semantics match kubectl's; only the transport is httpx.
 
 from __future__ import annotations
 
+import json
+import re
 import ssl
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,24 @@ from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 
 JsonDict = dict[str, Any]
+
+# Characters JSON leaves raw that YAML refuses raw (DEL, C1 controls, surrogates, U+FFFE, U+FFFF) or
+# reads as a line break and folds into a space (NEL, U+2028, U+2029). JSON already escapes C0 controls.
+_NOT_YAML_LITERAL = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape_for_yaml(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return "\\ufffd" if 0xD800 <= code <= 0xDFFF else f"\\u{code:04x}"  # a lone surrogate is no character
+
+
+def apply_body(manifest: JsonDict) -> bytes:
+    """A server-side apply body: JSON, which the API server reads as YAML (the apply content type).
+    YAML refuses or rewrites some characters JSON sends raw (a DEL in a prompt made every apply fail
+    with "control characters are not allowed"), so those are sent as escapes, which YAML decodes;
+    characters outside the Basic Multilingual Plane stay raw, since YAML refuses surrogate escapes."""
+    text = json.dumps(manifest, ensure_ascii=False, separators=(",", ":"))
+    return _NOT_YAML_LITERAL.sub(_escape_for_yaml, text).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -134,11 +154,12 @@ class KubeClient:
         path: str,
         *,
         json: Any = None,
+        content: bytes | None = None,
         params: dict[str, str] | None = None,
         content_type: str | None = None,
     ) -> JsonDict | None:
         headers = {"Content-Type": content_type} if content_type else None
-        response = await self._http.request(method, path, json=json, params=params, headers=headers)
+        response = await self._http.request(method, path, json=json, content=content, params=params, headers=headers)
         if response.status_code == 404 and method == "GET":
             return None
         if response.status_code >= 400:
@@ -159,7 +180,7 @@ class KubeClient:
         return await self.request(
             "PATCH",
             path,
-            json=manifest,
+            content=apply_body(manifest),
             params={"fieldManager": field_manager, "force": "true"},
             content_type="application/apply-patch+yaml",
         )
