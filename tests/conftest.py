@@ -27,6 +27,7 @@ import pytest
 from agentops_sandbox.standin import ThreadedApiServer
 from agentops_sandbox.testing import ControlPlaneMissing, LocalControlPlane
 from tests.kube import RealServer
+from tests.reporting import SUMMARY
 
 SERVERS = [s for s in os.environ.get("AGENTOPS_TEST_SERVERS", "kube,standin").split(",") if s]
 Server = ThreadedApiServer | RealServer
@@ -179,3 +180,5 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for server, by_outcome in counts.items():
         summary = ", ".join(f"{n} {o}" for o, n in by_outcome.items())
         terminalreporter.write_line(f"on the {names[server]} ({server}): {summary}")
+    for line in SUMMARY:
+        terminalreporter.write_line(line)

@@ -25,9 +25,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_run_serves_liveness_metrics_and_json_logs(kubectl: Kubectl, kubeconfig: Path, tmp_path: Path) -> None:
-    liveness, metrics = free_port(), free_port()
-    log_path = tmp_path / "operator.log"
+def start_operator(kubeconfig: Path, log_path: Path, liveness: int, metrics: int) -> subprocess.Popen[bytes]:
+    """`agentops-operator run` as its own process (its own recursion limit, no test imports), live."""
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [
@@ -51,8 +50,15 @@ def test_run_serves_liveness_metrics_and_json_logs(kubectl: Kubectl, kubeconfig:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    eventually(lambda: httpx.get(f"http://127.0.0.1:{liveness}/healthz", timeout=1).status_code == 200, timeout=30)
+    return process
+
+
+def test_run_serves_liveness_metrics_and_json_logs(kubectl: Kubectl, kubeconfig: Path, tmp_path: Path) -> None:
+    liveness, metrics = free_port(), free_port()
+    log_path = tmp_path / "operator.log"
+    process = start_operator(kubeconfig, log_path, liveness, metrics)
     try:
-        eventually(lambda: httpx.get(f"http://127.0.0.1:{liveness}/healthz", timeout=1).status_code == 200, timeout=30)
         kubectl("apply", "-f", str(ROOT / "examples" / "support-agent.yaml"))
         kubectl("wait", "--for=condition=Ready", "agd/support-agent", "--timeout=30s")
         text = httpx.get(f"http://127.0.0.1:{metrics}/metrics", timeout=2).text
@@ -80,3 +86,39 @@ def test_bad_flags_are_usage_errors_not_tracebacks() -> None:
         [sys.executable, "-m", "agentops_operator.cli", "run", "--log-format", "xml"], capture_output=True, text=True
     )
     assert result.returncode == 2 and "invalid choice: 'xml'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_agent_nested_as_deep_as_the_server_allows_stops_no_other_agent(
+    kubectl: Kubectl, kubeconfig: Path, api: httpx.Client, tmp_path: Path
+) -> None:
+    """Guardrail settings nested 9,990 levels deep (a real API server takes up to 10,000): the
+    standard JSON decoder gave up at about 1,000, so every watch and LIST of agents failed and a
+    restarted operator served no agent. Here the deep agent is there before the operator starts."""
+    agent = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
+    agent["metadata"]["name"] = "deep-agent"
+    depth = 9_990
+    body = json.dumps(agent).replace(
+        '"config": {', '"config": {"deep": ' + '{"k": ' * depth + "1" + "}" * depth + ", ", 1
+    )
+    created = api.post(
+        "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments",
+        content=body.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert created.status_code == 201, created.text[:300]
+    process = start_operator(kubeconfig, tmp_path / "operator.log", free_port(), free_port())
+    try:
+        kubectl("apply", "-f", str(ROOT / "examples" / "support-agent.yaml"))
+        kubectl("wait", "--for=condition=Ready", "agd/support-agent", "--timeout=30s")
+        reason = '{.status.conditions[?(@.type=="Ready")].reason}|{.status.conditions[?(@.type=="Ready")].message}'
+        shown = eventually(
+            lambda: (
+                (out := kubectl("get", "agd", "deep-agent", "-o", f"jsonpath={reason}").stdout.strip()) != "|" and out
+            )
+        )
+        assert shown.startswith("InvalidSpec|spec.guardrails[0].config.deep.k.k.k"), shown[:200]
+        assert "nested more than 32 levels deep" in shown
+        assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)

@@ -15,12 +15,12 @@ without a set list-type are atomic, and client-sent `managedFields` are ignored.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from .copying import json_copy
 from .errors import ApiError
 
 JsonDict = dict[str, Any]
@@ -158,7 +158,7 @@ def from_fields_v1(tree: JsonDict, prefix: FieldPath = ()) -> set[FieldPath]:
 
 def _merge(live: Any, applied: Any, names: tuple[str, ...], list_keys: ListKeys) -> Any:
     if isinstance(live, dict) and isinstance(applied, dict):
-        result = copy.deepcopy(live)
+        result = json_copy(live)
         for key, value in applied.items():
             result[key] = _merge(live.get(key), value, (*names, key), list_keys)
         return result
@@ -167,7 +167,7 @@ def _merge(live: Any, applied: Any, names: tuple[str, ...], list_keys: ListKeys)
         if keys == "set":
             return live + [v for v in applied if v not in live]
         if isinstance(keys, list):
-            merged_items = copy.deepcopy(live)
+            merged_items = json_copy(live)
             for item in applied:
                 index = next(
                     (
@@ -178,11 +178,11 @@ def _merge(live: Any, applied: Any, names: tuple[str, ...], list_keys: ListKeys)
                     None,
                 )
                 if index is None:
-                    merged_items.append(copy.deepcopy(item))
+                    merged_items.append(json_copy(item))
                 else:
                     merged_items[index] = _merge(merged_items[index], item, names, list_keys)
             return merged_items
-    return copy.deepcopy(applied)
+    return json_copy(applied)
 
 
 def _entries(obj: JsonDict) -> list[JsonDict]:
@@ -245,7 +245,7 @@ def apply_patch(
 ) -> JsonDict:
     """The object after `manager` applies `applied`; raises 409 on conflicts without force."""
     status = subresource == "status"
-    base = copy.deepcopy(live) if live is not None else {}
+    base = json_copy(live) if live is not None else {}
     entries = _entries(base)
     new_fields = field_set(applied, list_keys, status=status)
     conflicts: list[tuple[str, FieldPath]] = []

@@ -47,6 +47,28 @@ def _invalid_value(value: Any, detail: str) -> str:
     return f"Invalid value: {str(value).lower() if isinstance(value, bool) else value}: {detail}"
 
 
+# celpy converts a value eagerly and recursively; a rule over an object holding a free-form value
+# nested thousands of levels deep (a real server stores up to 10,000) sees it cut at this depth.
+CEL_DEPTH = 100
+
+
+def _cut(value: Any, depth: int) -> Any:
+    if depth >= CEL_DEPTH:
+        return {} if isinstance(value, dict) else [] if isinstance(value, list) else value
+    if isinstance(value, dict):
+        return {key: _cut(child, depth + 1) for key, child in value.items()}
+    if isinstance(value, list):
+        return [_cut(child, depth + 1) for child in value]
+    return value
+
+
+def _to_cel(value: Any) -> Any:
+    try:
+        return json_to_cel(value)
+    except RecursionError:
+        return json_to_cel(_cut(value, 0))
+
+
 def evaluate_rules(schema: JsonDict, value: Any, old: Any, path: str) -> list[FieldError]:
     errors: list[FieldError] = []
     for rule in schema.get("x-kubernetes-validations") or []:
@@ -54,9 +76,9 @@ def evaluate_rules(schema: JsonDict, value: Any, old: Any, path: str) -> list[Fi
         uses_old = "oldSelf" in text
         if uses_old and old is None:
             continue
-        activation = {"self": json_to_cel(value)}
+        activation = {"self": _to_cel(value)}
         if uses_old:
-            activation["oldSelf"] = json_to_cel(old)
+            activation["oldSelf"] = _to_cel(old)
         try:
             passed = bool(_compile(text).evaluate(activation))
             detail = rule.get("message") or rule.get("messageExpression") or f"failed rule: {text}"

@@ -16,9 +16,9 @@ namespace lifecycle describes.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from .copying import json_copy
 from .errors import bad_request
 from .kinds import ResourceType
 from .listing import list_items
@@ -91,7 +91,7 @@ def _deleted(rt: ResourceType, obj: JsonDict) -> JsonDict:
 
 
 def _mark_deleting(resources: Resources, rt: ResourceType, current: JsonDict, finalizers: list[str]) -> JsonDict:
-    updated = copy.deepcopy(current)
+    updated = json_copy(current)
     meta = updated["metadata"]
     meta["deletionTimestamp"] = now_rfc3339()
     meta["deletionGracePeriodSeconds"] = 0
@@ -102,7 +102,7 @@ def _mark_deleting(resources: Resources, rt: ResourceType, current: JsonDict, fi
 
 
 def _terminate_namespace(resources: Resources, rt: ResourceType, current: JsonDict, finalizers: list[str]) -> JsonDict:
-    updated = copy.deepcopy(current)
+    updated = json_copy(current)
     meta = updated["metadata"]
     meta["deletionTimestamp"] = now_rfc3339()
     meta["deletionGracePeriodSeconds"] = 0

@@ -12,11 +12,11 @@ described only by name and kind (no field schemas).
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from typing import Any
 
+from .copying import json_copy
 from .kinds import Registry, ResourceType
 
 JsonDict = dict[str, Any]
@@ -163,7 +163,7 @@ def openapi_v3_group_version(registry: Registry, group: str, version: str) -> Js
 
 def _kind_schema(rt: ResourceType, gvk: JsonDict) -> JsonDict:
     if rt.schema is not None:
-        schema = copy.deepcopy(rt.schema)
+        schema = json_copy(rt.schema)
     else:
         schema = {
             "type": "object",

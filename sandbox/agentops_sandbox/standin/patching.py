@@ -11,12 +11,12 @@ fields of the built-in kinds this stand-in serves; custom resources reject it (4
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
 import jsonpatch
 
+from .copying import json_copy
 from .errors import bad_request, unprocessable
 
 JsonDict = dict[str, Any]
@@ -25,8 +25,8 @@ JsonDict = dict[str, Any]
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386: objects merge recursively, `null` deletes, anything else replaces."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return json_copy(patch)
+    result = json_copy(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
@@ -115,7 +115,7 @@ def _merge_map(original: JsonDict, patch: JsonDict, kind: str, path: tuple[str, 
         return None
     if directive not in (None, "merge"):
         raise bad_request(f"Unknown patch type: {directive}")
-    result = copy.deepcopy(original)
+    result = json_copy(original)
     for key, value in patch.items():
         if _is_directive(key):
             continue

@@ -12,7 +12,6 @@ chunking) in `listing.py`, the list-item keys server-side apply merges by in `li
 
 from __future__ import annotations
 
-import copy
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 
 from . import apply as ssa
 from . import builtin, schema
+from .copying import json_copy
 from .errors import (
     ApiError,
     FieldError,
@@ -184,7 +184,7 @@ class Resources:
                 raise bad_request("merge patch must be a JSON object")
             patched = merge_patch(base, body)
         elif content_type == JSON_PATCH:
-            patched = json_patch(copy.deepcopy(base), body)
+            patched = json_patch(json_copy(base), body)
         elif content_type == STRATEGIC_PATCH:
             if not rt.strategic_merge:
                 raise ApiError(
@@ -222,7 +222,7 @@ class Resources:
         base = self.view(rt, current) if current is not None else None
         merged = ssa.apply_patch(
             base,
-            copy.deepcopy(body),
+            json_copy(body),
             manager=opts.manager,
             force=opts.force,
             api_version=rt.api_version,
@@ -252,7 +252,7 @@ class Resources:
         if subresource == "status":
             status = new.get("status")
             managed_fields = meta.get("managedFields")
-            new = copy.deepcopy(current)
+            new = json_copy(current)
             if status is None:
                 new.pop("status", None)
             else:
@@ -358,7 +358,7 @@ class Resources:
     def _decode(self, rt: ResourceType, body: Any) -> JsonDict:
         if not isinstance(body, dict):
             raise bad_request("the body of the request must be a JSON object")
-        obj = copy.deepcopy(body)
+        obj = json_copy(body)
         if obj.get("apiVersion") not in (None, rt.api_version) or obj.get("kind") not in (None, rt.kind):
             raise bad_request(
                 f"the API version in the data ({obj.get('apiVersion')}) and kind "

@@ -10,12 +10,12 @@ the real server does (`spec.tools[1].name: Required value`). So the walk is writ
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from typing import Any
 
 from .cel_rules import evaluate_rules
+from .copying import json_copy
 from .errors import FieldError
 
 JsonDict = dict[str, Any]
@@ -71,7 +71,7 @@ def apply_defaults(value: Any, schema: JsonDict) -> None:
     if isinstance(value, dict):
         for key, prop in (schema.get("properties") or {}).items():
             if key not in value and "default" in prop:
-                value[key] = copy.deepcopy(prop["default"])
+                value[key] = json_copy(prop["default"])
             if key in value:
                 apply_defaults(value[key], prop)
         additional = schema.get("additionalProperties")
