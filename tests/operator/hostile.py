@@ -6,6 +6,7 @@ exactly as written."""
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +19,7 @@ EXAMPLE: dict[str, Any] = yaml.safe_load((ROOT / "examples" / "support-agent.yam
 DECLARED_TOOLS = [tool["name"] for tool in EXAMPLE["spec"]["tools"]]
 DEFAULT_RUNBOOKS = ["PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge"]
 Outcome = Literal["refused", "not-ready", "served"]
+DEEP = "<nested value>"
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,23 @@ class Hostile:
     outcome: Outcome
     field: str  # what the refusal, or the Ready=False message, must name
     reason: str = "InvalidSpec"  # the Ready=False reason, for not-ready
+    server_side: bool = False  # applied with --server-side (a client-side apply keeps a copy in an annotation)
+    deep_json: str | None = None  # JSON text that stands for the DEEP placeholder in the agent
+
+    def manifest(self) -> str:
+        """The agent as kubectl reads it."""
+        text = json.dumps(self.agent)
+        return text if self.deep_json is None else text.replace(json.dumps(DEEP), self.deep_json)
 
     @property
     def name(self) -> str:
         return str(self.agent["metadata"]["name"])
+
+    def __repr__(self) -> str:  # the agent may be nested 9,000 levels: never print it
+        return f"Hostile({self.kind}, {self.name}, {self.outcome}, {self.field!r})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # how hypothesis reports an example
+        printer.text(repr(self))
 
 
 def _agent(name: str, **spec: Any) -> dict[str, Any]:
@@ -46,14 +61,16 @@ def _runtime(**changes: Any) -> dict[str, Any]:
 
 @st.composite
 def deep_nesting(draw: st.DrawFn, name: str) -> Hostile:
-    """Guardrail settings nested past what the operator reads, up to what a real API server accepts."""
+    """Guardrail settings nested past what the operator reads, up to what a real API server accepts.
+    The nested value is written as JSON text (no recursive encoder, whatever the recursion limit)."""
     depth = draw(st.integers(33, 3000) | st.just(9_000))
-    value: Any = draw(st.sampled_from(["x", 1, True]))
     shape = draw(st.sampled_from(["maps", "lists", "both"]))
+    text = json.dumps(draw(st.sampled_from(["x", 1, True])))
     for level in range(depth):
-        value = [value] if shape == "lists" or (shape == "both" and level % 2) else {"k": value}
-    guardrail = {"name": "deep", "type": "custom", "stage": "Input", "action": "Flag", "config": {"settings": value}}
-    return Hostile("deep-nesting", _agent(name, guardrails=[guardrail]), "not-ready", "spec.guardrails[0].config")
+        text = f"[{text}]" if shape == "lists" or (shape == "both" and level % 2) else f'{{"k": {text}}}'
+    guardrail = {"name": "deep", "type": "custom", "stage": "Input", "action": "Flag", "config": {"settings": DEEP}}
+    agent = _agent(name, guardrails=[guardrail])
+    return Hostile("deep-nesting", agent, "not-ready", "spec.guardrails[0].config", deep_json=text)
 
 
 ODD_CHARACTERS = ["\x7f", "\ufffe", "\uffff", "\x85", "\u2028", "\x00", "\x1b", "\U0001f600", "\u200b"]
@@ -179,6 +196,22 @@ def reference_paths(draw: st.DrawFn, name: str) -> Hostile:
     )
 
 
+@st.composite
+def oversize_bundle(draw: st.DrawFn, name: str) -> Hostile:
+    """Within every field's bound, yet a revision bundle over the 1 MiB a ConfigMap may hold (about
+    1.1 MB of JSON, under the 1.5 MiB a real server stores): the API server refuses the ConfigMap,
+    and the agent says so."""
+    filler = draw(st.sampled_from("abcxyz"))
+    tools = [
+        {"name": f"tool_{i}", "description": filler * 4096, "endpoint": "http://t/" + filler * 2000} for i in range(128)
+    ]
+    guardrail = {"name": "big", "type": "t", "stage": "Input", "action": "Flag", "config": {"blob": filler * 250_000}}
+    agent = _agent(name, tools=tools, guardrails=[guardrail], prompt={"system": filler * 65_536})
+    return Hostile(
+        "oversize-bundle", agent, "not-ready", "spec: the API server refused ConfigMap", "RejectedByAPIServer", True
+    )
+
+
 CLASSES = {
     "deep-nesting": deep_nesting,
     "odd-unicode": odd_unicode,
@@ -190,6 +223,7 @@ CLASSES = {
     "invalid-promql": invalid_promql,
     "missing-route": missing_route,
     "reference-paths": reference_paths,
+    "oversize-bundle": oversize_bundle,
 }
 
 

@@ -152,6 +152,16 @@ def test_immutable_configmap_rejects_data_changes(api: httpx.Client) -> None:
     ok(api.patch(f"{CM}/a", json={"metadata": {"labels": {"ok": "yes"}}}, headers=MERGE))
 
 
+def test_configmap_data_holds_at_most_one_mebibyte(api: httpx.Client) -> None:
+    """All keys together, counted in UTF-8 bytes ("é" is two)."""
+    half = 512 * 1024
+    ok(api.post(CM, json=configmap("fits", {"a": "x" * half, "b": "y" * half})), 201)
+    body = status_of(
+        api.post(CM, json=configmap("over", {"a": "x" * half, "b": "é" * (half // 2) + "z"})), 422, "Invalid"
+    )
+    assert '"over" is invalid: []: Too long: may not be more than 1048576 bytes' in body["message"], body["message"]
+
+
 def test_builtin_defaults_are_filled_in(api: httpx.Client) -> None:
     created = ok(api.post(DEPLOY, json=deployment("d")))
     spec = created["spec"]

@@ -89,6 +89,29 @@ def test_every_field_is_described_and_schema_is_structural() -> None:
     assert names == ["Ready", "Stable", "Canary", "Weight", "Step", "Status", "Latest", "Replicas", "Reason", "Age"]
 
 
+def _unbounded(schema: dict[str, Any], path: str) -> list[str]:
+    """Lists without maxItems, maps without maxProperties, strings without maxLength (or enum)."""
+    kind, found = schema.get("type"), []
+    if kind == "array":
+        found += [path] if "maxItems" not in schema else []
+        found += _unbounded(schema["items"], path + "[]")
+    elif kind == "object":
+        found += [path] if "additionalProperties" in schema and "maxProperties" not in schema else []
+        for key, child in (schema.get("properties") or {}).items():
+            found += _unbounded(child, f"{path}.{key}")
+        if isinstance(schema.get("additionalProperties"), dict):
+            found += _unbounded(schema["additionalProperties"], path + ".*")
+    elif kind == "string" and "maxLength" not in schema and "enum" not in schema:
+        found.append(path)
+    return found
+
+
+def test_every_list_map_and_string_a_user_sets_is_bounded() -> None:
+    """So every CEL rule's estimated cost is bounded, and no field takes megabytes."""
+    schema = crd.crd_manifest()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    assert _unbounded(schema["properties"]["spec"], "spec") == []
+
+
 DEEP: dict[str, Any] = {}
 for _ in range(40):
     DEEP = {"a": DEEP}

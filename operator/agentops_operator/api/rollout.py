@@ -96,7 +96,7 @@ class Check(WireModel):
     query: PromQL | None = Field(
         default=None, description="PromQL for custom checks; {{revision}}, {{agent}} and {{namespace}} are substituted."
     )
-    custom_name: str | None = Field(default=None, description="Display name of a custom check.")
+    custom_name: str | None = Field(default=None, max_length=63, description="Display name of a custom check.")
 
     @model_validator(mode="after")
     def _bounded(self) -> Check:
@@ -129,6 +129,7 @@ class Analysis(WireModel):
     prometheus_url: str | None = Field(
         default=None,
         alias="prometheusURL",
+        max_length=2048,
         description="Prometheus for this agent; the operator's --prometheus-url when unset.",
     )
 
@@ -137,14 +138,18 @@ class GatewayAPIRouting(WireModel):
     """Gateway API HTTPRoute whose backendRefs the operator weights."""
 
     http_route_name: ObjectName = Field(alias="httpRouteName", description="HTTPRoute in the agent's namespace.")
-    rule_name: str | None = Field(default=None, description="Rule to manage (by name); the first rule when unset.")
+    rule_name: str | None = Field(
+        default=None, max_length=253, description="Rule to manage (by name); the first rule when unset."
+    )
 
 
 class IstioRouting(WireModel):
     """Istio VirtualService whose route destinations the operator weights."""
 
     virtual_service_name: ObjectName = Field(description="VirtualService in the agent's namespace.")
-    route_name: str | None = Field(default=None, description="HTTP route to manage (by name); the first when unset.")
+    route_name: str | None = Field(
+        default=None, max_length=253, description="HTTP route to manage (by name); the first when unset."
+    )
 
 
 class TrafficRouting(WireModel):
@@ -165,8 +170,8 @@ class TrafficRouting(WireModel):
 class SessionAffinity(WireModel):
     """Keep one conversation on one revision, keyed by a header or a cookie."""
 
-    header: str | None = Field(default=None, description="Request header carrying the session id.")
-    cookie: str | None = Field(default=None, description="Cookie carrying the session id.")
+    header: str | None = Field(default=None, max_length=256, description="Request header carrying the session id.")
+    cookie: str | None = Field(default=None, max_length=256, description="Cookie carrying the session id.")
 
 
 class Rollout(WireModel):

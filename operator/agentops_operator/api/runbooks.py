@@ -99,13 +99,15 @@ class Runbook(WireModel):
     """One incident type: how it is detected, what is done, when it resolves."""
 
     type: IncidentType = Field(description="Incident type; a default type replaces that default.")
-    name: str | None = Field(default=None, description="Name, for Custom runbooks.")
+    name: str | None = Field(default=None, max_length=63, description="Name, for Custom runbooks.")
     enabled: bool = Field(default=True, description="false switches a default runbook off.")
     severity: Severity | None = Field(
         default=None, description="critical, error, warning or info; a default type keeps its own when unset."
     )
     detection: Detection | None = Field(default=None, description="Required for new runbooks; defaults have their own.")
-    actions: list[Action] | None = Field(default=None, description="Actions in order; defaults have their own.")
+    actions: list[Action] | None = Field(
+        default=None, max_length=16, description="Actions in order; defaults have their own."
+    )
     resolve_after_seconds: int = Field(
         default=300, ge=0, description="Healthy time before the incident resolves itself."
     )

@@ -83,7 +83,9 @@ class EnvVarSource(WireModel):
 class EnvVar(WireModel):
     """An environment variable for the agent's container."""
 
-    name: str = Field(description="Variable name.", min_length=1, pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+    name: str = Field(
+        description="Variable name.", min_length=1, max_length=256, pattern=r"^[-._a-zA-Z][-._a-zA-Z0-9]*$"
+    )
 
     @field_validator("name")
     @classmethod
@@ -92,7 +94,7 @@ class EnvVar(WireModel):
             raise ValueError(f"{name} is set by the operator (the SDK reads it); choose another name")
         return name
 
-    value: str | None = Field(default=None, description="Literal value.")
+    value: str | None = Field(default=None, max_length=32768, description="Literal value.")
     value_from: EnvVarSource | None = Field(default=None, description="Where the value comes from instead.")
 
     @model_validator(mode="after")
@@ -126,9 +128,9 @@ class ResourceRequirements(WireModel):
 class Toleration(WireModel):
     """A Pod toleration."""
 
-    key: str | None = Field(default=None, description="Taint key the toleration applies to.")
+    key: str | None = Field(default=None, max_length=317, description="Taint key the toleration applies to.")
     operator: Literal["Exists", "Equal"] | None = Field(default=None, description="Exists or Equal (default Equal).")
-    value: str | None = Field(default=None, description="Taint value to match with Equal.")
+    value: str | None = Field(default=None, max_length=63, description="Taint value to match with Equal.")
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = Field(
         default=None, description="Taint effect to match."
     )
@@ -139,7 +141,9 @@ class Runtime(WireModel):
     """How the agent runs: its container image and Pod settings."""
 
     image: str = Field(
-        description="Container image of the agent service, e.g. ghcr.io/acme/support-agent:1.4.2.", min_length=1
+        description="Container image of the agent service, e.g. ghcr.io/acme/support-agent:1.4.2.",
+        min_length=1,
+        max_length=1024,
     )
     port: int = Field(default=8080, ge=1, le=65535, description="Port the agent serves requests on.")
     metrics_port: int = Field(
@@ -151,12 +155,14 @@ class Runtime(WireModel):
         description="Extra environment variables. AGENT_NAME, AGENT_NAMESPACE and AGENT_REVISION are always set.",
     )
     resources: ResourceRequirements | None = Field(default=None, description="CPU and memory requests and limits.")
-    service_account_name: str | None = Field(default=None, description="ServiceAccount the agent's Pods run as.")
+    service_account_name: ObjectName | None = Field(default=None, description="ServiceAccount the agent's Pods run as.")
     node_selector: dict[LabelKey, LabelValue] | None = Field(
         default=None, max_length=32, description="Node labels the agent's Pods must be scheduled on."
     )
-    tolerations: list[Toleration] = Field(default_factory=list, description="Taints the agent's Pods tolerate.")
-    pod_annotations: dict[LabelKey, str] | None = Field(
+    tolerations: list[Toleration] = Field(
+        default_factory=list, max_length=64, description="Taints the agent's Pods tolerate."
+    )
+    pod_annotations: dict[LabelKey, Annotated[str, StringConstraints(max_length=65536)]] | None = Field(
         default=None, max_length=64, description="Annotations added to the agent's Pods."
     )
 
@@ -189,8 +195,10 @@ class ModelParameters(WireModel):
 class Model(WireModel):
     """The LLM the agent calls."""
 
-    provider: str = Field(min_length=1, description="Model provider, e.g. openai, anthropic, google, bedrock, vllm.")
-    name: str = Field(min_length=1, description="Model name at that provider, e.g. gpt-4o-mini.")
+    provider: str = Field(
+        min_length=1, max_length=64, description="Model provider, e.g. openai, anthropic, google, bedrock, vllm."
+    )
+    name: str = Field(min_length=1, max_length=256, description="Model name at that provider, e.g. gpt-4o-mini.")
     parameters: ModelParameters | None = Field(default=None, description="Sampling parameters.")
     pricing: Pricing | None = Field(
         default=None, description="Price override for cost accounting; the offline price table is used when unset."
@@ -221,8 +229,10 @@ class Tool(WireModel):
     """A tool the agent may call."""
 
     name: str = Field(pattern=TOOL_NAME_PATTERN, max_length=64, description="Tool name, unique within the agent.")
-    description: str | None = Field(default=None, description="What the tool does, as shown to the model.")
-    endpoint: str | None = Field(default=None, description="URL the tool is served at, if remote.")
+    description: str | None = Field(
+        default=None, max_length=4096, description="What the tool does, as shown to the model."
+    )
+    endpoint: str | None = Field(default=None, max_length=2048, description="URL the tool is served at, if remote.")
     side_effects: Literal["None", "Idempotent", "External"] = Field(
         default="External",
         description=(
@@ -238,7 +248,9 @@ class Guardrail(WireModel):
     """A check applied to inputs, outputs or tool calls."""
 
     name: str = Field(pattern=TOOL_NAME_PATTERN, max_length=64, description="Guardrail name, unique within the agent.")
-    type: str = Field(min_length=1, description="Guardrail implementation, e.g. pii, prompt-injection, topic, regex.")
+    type: str = Field(
+        min_length=1, max_length=64, description="Guardrail implementation, e.g. pii, prompt-injection, topic, regex."
+    )
     stage: Literal["Input", "Output", "Tool"] = Field(description="Where the check runs.")
     action: Literal["Block", "Redact", "Flag"] = Field(description="What happens when it triggers.")
     config: dict[str, Any] | None = Field(

@@ -178,6 +178,23 @@ def apply_defaults(kind: str, obj: JsonDict, ips: ServiceIPs) -> None:
         obj.setdefault("metadata", {}).setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
 
 
+MAX_DATA_BYTES = 1024 * 1024  # a ConfigMap's or Secret's data, all keys together (kube-apiserver)
+
+
+def _data_size(kind: str, obj: JsonDict) -> list[FieldError]:
+    """A ConfigMap's `data` counts as UTF-8 bytes; base64 values (its `binaryData`, a Secret's
+    `data`) as the bytes they decode to."""
+    text, encoded = (
+        (obj.get("data") or {}, obj.get("binaryData") or {}) if kind == "ConfigMap" else ({}, obj.get("data") or {})
+    )
+    size = sum(len(str(value).encode()) for value in text.values())
+    size += sum(len(str(value)) * 3 // 4 for value in encoded.values())
+    if size <= MAX_DATA_BYTES:
+        return []
+    # The whole object is too long, not one field: kube-apiserver names it "[]".
+    return [FieldError("[]", "FieldValueTooLong", f"Too long: may not be more than {MAX_DATA_BYTES} bytes")]
+
+
 def validate(kind: str, obj: JsonDict, old: JsonDict | None) -> list[FieldError]:
     errors: list[FieldError] = []
     if kind in ("ConfigMap", "Secret") and old is not None and old.get("immutable"):
@@ -190,6 +207,8 @@ def validate(kind: str, obj: JsonDict, old: JsonDict | None) -> list[FieldError]
             errors.append(
                 FieldError("immutable", "FieldValueForbidden", "Forbidden: field is immutable when `immutable` is set")
             )
+    if kind in ("ConfigMap", "Secret"):
+        errors += _data_size(kind, obj)
     if kind == "Deployment":
         spec = obj.get("spec") or {}
         selector = (spec.get("selector") or {}).get("matchLabels")
