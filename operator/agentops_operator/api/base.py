@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
 TOOL_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"  # tool and guardrail names, and references to tools
@@ -25,3 +25,14 @@ class WireModel(BaseModel):
     def wire(self) -> dict[str, object]:
         """The JSON form written to the cluster (aliases, no unset optional fields)."""
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class OneOf(WireModel):
+    """A choice: exactly one of its fields is set (a rollout step's kind, an env value's source)."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> OneOf:
+        if sum(getattr(self, name) is not None for name in type(self).model_fields) != 1:
+            names = [field.alias or name for name, field in type(self).model_fields.items()]
+            raise ValueError(f"set exactly one of {', '.join(names[:-1])} or {names[-1]}")
+        return self

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import ObjectName, WireModel
+from .base import ObjectName, OneOf, WireModel
 from .promql import PromQL
 
 CheckName = Literal[
@@ -68,19 +68,13 @@ class RampStep(WireModel):
         return self
 
 
-class Step(WireModel):
+class Step(OneOf):
     """One rollout step: exactly one of canary, shadow, pause or ramp."""
 
     canary: CanaryStep | None = Field(default=None, description="Weighted live traffic.")
     shadow: ShadowStep | None = Field(default=None, description="Mirrored traffic only, tools dry-run.")
     pause: PauseStep | None = Field(default=None, description="Wait for a duration or for a promote.")
     ramp: RampStep | None = Field(default=None, description="Gradual weights, expanded to canary steps.")
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Step:
-        if sum(x is not None for x in (self.canary, self.shadow, self.pause, self.ramp)) != 1:
-            raise ValueError("set exactly one of canary, shadow, pause or ramp")
-        return self
 
 
 class Check(WireModel):

@@ -13,7 +13,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from agentops_sdk import contract
 
-from .base import TOOL_NAME_PATTERN, DataKey, ObjectName, WireModel
+from .base import TOOL_NAME_PATTERN, DataKey, ObjectName, OneOf, WireModel
 from .quantity import parse_quantity
 from .rollout import Rollout
 from .runbooks import Budget, Monitoring, Notification, Runbook
@@ -65,19 +65,13 @@ class ResourceFieldSelector(WireModel):
     divisor: Quantity | None = Field(default=None, description="Unit of the value, e.g. 1Mi.")
 
 
-class EnvVarSource(WireModel):
+class EnvVarSource(OneOf):
     """Where a variable's value comes from (exactly one source), as in a Pod spec."""
 
     secret_key_ref: KeySelector | None = Field(default=None, description="A key of a Secret.")
     config_map_key_ref: KeySelector | None = Field(default=None, description="A key of a ConfigMap.")
     field_ref: FieldSelector | None = Field(default=None, description="A field of the Pod.")
     resource_field_ref: ResourceFieldSelector | None = Field(default=None, description="A resource of the container.")
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> EnvVarSource:
-        if len(self.model_fields_set) != 1:
-            raise ValueError("set exactly one of secretKeyRef, configMapKeyRef, fieldRef or resourceFieldRef")
-        return self
 
 
 class EnvVar(WireModel):
