@@ -22,6 +22,12 @@ from .api import crd
 from .handlers.app import OperatorApp, OperatorConfig
 
 
+def default_address() -> str:
+    """Where the operator's own endpoints listen unless told: every interface in a Pod (Prometheus and
+    the kubelet reach it there), only this machine elsewhere (a laptop's /metrics is nobody's business)."""
+    return "0.0.0.0" if os.environ.get("KUBERNETES_SERVICE_HOST") else "127.0.0.1"
+
+
 def _run(args: argparse.Namespace) -> int:
     log_format = {"json": kopf.LogFormat.JSON, "text": kopf.LogFormat.FULL}[args.log_format]
     kopf.configure(verbose=args.verbose, log_format=log_format)
@@ -75,11 +81,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--liveness-port", type=int, default=8081, help="port of the /healthz endpoint (0 disables; default 8081)"
     )
-    run.add_argument("--liveness-address", default="0.0.0.0", help="address of the /healthz endpoint")
+    run.add_argument(
+        "--liveness-address",
+        default=default_address(),
+        help="address of the /healthz endpoint (default: 0.0.0.0 in a Pod, 127.0.0.1 elsewhere)",
+    )
     run.add_argument(
         "--metrics-port", type=int, default=9102, help="port of the operator's /metrics (0 disables; default 9102)"
     )
-    run.add_argument("--metrics-address", default="0.0.0.0", help="address of the operator's /metrics")
+    run.add_argument(
+        "--metrics-address",
+        default=default_address(),
+        help="address of the operator's /metrics (default: 0.0.0.0 in a Pod, 127.0.0.1 elsewhere)",
+    )
     run.add_argument("--log-format", choices=("json", "text"), default="text", help="log line format (default text)")
     run.add_argument(
         "--prometheus-url", help="Prometheus the rollout analysis queries, e.g. http://prometheus.monitoring:9090"

@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
+from agentops_operator.cli import default_address
 from tests.conftest import Kubectl
 from tests.waiting import eventually
 
@@ -129,3 +131,11 @@ def test_an_agent_nested_as_deep_as_the_server_allows_stops_no_other_agent(
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
+
+
+def test_endpoints_listen_on_this_machine_only_outside_a_pod(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A laptop's /metrics and /healthz are nobody else's; in a Pod, Prometheus and the kubelet need them."""
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    assert default_address() == "127.0.0.1"
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    assert default_address() == "0.0.0.0"

@@ -65,6 +65,46 @@ def test_deployment_manifest() -> None:
     assert deployment["metadata"]["ownerReferences"][0]["uid"] == "uid-1"
 
 
+def test_pods_are_restricted_by_default_and_each_field_can_be_changed() -> None:
+    """PSS restricted: non-root, RuntimeDefault seccomp, no escalation, no capabilities, no token."""
+    pod = manifests.revision_deployment(IDENTITY, "abc123", bundle(SPEC, "prompt"), 1)["spec"]["template"]["spec"]
+    assert pod["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["containers"][0]["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    runtime = {
+        **SPEC.runtime.wire(),
+        "podSecurityContext": {"runAsUser": 1000, "fsGroup": 2000},
+        "securityContext": {
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
+        },
+        "automountServiceAccountToken": True,
+    }
+    pod = manifests.revision_deployment(IDENTITY, "abc123", bundle(spec_with(runtime=runtime), "prompt"), 1)["spec"][
+        "template"
+    ]["spec"]
+    assert pod["securityContext"] == {
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+        "runAsUser": 1000,
+        "fsGroup": 2000,
+    }
+    assert pod["containers"][0]["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
+    }
+    assert pod["automountServiceAccountToken"] is True
+
+
+def test_an_upgrade_that_adds_pod_security_keeps_existing_revision_hashes() -> None:
+    """The new fields are unset unless a user sets them: no agent gets a new revision from it."""
+    assert "securityContext" not in SPEC.runtime.wire() and "automountServiceAccountToken" not in SPEC.runtime.wire()
+
+
 def test_desired_hash_tracks_content() -> None:
     content = bundle(SPEC, "prompt")
     one = manifests.revision_deployment(IDENTITY, "abc", content, 1)

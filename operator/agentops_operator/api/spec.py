@@ -17,6 +17,7 @@ from .base import TOOL_NAME_PATTERN, DataKey, ObjectName, OneOf, WireModel
 from .quantity import parse_quantity
 from .rollout import Rollout
 from .runbooks import Budget, Monitoring, Notification, Runbook
+from .security import ContainerSecurity, PodSecurity
 
 # A resource quantity as Kubernetes parses it (100m, 0.5, 512Mi, 1e3), and label keys and values.
 QUANTITY_PATTERN = (
@@ -152,6 +153,15 @@ class Runtime(WireModel):
     service_account_name: ObjectName | None = Field(default=None, description="ServiceAccount the agent's Pods run as.")
     node_selector: dict[LabelKey, LabelValue] | None = Field(
         default=None, max_length=32, description="Node labels the agent's Pods must be scheduled on."
+    )
+    security_context: ContainerSecurity | None = Field(
+        default=None, description="The agent container's securityContext, over the restricted defaults."
+    )
+    pod_security_context: PodSecurity | None = Field(
+        default=None, description="The agent Pod's securityContext, over the restricted defaults."
+    )
+    automount_service_account_token: bool | None = Field(
+        default=None, description="Mount the service account's API token in the Pods (default false)."
     )
     tolerations: list[Toleration] = Field(
         default_factory=list, max_length=64, description="Taints the agent's Pods tolerate."

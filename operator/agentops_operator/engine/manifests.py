@@ -16,6 +16,7 @@ from typing import Any
 from agentops_sdk import contract
 
 from ..api import resource
+from ..api.security import RESTRICTED_CONTAINER, RESTRICTED_POD
 from .revisions import revision_hash
 
 JsonDict = dict[str, Any]
@@ -122,6 +123,7 @@ def _agent_container(identity: Identity, revision: str, runtime: JsonDict) -> Js
     }
     if runtime.get("resources"):
         container["resources"] = copy.deepcopy(runtime["resources"])
+    container["securityContext"] = {**RESTRICTED_CONTAINER, **copy.deepcopy(runtime.get("securityContext", {}))}
     return container
 
 
@@ -130,6 +132,8 @@ def revision_deployment(identity: Identity, revision: str, bundle: JsonDict, rep
     revision_labels = labels(identity, revision)
     container = _agent_container(identity, revision, runtime)
     pod_spec: JsonDict = {
+        "securityContext": {**RESTRICTED_POD, **copy.deepcopy(runtime.get("podSecurityContext", {}))},
+        "automountServiceAccountToken": runtime.get("automountServiceAccountToken", False),
         "containers": [container],
         "volumes": [
             {"name": "bundle", "configMap": {"name": identity.revision_name(revision)}},

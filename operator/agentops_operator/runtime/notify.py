@@ -53,11 +53,16 @@ async def deliver(
                 await notifier.send(secret, notice, agent.name, agent.namespace)
             state.update(lastDelivered=now(), lastError=None)
             DELIVERIES.labels(receiver.name, "delivered").inc(len(wanted))
-        except NotifyError as error:
-            state["lastError"] = str(error)
+        except Exception as error:  # one receiver's failure, whatever it is, never keeps the next from its notice
+            # A NotifyError's text is written to be shown; any other may carry the secret URL: its type only.
+            state["lastError"] = str(error) if isinstance(error, NotifyError) else f"failed: {type(error).__name__}"
             DELIVERIES.labels(receiver.name, "failed").inc(len(wanted))
             log.warning(
-                "notification receiver %s of %s/%s failed: %s", receiver.name, agent.namespace, agent.name, error
+                "notification receiver %s of %s/%s failed: %s",
+                receiver.name,
+                agent.namespace,
+                agent.name,
+                state["lastError"],
             )
         receivers[receiver.name] = state
     return receivers

@@ -3,8 +3,12 @@ events), delivery to a real local receiver, and a failing receiver named without
 
 from __future__ import annotations
 
+import logging
+
+import httpx
 import pytest
 
+from agentops_operator.adapters.notifiers.http import RedactSecretUrls, _checked
 from agentops_operator.adapters.notifiers.webhook import WebhookNotifier, payload
 from agentops_operator.ports.notify import NotifyError
 from agentops_sandbox.testing.processes import free_port
@@ -30,3 +34,30 @@ async def test_delivered_and_a_dead_receiver_reported_without_its_url(receiver: 
     with pytest.raises(NotifyError) as failed:
         await WebhookNotifier().send(secret_url, OPENED, "support", "prod")
     assert "secret-token-xyz" not in str(failed.value) and "attempt" in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("http://127.0.0.1:notaport/token-abc", id="invalid-port"),
+        pytest.param("ftp://example.com/token-abc", id="not-http"),
+        pytest.param("token-abc", id="no-scheme"),
+        pytest.param("http://[::1/token-abc", id="broken-host"),
+    ],
+)
+async def test_a_receiver_url_that_is_none_is_that_receivers_error_without_the_url(url: str) -> None:
+    """An invalid port raised an uncaught ExceptionGroup before: later receivers were never tried."""
+    with pytest.raises(NotifyError) as failed:
+        await WebhookNotifier().send(url, OPENED, "support", "prod")
+    assert "token-abc" not in str(failed.value) and "fix the Secret" in str(failed.value)
+
+
+def test_httpx_rewritten_urls_are_redacted_from_its_log() -> None:
+    """httpx logs the URL as it rewrote it (host lowercased, spaces percent-encoded)."""
+    given = "https://Hooks.Example.COM/services/T0 K3N"
+    _checked(given)
+    rewritten = str(httpx.URL(given))
+    assert rewritten != given
+    record = logging.LogRecord("httpx", logging.INFO, "", 0, 'HTTP Request: POST %s "200 OK"', (rewritten,), None)
+    RedactSecretUrls().filter(record)
+    assert "T0" not in record.getMessage() and "<redacted receiver URL>" in record.getMessage()

@@ -1,7 +1,8 @@
 """Posting JSON with timeouts and bounded retries, without ever echoing the secret URL.
 
 Receiver URLs (and PagerDuty routing keys in bodies) are secrets: error messages name only the
-failure kind, and a filter on httpx's own request log redacts every URL this module posted to.
+failure kind, and a filter on httpx's own request log redacts every URL this module posted to, as
+given and as httpx rewrites it. A URL that does not parse is an error of that receiver alone.
 """
 
 from __future__ import annotations
@@ -33,16 +34,30 @@ class RedactSecretUrls(logging.Filter):
 logging.getLogger("httpx").addFilter(RedactSecretUrls())
 
 
+def _checked(url: str) -> httpx.URL:
+    """The receiver URL as httpx will write it (it lowercases the host, percent-encodes the path);
+    both spellings are redacted from logs. A URL that is none is the Secret's fault: said so, never shown."""
+    _SECRET_URLS.add(url)
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise NotifyError("the receiver URL in the Secret is not a valid URL; fix the Secret") from None
+    _SECRET_URLS.add(str(parsed))
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise NotifyError("the receiver URL in the Secret must be http:// or https:// with a host; fix the Secret")
+    return parsed
+
+
 async def post_json(url: str, payload: dict[str, Any], timeout: float = 5.0, attempts: int = ATTEMPTS) -> None:
     last = "no attempt made"
-    _SECRET_URLS.add(url)
+    target = _checked(url)
     async with httpx.AsyncClient(timeout=timeout) as client:
         for attempt in range(attempts):
             try:
-                response = await client.post(url, json=payload)
+                response = await client.post(target, json=payload)
             except httpx.TimeoutException:
                 last = "timed out"
-            except httpx.HTTPError as error:
+            except Exception as error:  # any transport failure, an ExceptionGroup too, is this receiver's
                 last = type(error).__name__  # the exception text can contain the URL: name only
             else:
                 if response.status_code < 300:
