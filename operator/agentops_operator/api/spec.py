@@ -290,7 +290,7 @@ class AgentDeploymentSpec(WireModel):
     notifications: list[Notification] = Field(
         default_factory=list,
         max_length=16,
-        description="Receivers of incident notifications (not sent yet: see README).",
+        description="Receivers of incident and rollout notifications (Slack, webhook, PagerDuty).",
     )
     rollout: Rollout | None = Field(
         default=None, description="Progressive delivery; without it a new revision replaces the old one once available."
