@@ -83,9 +83,12 @@ def test_leader_election_for_more_replicas() -> None:
     assert {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}} in container["env"]
     (role,) = by_kind(docs, "Role")
     assert role["metadata"]["namespace"] == "agentops-system"
+    lease = {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"]}
     assert role["rules"] == [
-        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "create", "update"]}
+        {**lease, "verbs": ["create"]},
+        {**lease, "resourceNames": ["agentops-agentops-operator"], "verbs": ["get", "update"]},
     ]
+    assert f"--leader-election-id={role['rules'][1]['resourceNames'][0]}" in container["args"]
     with pytest.raises(helm.HelmError, match=r"leaderElection\.enabled"):
         render({"replicaCount": 2})
 

@@ -76,7 +76,9 @@ def test_helm_install_then_the_operator_works_under_the_charts_rbac(
     real: RealServer, control_plane: LocalControlPlane, tmp_path: Path
 ) -> None:
     config = helm.Config(kubeconfig_path=control_plane.kubeconfig, namespace=NAMESPACE)
-    release = config.install(str(CHART), "agentops", namespace=NAMESPACE, create_namespace=True, timeout=120)
+    # Leader election on: the Lease rights are limited to the operator's own Lease by name.
+    values = {"leaderElection": {"enabled": True}}
+    release = config.install(str(CHART), "agentops", values, namespace=NAMESPACE, create_namespace=True, timeout=120)
     assert release["status"] == "deployed"
     kubectl = Kubectl(control_plane.kubeconfig, tmp_path / "kubectl-cache")
     try:

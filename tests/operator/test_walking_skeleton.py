@@ -180,6 +180,10 @@ def test_invalid_manifests_are_rejected_naming_the_field(kubectl: Kubectl) -> No
             "set exactly one of spec.prompt.system or spec.prompt.configMapKeyRef",
         ),
         "name: support-agent": ("name: Support_Agent", "metadata.name"),
+        "You are the support assistant": (
+            "x" * 65_537,
+            "an inline prompt holds up to 65,536 characters; put a longer one in a ConfigMap",
+        ),
     }
     for original, (replacement, message) in cases.items():
         result = kubectl("apply", "-f", "-", input=EXAMPLE.replace(original, replacement, 1), check=False)

@@ -101,9 +101,13 @@ def _unbounded(schema: dict[str, Any], path: str) -> list[str]:
             found += _unbounded(child, f"{path}.{key}")
         if isinstance(schema.get("additionalProperties"), dict):
             found += _unbounded(schema["additionalProperties"], path + ".*")
-    elif kind == "string" and "maxLength" not in schema and "enum" not in schema:
+    elif kind == "string" and not ({"maxLength", "enum"} & schema.keys() or _size_rule(schema)):
         found.append(path)
     return found
+
+
+def _size_rule(schema: dict[str, Any]) -> bool:
+    return any(rule["rule"].startswith("self.size() <=") for rule in schema.get("x-kubernetes-validations", []))
 
 
 def test_every_list_map_and_string_a_user_sets_is_bounded() -> None:

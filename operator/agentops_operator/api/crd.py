@@ -117,6 +117,16 @@ def _spec_schema() -> JsonDict:
             "message": "set exactly one of spec.prompt.system or spec.prompt.configMapKeyRef",
         }
     ]
+    # The bound as a rule, not maxLength, so the refusal can say where a longer prompt belongs.
+    system = spec["properties"]["prompt"]["properties"]["system"]
+    limit = system.pop("maxLength")
+    system["x-kubernetes-validations"] = [
+        {
+            "rule": f"self.size() <= {limit}",
+            "message": f"an inline prompt holds up to {limit:,} characters; put a longer one in a ConfigMap "
+            "and refer to it with spec.prompt.configMapKeyRef",
+        }
+    ]
     _runbook_rules(spec["properties"]["runbooks"]["items"])
     _runtime_rules(spec["properties"]["runtime"])
     _env_rules(spec["properties"]["runtime"]["properties"]["env"]["items"])

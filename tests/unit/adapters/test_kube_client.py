@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentops_operator.adapters.kube.client import apply_body
+from agentops_operator.adapters.kube.children import KubeChildren
+from agentops_operator.adapters.kube.client import Connection, KubeClient, apply_body
 
 # Any text but lone surrogates (which no JSON decoder gives the operator as a character).
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)))
@@ -34,3 +36,30 @@ def test_yaml_reads_back_exactly_what_was_meant(manifest: dict[str, object]) -> 
 )
 def test_characters_yaml_refuses_raw_are_escaped(text: str, sent: str) -> None:
     assert apply_body({"s": text}).decode("utf-8") == '{"s":"' + sent + '"}'
+
+
+TRAVERSALS = ["../../victim/secrets/hook", "victim/hook", "..", "a/../../b", "x?watch=true", "y#frag"]
+
+
+@pytest.mark.parametrize("name", TRAVERSALS)
+async def test_a_reference_name_is_one_path_segment_never_a_path(name: str) -> None:
+    """Names are DNS-1123 at admission; this is the second line, where the URL is built."""
+    seen: list[str] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path.decode())
+        return httpx.Response(404, json={"kind": "Status", "code": 404})
+
+    client = KubeClient(Connection(server="https://api.test"))
+    client._http = httpx.AsyncClient(base_url="https://api.test", transport=httpx.MockTransport(server))
+    children = KubeChildren(client)
+    try:
+        await children.get_secret("team-a", name)
+        await children.get_config_map("team-a", name)
+    except ValueError:
+        assert name == ".."  # refused before any request
+        return
+    finally:
+        await client.close()
+    assert seen and all(path.startswith("/api/v1/namespaces/team-a/") for path in seen), seen
+    assert all(path.count("/") == 6 for path in seen), seen  # /api/v1/namespaces/team-a/<kind>/<one segment>

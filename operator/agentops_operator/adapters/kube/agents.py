@@ -9,7 +9,7 @@ from typing import Any
 
 from ...api import resource
 from ...engine.decisions import Event
-from .client import KubeClient
+from .client import KubeClient, segment
 
 JsonDict = dict[str, Any]
 
@@ -20,7 +20,8 @@ class KubeAgents:
         self.instance = instance or os.environ.get("POD_NAME") or os.uname().nodename
 
     def _agent_path(self, namespace: str, name: str) -> str:
-        return f"/apis/{resource.GROUP}/{resource.VERSION}/namespaces/{namespace}/{resource.PLURAL}/{name}"
+        collection = f"/apis/{resource.GROUP}/{resource.VERSION}/namespaces/{segment(namespace)}/{resource.PLURAL}"
+        return f"{collection}/{segment(name)}"
 
     async def get_agent(self, namespace: str, name: str) -> JsonDict | None:
         return await self.client.get(self._agent_path(namespace, name))

@@ -7,7 +7,7 @@ from typing import Any
 from ...api import resource
 from ...engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
 from ...ports.children import ChildRejected, Children
-from .client import KubeApiError, KubeClient
+from .client import KubeApiError, KubeClient, segment
 
 JsonDict = dict[str, Any]
 
@@ -20,7 +20,7 @@ _PATHS = {
 
 
 def _collection(kind: str, namespace: str) -> str:
-    return _PATHS[kind].format(ns=namespace)
+    return _PATHS[kind].format(ns=segment(namespace))
 
 
 class KubeChildren:
@@ -28,7 +28,7 @@ class KubeChildren:
         self.client = client
 
     async def get_config_map(self, namespace: str, name: str) -> JsonDict | None:
-        return await self.client.get(f"{_collection('ConfigMap', namespace)}/{name}")
+        return await self.client.get(f"{_collection('ConfigMap', namespace)}/{segment(name)}")
 
     async def list_children(self, namespace: str, agent: str) -> Children:
         selector = {"labelSelector": f"{LABEL_AGENT}={agent},{LABEL_MANAGED_BY}={MANAGED_BY}"}
@@ -38,11 +38,11 @@ class KubeChildren:
         return Children(deployments.get("items", []), config_maps.get("items", []), services.get("items", []))
 
     async def get_secret(self, namespace: str, name: str) -> JsonDict | None:
-        return await self.client.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
+        return await self.client.get(f"/api/v1/namespaces/{segment(namespace)}/secrets/{segment(name)}")
 
     async def apply(self, manifest: JsonDict) -> JsonDict | None:
         meta = manifest["metadata"]
-        path = f"{_collection(manifest['kind'], meta['namespace'])}/{meta['name']}"
+        path = f"{_collection(manifest['kind'], meta['namespace'])}/{segment(meta['name'])}"
         try:
             return await self.client.apply(path, manifest, resource.FIELD_MANAGER)
         except KubeApiError as error:
@@ -52,7 +52,7 @@ class KubeChildren:
 
     async def apply_status(self, manifest: JsonDict) -> JsonDict | None:
         meta = manifest["metadata"]
-        path = f"{_collection(manifest['kind'], meta['namespace'])}/{meta['name']}/status"
+        path = f"{_collection(manifest['kind'], meta['namespace'])}/{segment(meta['name'])}/status"
         body = {
             "apiVersion": manifest["apiVersion"],
             "kind": manifest["kind"],
@@ -62,7 +62,7 @@ class KubeChildren:
         return await self.client.apply(path, body, resource.FIELD_MANAGER)
 
     async def scale(self, namespace: str, name: str, replicas: int) -> JsonDict | None:
-        path = f"{_collection('Deployment', namespace)}/{name}"
+        path = f"{_collection('Deployment', namespace)}/{segment(name)}"
         return await self.client.merge_patch(path, {"spec": {"replicas": replicas}}, resource.FIELD_MANAGER)
 
     async def list_owned(self, kind: str, namespace: str | None) -> list[JsonDict]:
@@ -75,7 +75,7 @@ class KubeChildren:
     async def delete(self, kind: str, namespace: str, name: str) -> None:
         try:
             await self.client.request(
-                "DELETE", f"{_collection(kind, namespace)}/{name}", json={"propagationPolicy": "Background"}
+                "DELETE", f"{_collection(kind, namespace)}/{segment(name)}", json={"propagationPolicy": "Background"}
             )
         except KubeApiError as error:
             if error.code != 404:

@@ -14,6 +14,7 @@ import re
 import ssl
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import certifi
 import httpx
@@ -30,6 +31,14 @@ _NOT_YAML_LITERAL = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]
 def _escape_for_yaml(match: re.Match[str]) -> str:
     code = ord(match.group())
     return "\\ufffd" if 0xD800 <= code <= 0xDFFF else f"\\u{code:04x}"  # a lone surrogate is no character
+
+
+def segment(name: str) -> str:
+    """A name as one path segment, escaped: a reference in a spec is never a path, even if it got past
+    admission (`../../victim/secrets/hook` stays one segment, which the API server refuses as a name)."""
+    if name in ("", ".", ".."):
+        raise ValueError(f"{name!r} is not an object name")
+    return quote(name, safe="")
 
 
 def apply_body(manifest: JsonDict) -> bytes:

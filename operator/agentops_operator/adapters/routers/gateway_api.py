@@ -12,7 +12,7 @@ import copy
 from typing import Any
 
 from ...engine.decisions import SetTraffic
-from ..kube.client import KubeClient
+from ..kube.client import KubeClient, segment
 from .entry import RoutingObject, update_entry
 
 JsonDict = dict[str, Any]
@@ -81,7 +81,7 @@ class GatewayApiRouter:
     async def set_traffic(self, namespace: str, traffic: SetTraffic) -> None:
         target = RoutingObject(
             "HTTPRoute",
-            f"{GROUP_PATH}/namespaces/{namespace}/httproutes/{traffic.route_name}",
+            f"{GROUP_PATH}/namespaces/{segment(namespace)}/httproutes/{segment(traffic.route_name)}",
             "rules",
             "rule",
             "spec.rollout.trafficRouting.gatewayAPI.httpRouteName",

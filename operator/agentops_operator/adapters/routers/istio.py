@@ -12,7 +12,7 @@ import copy
 from typing import Any
 
 from ...engine.decisions import SetTraffic
-from ..kube.client import KubeClient
+from ..kube.client import KubeClient, segment
 from .entry import RoutingObject, update_entry
 
 JsonDict = dict[str, Any]
@@ -45,7 +45,7 @@ class IstioRouter:
     async def set_traffic(self, namespace: str, traffic: SetTraffic) -> None:
         target = RoutingObject(
             "VirtualService",
-            f"{GROUP_PATH}/namespaces/{namespace}/virtualservices/{traffic.route_name}",
+            f"{GROUP_PATH}/namespaces/{segment(namespace)}/virtualservices/{segment(traffic.route_name)}",
             "http",
             "HTTP route",
             "spec.rollout.trafficRouting.istio.virtualServiceName",
