@@ -3,13 +3,16 @@ the way the API server does before it refuses a Pod template.
 
 Written here rather than taken from the official client's `kubernetes.utils.parse_quantity`: the API
 models may not import the client (the layering contract keeps I/O libraries out of `api/`), and the
-grammar is one regular expression (the same one the CRD validates with).
+grammar is one regular expression: the one the CRD validates with, so what admission lets through parses.
 """
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Annotated
+
+from pydantic import StringConstraints
 
 SUFFIXES = {
     "n": Decimal("1e-9"),
@@ -24,7 +27,10 @@ SUFFIXES = {
     "E": Decimal(10) ** 18,
     **{suffix: Decimal(2) ** (10 * power) for power, suffix in enumerate(("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"), 1)},
 }
-_QUANTITY = re.compile(r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)")
+# A number, then a decimal exponent (1e3) or a suffix (100m, 512Mi), as Kubernetes reads quantities.
+QUANTITY_PATTERN = r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?$"
+_QUANTITY = re.compile(QUANTITY_PATTERN)
+Quantity = Annotated[str, StringConstraints(pattern=QUANTITY_PATTERN, max_length=64)]
 
 
 def parse_quantity(text: str) -> Decimal:

@@ -14,20 +14,16 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from agentops_sdk import contract
 
 from .base import TOOL_NAME_PATTERN, DataKey, ObjectName, OneOf, WireModel
-from .quantity import parse_quantity
+from .quantity import Quantity, parse_quantity
 from .rollout import Rollout
 from .runbooks import Budget, Monitoring, Notification, Runbook
 from .security import ContainerSecurity, PodSecurity
 
-# A resource quantity as Kubernetes parses it (100m, 0.5, 512Mi, 1e3), and label keys and values.
-QUANTITY_PATTERN = (
-    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
-)
+# Label keys and values, as Kubernetes checks them.
 LABEL_KEY_PATTERN = (
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 )
 LABEL_VALUE_PATTERN = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
-Quantity = Annotated[str, StringConstraints(pattern=QUANTITY_PATTERN, max_length=64)]
 LabelKey = Annotated[str, StringConstraints(pattern=LABEL_KEY_PATTERN, max_length=317)]
 LabelValue = Annotated[str, StringConstraints(pattern=LABEL_VALUE_PATTERN, max_length=63)]
 MAX_PROMPT_CHARS = 65536  # inline; longer prompts belong in a ConfigMap (configMapKeyRef)
