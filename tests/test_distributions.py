@@ -61,7 +61,8 @@ def test_the_sdk_wheel_installs_alone_with_prometheus_client_only(tmp_path: Path
     assert installed - {"pip", "setuptools"} == {"agentops-sdk", "prometheus-client"}
     code = (
         "import sys, agentops_sdk; from agentops_sdk import contract;"
-        "agent = agentops_sdk.init(name='a', bundle_path='/nonexistent', start_exporter=False);"
+        "agent = agentops_sdk.init(name='a', bundle_path='/nonexistent', allow_missing_bundle=True,"
+        " start_exporter=False);"
         "print(contract.BUNDLE_PATH, sorted(m for m in ('kopf', 'kubernetes', 'pydantic', 'aiohttp', "
         "'httpx') if m in sys.modules))"
     )

@@ -12,14 +12,16 @@ prometheus-client only (genai-prices, when installed, prices tokens; it is impor
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import IO, Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 
+from . import bundle as bundles
 from . import contract, logs
+from .bundle import BundleError
+from .controls import ENV_FALLBACK as ENV_CONTROLS_FALLBACK
 from .controls import AgentBlocked, ControlRefusal, Controls, SessionThrottled, ToolBlocked, ToolRateLimited
 from .costs import Price, Pricing
 from .leaks import LeakDetector
@@ -29,6 +31,7 @@ from .session import CURRENT, DryRun, Session
 __all__ = [
     "Agent",
     "AgentBlocked",
+    "BundleError",
     "ControlRefusal",
     "DryRun",
     "Session",
@@ -51,6 +54,7 @@ class Agent:
         bundle: dict[str, Any],
         registry: CollectorRegistry,
         controls_dir: Path | None = None,
+        controls_fallback: contract.Mode = contract.MODE_BLOCKED,
     ) -> None:
         self.name, self.namespace, self.revision, self.bundle = name, namespace, revision, bundle
         model = bundle.get("model") or {}
@@ -69,7 +73,7 @@ class Agent:
         self._side_effects = {name: str(t.get("sideEffects", "External")) for name, t in tools.items()}
         limits = {name: float(t["rateLimitPerMinute"]) for name, t in tools.items() if t.get("rateLimitPerMinute")}
         self._guardrail_stages = {g["name"]: str(g.get("stage", "Output")) for g in bundle.get("guardrails") or []}
-        self.controls = Controls(controls_dir, tool_limits=limits, revision=revision)
+        self.controls = Controls(controls_dir, tool_limits=limits, revision=revision, fallback=controls_fallback)
         self._llm: dict[tuple[str, str, str], tuple[Any, Any, Any, Any, Any, Price | None]] = {}
         self.metrics = AgentMetrics(registry, name, namespace, revision)
         self.metrics.info.labels(name, namespace, revision, self.provider, self.model).set(1)
@@ -115,13 +119,8 @@ class Agent:
             raise
 
 
-def _load_bundle(path: Path) -> dict[str, Any]:
-    file = path / contract.BUNDLE_FILE if path.is_dir() else path
-    try:
-        loaded = json.loads(file.read_text())
-    except FileNotFoundError:
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
 
 
 def init(
@@ -136,9 +135,22 @@ def init(
     registry: CollectorRegistry | None = None,
     log_stream: IO[str] | None = None,
     start_exporter: bool = True,
+    allow_missing_bundle: bool | None = None,
+    controls_fallback: contract.Mode | None = None,
 ) -> Agent:
-    """Set up the agent from its environment; every argument overrides what the operator set."""
-    bundle = _load_bundle(Path(bundle_path or os.environ.get(contract.ENV_BUNDLE_PATH) or DEFAULT_BUNDLE))
+    """Set up the agent from its environment; every argument overrides what the operator set.
+
+    Raises BundleError when the revision bundle is missing (unless `allow_missing_bundle`, or
+    AGENTOPS_ALLOW_MISSING_BUNDLE=1, for local development) or damaged. `controls_fallback` (or
+    AGENTOPS_CONTROLS_FALLBACK) is the mode taken while the controls file cannot be read and no
+    good version of it was ever read: `blocked` unless set."""
+    if allow_missing_bundle is None:
+        allow_missing_bundle = _flag(bundles.ENV_ALLOW_MISSING)
+    path = Path(bundle_path or os.environ.get(contract.ENV_BUNDLE_PATH) or DEFAULT_BUNDLE)
+    bundle = bundles.load(path, allow_missing_bundle)
+    fallback = controls_fallback or os.environ.get(ENV_CONTROLS_FALLBACK) or contract.MODE_BLOCKED
+    if fallback not in contract.MODES:
+        raise ValueError(f"{ENV_CONTROLS_FALLBACK}={fallback!r} is not one of {', '.join(contract.MODES)}")
     agent = Agent(
         name=name or os.environ.get(contract.ENV_AGENT_NAME, "unknown-agent"),
         namespace=namespace or os.environ.get(contract.ENV_AGENT_NAMESPACE, "default"),
@@ -146,6 +158,7 @@ def init(
         bundle=bundle,
         registry=registry or REGISTRY,
         controls_dir=Path(controls_path or os.environ.get(contract.ENV_CONTROLS_PATH) or contract.CONTROLS_PATH),
+        controls_fallback=fallback,
     )
     logs.configure(log_stream)
     if start_exporter:
