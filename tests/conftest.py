@@ -152,14 +152,14 @@ def receiver() -> Iterator[str]:
     server.server_close()
 
 
-def secret(api: httpx.Client, name: str, value: str) -> None:
+def secret(api: httpx.Client, name: str, value: str, namespace: str = "default") -> None:
     body = {
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": {"name": name},
         "data": {"value": base64.b64encode(value.encode()).decode()},
     }
-    assert api.post("/api/v1/namespaces/default/secrets", json=body).status_code == 201
+    assert api.post(f"/api/v1/namespaces/{namespace}/secrets", json=body).status_code == 201
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

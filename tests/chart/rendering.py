@@ -28,11 +28,14 @@ def by_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 
 
 def granted(docs: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    """(group, resource, verb) that a bound role of the rendering grants, in some namespace."""
+    bound = {(b["roleRef"]["kind"], b["roleRef"]["name"]) for b in docs if b["kind"].endswith("RoleBinding")}
     rules = set()
-    for role in by_kind(docs, "ClusterRole"):
-        for rule in role["rules"]:
-            for group in rule["apiGroups"]:
-                for resource in rule["resources"]:
-                    for verb in rule["verbs"]:
-                        rules.add((group, resource, verb))
+    for role in docs:
+        if role["kind"] in ("ClusterRole", "Role") and (role["kind"], role["metadata"]["name"]) in bound:
+            for rule in role["rules"]:
+                for group in rule["apiGroups"]:
+                    for resource in rule["resources"]:
+                        for verb in rule["verbs"]:
+                            rules.add((group, resource, verb))
     return rules

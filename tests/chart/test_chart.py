@@ -15,7 +15,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.chart.rendering import CHART, KUBE_VERSION, ROOT, by_kind, render
+from tests.chart.rendering import CHART, KUBE_VERSION, ROOT, by_kind, granted, render
 from tests.conftest import Kubectl
 
 
@@ -53,15 +53,61 @@ def test_crds_ship_with_the_chart() -> None:
     assert sorted(names) == ["agentdeployments.agentops.dev.yaml", "agentincidents.agentops.dev.yaml"]
 
 
+def _args(docs: list[dict[str, Any]]) -> list[str]:
+    (deployment,) = by_kind(docs, "Deployment")
+    args: list[str] = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    return args
+
+
+def _bindings(docs: list[dict[str, Any]], role: str) -> list[str]:
+    """Where the `agentops-agentops-operator-<role>` ClusterRole is bound: namespaces, or "*" for all."""
+    return sorted(
+        b["metadata"].get("namespace", "*")
+        for b in docs
+        if b["kind"].endswith("RoleBinding") and b["roleRef"]["name"] == f"agentops-agentops-operator-{role}"
+    )
+
+
+def test_by_default_the_operator_manages_its_own_namespace_only() -> None:
+    docs = render()
+    assert [a for a in _args(docs) if a.startswith("--namespace")] == ["--namespace=agentops-system"]
+    assert _bindings(docs, "agents") == ["agentops-system"]
+    assert _bindings(docs, "notification-secrets") == ["agentops-system"]
+    assert _bindings(docs, "cluster") == ["*"]  # only CRD discovery and the namespace list
+    cluster_wide = granted([d for d in docs if d["kind"] in ("ClusterRole", "ClusterRoleBinding")])
+    assert cluster_wide == {("apiextensions.k8s.io", "customresourcedefinitions", v) for v in ("list", "watch")} | {
+        ("", "namespaces", v) for v in ("list", "watch")
+    }
+    routers = {r for _, r, _ in granted(docs)} & {"httproutes", "virtualservices"}
+    assert routers == set(), "router rights are granted only when a router is enabled"
+
+
 def test_namespaced_mode_binds_per_namespace() -> None:
     docs = render({"watchNamespaces": ["team-a", "team-b"]})
-    bindings = by_kind(docs, "RoleBinding")
-    assert sorted(b["metadata"]["namespace"] for b in bindings) == ["team-a", "team-b"]
-    (deployment,) = by_kind(docs, "Deployment")
-    assert {"--namespace=team-a", "--namespace=team-b"} <= set(
-        deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert _bindings(docs, "agents") == _bindings(docs, "notification-secrets") == ["team-a", "team-b"]
+    assert {"--namespace=team-a", "--namespace=team-b"} <= set(_args(docs))
+    assert (
+        _bindings(
+            render({"watchNamespaces": ["team-a"], "notifications": {"readSecrets": False}}), "notification-secrets"
+        )
+        == []
     )
-    assert len(by_kind(docs, "ClusterRoleBinding")) == 1  # only the cluster-scoped discovery reads
+
+
+def test_cluster_wide_mode_never_reads_secrets_cluster_wide() -> None:
+    docs = render({"clusterWide": True, "notifications": {"secretNamespaces": ["team-a"]}})
+    assert _bindings(docs, "agents") == ["*"] and not any(a.startswith("--namespace") for a in _args(docs))
+    assert _bindings(docs, "notification-secrets") == ["team-a"]
+    cluster_wide = granted([d for d in docs if d["kind"] in ("ClusterRole", "ClusterRoleBinding")])
+    assert ("", "secrets", "get") not in cluster_wide
+    with pytest.raises(helm.HelmError, match="leave watchNamespaces empty"):
+        render({"clusterWide": True, "watchNamespaces": ["team-a"]})
+
+
+@pytest.mark.parametrize(("router", "resource"), [("gatewayAPI", "httproutes"), ("istio", "virtualservices")])
+def test_a_router_is_granted_when_enabled(router: str, resource: str) -> None:
+    rights = granted(render({"trafficRouting": {router: True}}))
+    assert {v for _, r, v in rights if r == resource} == {"get", "patch"}
 
 
 def test_service_monitor_is_optional() -> None:

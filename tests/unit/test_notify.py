@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from agentops_operator.api.resource import AgentDeployment
-from agentops_operator.ports.children import NopChildren
+from agentops_operator.ports.children import Forbidden, NopChildren
 from agentops_operator.runtime.notify import deliver
 from tests.unit.adapters.notices import OPENED
 
@@ -50,3 +50,22 @@ async def test_a_receiver_that_explodes_keeps_no_other_from_its_notice() -> None
     assert states["first"]["lastError"] == "failed: ExceptionGroup"
     assert "token" not in str(states)
     assert slack.sent == ["https://hooks.example/second-token"] and states["second"]["lastDelivered"] == "t"
+
+
+class Unreadable(NopChildren):
+    """The operator's role does not reach Secrets in this namespace (a cluster-wide install whose
+    Secret reads are bound per namespace)."""
+
+    async def get_secret(self, namespace: str, name: str) -> dict[str, Any] | None:
+        raise Forbidden("get", "Secret", namespace, name)
+
+
+async def test_a_secret_the_operator_may_not_read_says_how_to_grant_it() -> None:
+    body = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
+    body["metadata"]["namespace"] = "team-b"
+    body["spec"]["notifications"] = [{"name": "hook", "type": "Webhook", "secretRef": {"name": "hook", "key": "url"}}]
+    hook = Recording()
+    states = await deliver(Unreadable(), {"Webhook": hook}, AgentDeployment.parse(body), [OPENED], lambda: "t")  # type: ignore[arg-type]
+    error = states["hook"]["lastError"]
+    assert error.startswith('the operator may not get Secret "hook" in namespace "team-b": grant it get on Secrets')
+    assert "notifications.secretNamespaces" in error and hook.sent == []

@@ -28,3 +28,26 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default "default" .Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The namespaces the operator manages agents in, one per line; empty when it watches all (clusterWide). */}}
+{{- define "agentops.namespaces" -}}
+{{- if and .Values.clusterWide .Values.watchNamespaces -}}
+{{- fail "clusterWide=true watches every namespace: leave watchNamespaces empty, or set clusterWide=false to list them" -}}
+{{- end -}}
+{{- if not .Values.clusterWide -}}
+{{- range (.Values.watchNamespaces | default (list .Release.Namespace)) }}
+{{ . }}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The namespaces where the operator may read notification receivers' Secrets, one per line. */}}
+{{- define "agentops.secretNamespaces" -}}
+{{- if .Values.clusterWide -}}
+{{- range .Values.notifications.secretNamespaces }}
+{{ . }}
+{{- end -}}
+{{- else if .Values.notifications.readSecrets -}}
+{{- include "agentops.namespaces" . -}}
+{{- end -}}
+{{- end -}}

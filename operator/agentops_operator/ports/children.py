@@ -34,6 +34,15 @@ class ChildRejected(Exception):
         self.reason = reason
 
 
+class Forbidden(Exception):
+    """The API server refused the operator's request for lack of rights (403): the operator's role
+    does not reach this object. Retrying cannot help until someone grants it."""
+
+    def __init__(self, verb: str, resource: str, namespace: str, name: str) -> None:
+        super().__init__(f'the operator may not {verb} {resource} "{name}" in namespace "{namespace}"')
+        self.verb, self.resource, self.namespace, self.name = verb, resource, namespace, name
+
+
 class ChildObjects(Protocol):
     async def list_children(self, namespace: str, agent: str) -> Children: ...
 

@@ -18,7 +18,7 @@ from prometheus_client import Counter
 
 from ..api.resource import AgentDeployment
 from ..engine.decisions import Notice
-from ..ports.children import ChildObjects
+from ..ports.children import ChildObjects, Forbidden
 from ..ports.notify import Notifier, NotifyError
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,14 @@ async def deliver(
 
 
 async def _secret(children: ChildObjects, namespace: str, name: str, key: str) -> str:
-    secret = await children.get_secret(namespace, name)
+    try:
+        secret = await children.get_secret(namespace, name)
+    except Forbidden as error:
+        raise NotifyError(
+            f"{error}: grant it get on Secrets in {namespace} (the Helm chart binds its "
+            "notification-secrets ClusterRole per namespace: notifications.readSecrets, or "
+            "notifications.secretNamespaces with clusterWide)"
+        ) from None
     if secret is None:
         raise NotifyError(f'Secret "{name}" not found in namespace "{namespace}"; create it with key "{key}"')
     data = secret.get("data") or {}

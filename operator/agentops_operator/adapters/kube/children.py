@@ -6,7 +6,7 @@ from typing import Any
 
 from ...api import resource
 from ...engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
-from ...ports.children import ChildRejected, Children
+from ...ports.children import ChildRejected, Children, Forbidden
 from .client import KubeApiError, KubeClient, segment
 
 JsonDict = dict[str, Any]
@@ -38,7 +38,12 @@ class KubeChildren:
         return Children(deployments.get("items", []), config_maps.get("items", []), services.get("items", []))
 
     async def get_secret(self, namespace: str, name: str) -> JsonDict | None:
-        return await self.client.get(f"/api/v1/namespaces/{segment(namespace)}/secrets/{segment(name)}")
+        try:
+            return await self.client.get(f"/api/v1/namespaces/{segment(namespace)}/secrets/{segment(name)}")
+        except KubeApiError as error:
+            if error.code == 403:
+                raise Forbidden("get", "Secret", namespace, name) from None
+            raise
 
     async def apply(self, manifest: JsonDict) -> JsonDict | None:
         meta = manifest["metadata"]

@@ -4,12 +4,12 @@ patch the list back under optimistic concurrency — only when it differs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ...ports.traffic import RoutingError
-from ..kube.client import KubeClient
+from ..kube.client import KubeApiError, KubeClient
 
 JsonDict = dict[str, Any]
 
@@ -22,6 +22,7 @@ class RoutingObject:
     entry_label: str  # for messages: rule, HTTP route
     fix_object: str  # the spec field to fix when the object is missing
     fix_entry: str  # the spec field to fix when the entry is missing
+    chart_value: str  # the Helm value that grants the operator this router's rights
 
 
 async def update_entry(
@@ -33,7 +34,7 @@ async def update_entry(
     entry_name: str | None,
     desired: Callable[[JsonDict], JsonDict],
 ) -> None:
-    found = await client.get(target.path)
+    found = await _forbidden_is_routing_error(client.get(target.path), target, "get", name, namespace)
     if found is None:
         raise RoutingError(
             f'{target.kind} "{name}" not found in namespace "{namespace}"; create it, or fix {target.fix_object}'
@@ -52,4 +53,21 @@ async def update_entry(
         "metadata": {"resourceVersion": found["metadata"]["resourceVersion"]},
         "spec": {target.list_field: entries},
     }
-    await client.merge_patch(target.path, patch, field_manager)
+    await _forbidden_is_routing_error(
+        client.merge_patch(target.path, patch, field_manager), target, "patch", name, namespace
+    )
+
+
+async def _forbidden_is_routing_error(
+    request: Awaitable[JsonDict | None], target: RoutingObject, verb: str, name: str, namespace: str
+) -> JsonDict | None:
+    """A 403 is a missing grant, not a passing fault: say which, and how to grant it."""
+    try:
+        return await request
+    except KubeApiError as error:
+        if error.code != 403:
+            raise
+        raise RoutingError(
+            f'the operator may not {verb} {target.kind} "{name}" in namespace "{namespace}": enable '
+            f"{target.chart_value}=true in its Helm chart (or grant get and patch on them)"
+        ) from None

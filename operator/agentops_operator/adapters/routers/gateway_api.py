@@ -86,6 +86,7 @@ class GatewayApiRouter:
             "rule",
             "spec.rollout.trafficRouting.gatewayAPI.httpRouteName",
             "spec.rollout.trafficRouting.gatewayAPI.ruleName",
+            "trafficRouting.gatewayAPI",
         )
         await update_entry(
             self.client,

@@ -50,6 +50,7 @@ class IstioRouter:
             "HTTP route",
             "spec.rollout.trafficRouting.istio.virtualServiceName",
             "spec.rollout.trafficRouting.istio.routeName",
+            "trafficRouting.istio",
         )
         await update_entry(
             self.client,
