@@ -40,6 +40,7 @@ from ..engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
 from ..ports.metrics import SignalProvider
 from ..ports.notify import Notifier
 from ..ports.traffic import TrafficRouter
+from ..runtime import redaction
 from ..runtime.cache import CHILD_KINDS, CachedAgents, CachedChildren, WatchedState
 from ..runtime.leader import LeaderElector, LeaseTiming
 from ..runtime.reconciler import Reconciler, describe
@@ -92,6 +93,7 @@ class OperatorApp:
     def __init__(self, config: OperatorConfig) -> None:
         self.config = config
         allow_decoding_what_the_server_accepts()
+        redaction.install()  # notification secrets never reach a log line, whoever logs
         self.registry = kopf.OperatorRegistry()
         self.client: KubeClient | None = None
         self.reconciler: Reconciler | None = None

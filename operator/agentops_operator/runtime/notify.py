@@ -2,9 +2,9 @@
 
 Runs as a background task after the cluster and status are updated, so a slow or failing
 receiver never delays a mitigation. Secrets are read per delivery and their values never reach
-logs, Events or status; each receiver's last attempt, delivery and error are returned for the
-reconciler to write to `status.receivers` (it is the one status writer), and counted in the
-operator's metrics.
+logs (each is handed to runtime/redaction.py as it is read), Events or status; each receiver's
+last attempt, delivery and error are returned for the reconciler to write to `status.receivers`
+(it is the one status writer), and counted in the operator's metrics.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ..api.resource import AgentDeployment
 from ..engine.decisions import Notice
 from ..ports.children import ChildObjects, Forbidden
 from ..ports.notify import Notifier, NotifyError
+from . import redaction
 
 log = logging.getLogger(__name__)
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "critical": 3}
@@ -83,6 +84,8 @@ async def _secret(children: ChildObjects, namespace: str, name: str, key: str) -
     if key not in data:
         raise NotifyError(f'Secret "{name}" has no key "{key}"; add it or fix secretRef.key')
     try:
-        return base64.b64decode(data[key]).decode().strip()
+        value = base64.b64decode(data[key]).decode().strip()
     except ValueError:
         raise NotifyError(f'Secret "{name}" key "{key}" is not valid base64 text') from None
+    redaction.remember(value)  # before anything can log it
+    return value
