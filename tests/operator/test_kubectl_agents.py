@@ -55,14 +55,21 @@ def test_status_promote_history_diff_incidents_and_resolve(
     assert "step 2/2 (pause)" in status and "paused (AwaitingPromotion)" in status and "Progressing" in status
 
     diff = agents(kubeconfig, "diff", "support-agent").stdout
-    assert "\n+   Always answer in English.\n" in diff  # the prompt's new line, as a line of its own
-    assert "\n   You are the support assistant of Acme" in diff and "\n-" not in diff  # context, nothing removed
+    assert diff.startswith("support-agent: revision 1 (") and " → revision 2 (" in diff.splitlines()[0]
+    assert "\n+     Always answer in English.\n" in diff  # the prompt's new line, as a line of its own (YAML)
+    assert "\n     You are the support assistant of Acme" in diff  # the rest of the prompt as context
+    removed = [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    assert removed == ["-  system: |"]  # only the block's chomping: the prompt no longer ends in a newline
 
     agents(kubeconfig, "promote", "support-agent")
     eventually(lambda: api.get(AGENT).json()["status"]["stableRevision"]["number"] == 2, message="not promoted")
     assert "agentops.dev/promote" not in (api.get(AGENT).json()["metadata"].get("annotations") or {})
     history = agents(kubeconfig, "history", "support-agent").stdout
     assert "Superseded" in history and "Stable" in history
+    # Once promoted, stable and latest are one revision: the default diff still shows what it changed.
+    promoted = agents(kubeconfig, "diff", "support-agent").stdout
+    assert "+     Always answer in English." in promoted and "(no difference)" not in promoted
+    assert "(no difference)" in agents(kubeconfig, "diff", "support-agent", "2", "2").stdout
 
     agents(kubeconfig, "rollback", "support-agent")  # to the revision before the stable one
     eventually(lambda: api.get(AGENT).json()["status"]["stableRevision"]["number"] == 1, message="no rollback")

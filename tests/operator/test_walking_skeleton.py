@@ -110,7 +110,9 @@ def test_apply_creates_revision_children_and_becomes_ready(
 
     header, row = kubectl("get", "agd").stdout.splitlines()
     assert header.split() == ["NAME", "READY", "STABLE", "CANARY", "WEIGHT", "STEP", "STATUS", "AGE"]
-    assert row.split()[:4] == ["support-agent", "True", revision["hash"], "Healthy"]  # no canary: its columns are empty
+    assert row.split()[:4] == ["support-agent", "True", "1", "Healthy"]  # no canary: its columns are empty
+    wide_header, wide_row = kubectl("get", "agd", "-o", "wide").stdout.splitlines()
+    assert "STABLE-HASH" in wide_header.split() and revision["hash"] in wide_row.split()
     events = api.get(
         "/api/v1/namespaces/default/events", params={"fieldSelector": "involvedObject.name=support-agent"}
     ).json()["items"]

@@ -206,15 +206,15 @@ PRINTER_COLUMNS: list[JsonDict] = [
     },
     {
         "name": str(Outcome.STABLE),  # the revision whose outcome is Stable
-        "type": "string",
-        "jsonPath": ".status.stableRevision.hash",
-        "description": "Serving revision.",
+        "type": "integer",
+        "jsonPath": ".status.stableRevision.number",
+        "description": "Serving revision (its number, as in every message; the hash with -o wide).",
     },
     {
         "name": "Canary",
-        "type": "string",
-        "jsonPath": ".status.canaryRevision.hash",
-        "description": "Revision being rolled out.",
+        "type": "integer",
+        "jsonPath": ".status.canaryRevision.number",
+        "description": "Revision being rolled out (its number).",
     },
     {
         "name": "Weight",
@@ -236,10 +236,24 @@ PRINTER_COLUMNS: list[JsonDict] = [
     },
     {
         "name": "Latest",
-        "type": "string",
-        "jsonPath": ".status.latestRevision.hash",
+        "type": "integer",
+        "jsonPath": ".status.latestRevision.number",
         "priority": 1,
-        "description": "Revision of the current spec.",
+        "description": "Revision of the current spec (its number).",
+    },
+    {
+        "name": "Stable-Hash",
+        "type": "string",
+        "jsonPath": ".status.stableRevision.hash",
+        "priority": 1,
+        "description": "Serving revision's hash (the agentops.dev/revision label of its Pods).",
+    },
+    {
+        "name": "Canary-Hash",
+        "type": "string",
+        "jsonPath": ".status.canaryRevision.hash",
+        "priority": 1,
+        "description": "Hash of the revision being rolled out.",
     },
     {
         "name": "Replicas",

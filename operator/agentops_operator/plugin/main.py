@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rich.console import Console
@@ -38,9 +39,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("history", help="the revisions kept, with their outcome").add_argument("name")
     incidents = commands.add_parser("incidents", help="AgentIncidents (of one agent, or all in the namespace)")
     incidents.add_argument("name", nargs="?")
-    diff = commands.add_parser("diff", help="what changed between two revisions (prompt first)")
+    diff = commands.add_parser("diff", help="what changed between two revisions, as YAML (prompt first)")
     diff.add_argument("name")
-    diff.add_argument("old", nargs="?", help="revision number or hash (default: the stable one)")
+    diff.add_argument("old", nargs="?", help="revision number or hash (default: the one before NEW)")
     diff.add_argument("new", nargs="?", help="revision number or hash (default: the latest one)")
     lint_command = commands.add_parser("lint", help="check AgentDeployment manifests offline")
     lint_command.add_argument("files", nargs="+", type=Path)
@@ -114,29 +115,39 @@ def _previous(agent: dict[str, object]) -> str:
 
 
 def _diff(console: Console, cluster: Cluster, name: str, old: str | None, new: str | None) -> int:
-    status = cluster.agent(name).get("status") or {}
-    history = status.get("history", [])
-
-    def resolve(wanted: str | None, default: str) -> str:
-        ref = (status.get(default) or {}).get("hash") if wanted is None else wanted
-        entry = next((e for e in history if str(e["number"]) == ref or e["hash"] == ref), None)
-        if entry is None:
-            known = ", ".join(f"{e['number']} ({e['hash']})" for e in history) or "none"
-            raise PluginError(f"no revision {ref!r} in the history of {name} (kept: {known})")
-        return str(entry["hash"])
-
-    old_hash, new_hash = resolve(old, "stableRevision"), resolve(new, "latestRevision")
+    """Like `git diff HEAD~1`: by default what the latest revision changed from the one before it."""
+    history = (cluster.agent(name).get("status") or {}).get("history", [])
+    if not history:
+        raise PluginError(f"{name} has no revision yet")
+    newer = _entry(history, name, new) if new else max(history, key=lambda e: e["number"])
+    if old:
+        older = _entry(history, name, old)
+    else:
+        earlier = [e for e in history if e["number"] < newer["number"]]
+        if not earlier:
+            raise PluginError(f"revision {newer['number']} is the first one kept: nothing before it to compare")
+        older = max(earlier, key=lambda e: e["number"])
     bundles = []
-    for revision in (old_hash, new_hash):
-        config_map = cluster.bundle(name, revision)
+    for entry in (older, newer):
+        config_map = cluster.bundle(name, entry["hash"])
         if config_map is None:
-            raise PluginError(f"the bundle of revision {revision} is gone (beyond revisionHistoryLimit)")
+            raise PluginError(f"the bundle of revision {entry['number']} is gone (beyond revisionHistoryLimit)")
         bundles.append(yaml.safe_load(config_map["data"]["bundle.json"]))
-    lines = views.diff(bundles[0], bundles[1], f"revision {old_hash}", f"revision {new_hash}")
-    for line in lines or ["(no difference)"]:
+    labels = [f"revision {e['number']} ({e['hash']})" for e in (older, newer)]
+    console.print(f"{name}: {labels[0]} → {labels[1]}", markup=False)
+    for line in views.diff(bundles[0], bundles[1], *labels) or ["(no difference)"]:
         style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
         console.print(line, style=style, markup=False)
     return 0
+
+
+def _entry(history: list[dict[str, Any]], name: str, ref: str) -> dict[str, Any]:
+    """The history entry a revision number or hash names."""
+    entry = next((e for e in history if str(e["number"]) == ref or e["hash"] == ref), None)
+    if entry is None:
+        known = ", ".join(f"{e['number']} ({e['hash']})" for e in history) or "none"
+        raise PluginError(f"no revision {ref!r} in the history of {name} (kept: {known})")
+    return entry
 
 
 def _lint(console: Console, files: list[Path]) -> int:

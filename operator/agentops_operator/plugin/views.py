@@ -7,6 +7,7 @@ import difflib
 import json
 from typing import Any
 
+import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -42,8 +43,7 @@ def show_status(console: Console, agent: JsonDict) -> None:
         if analysis:
             table = Table(
                 "check",
-                Arm.CANARY,
-                Arm.STABLE,
+                "canary vs stable",
                 "bound",
                 "verdict",
                 title=f"last analysis {analysis['time']}: {analysis['verdict']}",
@@ -51,8 +51,7 @@ def show_status(console: Console, agent: JsonDict) -> None:
             for check in analysis.get("checks", []):
                 table.add_row(
                     check["name"],
-                    _number(check.get(Arm.CANARY)),
-                    _number(check.get(Arm.STABLE)),
+                    f"{Arm.CANARY} {_number(check.get(Arm.CANARY))} vs {Arm.STABLE} {_number(check.get(Arm.STABLE))}",
                     check.get("bound", ""),
                     check["verdict"] + (f" — {check['reason']}" if check.get("reason") else ""),
                 )
@@ -115,12 +114,24 @@ def show_incidents(console: Console, incidents: list[JsonDict]) -> None:
     console.print(table)
 
 
+class _BlockStrings(yaml.SafeDumper):
+    """YAML with multi-line strings (the prompt) as literal blocks: one diff line per prompt line."""
+
+
+def _string(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
+
+
+_BlockStrings.add_representer(str, _string)
+
+
 def readable(bundle: JsonDict) -> list[str]:
-    """A bundle as lines a person diffs: the prompt as its own lines, everything else as sorted JSON."""
-    rest = {k: v for k, v in bundle.items() if k != "prompt"}
-    prompt = (bundle.get("prompt") or {}).get("system", "")
-    lines = ["prompt:"] + [f"  {line}" for line in str(prompt).splitlines()]
-    return lines + json.dumps(rest, indent=2, sort_keys=True).splitlines()
+    """A bundle as YAML lines a person diffs: the prompt first, as a block of its own lines, then the
+    rest in key order. (A prompt with trailing spaces on a line is quoted instead: YAML cannot keep
+    them in a block.)"""
+    ordered = {"prompt": bundle.get("prompt") or {}, **{k: bundle[k] for k in sorted(bundle) if k != "prompt"}}
+    text = yaml.dump(ordered, Dumper=_BlockStrings, sort_keys=False, allow_unicode=True, width=120)
+    return text.splitlines()
 
 
 def diff(old: JsonDict, new: JsonDict, old_name: str, new_name: str) -> list[str]:

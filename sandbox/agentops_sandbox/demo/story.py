@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
+from agentops_operator.plugin.main import main as kubectl_agents
 
 from ..testing.operator_thread import RunningOperator
 from .agents import Behaviour, Cluster
@@ -185,16 +186,18 @@ def describe(status: JsonDict) -> str:
     if rollout and rollout.get("abortedAt"):
         return f"rollout aborted ({rollout.get('abortReason')}): all traffic on revision {stable}"
     if rollout:
+        latest = (status.get("latestRevision") or {}).get("number")
+        step = f"step {rollout.get('stepIndex', 0) + 1}/{rollout.get('stepCount')}"
+        if not rollout.get("weight"):  # the router has not moved any traffic yet
+            return f"revision {latest}: rollout starting ({step})"
         analysis = rollout.get("lastAnalysis") or {}
         checks = ", ".join(
-            f"{c['name']} {c['canary']:.3g} vs {c.get('stable', float('nan')):.3g} ({c['verdict']})"
+            f"{c['name']} canary {c['canary']:.3g} vs stable {c.get('stable', float('nan')):.3g} ({c['verdict']})"
             for c in analysis.get("checks", [])
             if c.get("canary") is not None
         )
-        return (
-            f"revision {(status.get('latestRevision') or {}).get('number')}: step {rollout.get('stepIndex', 0) + 1}/"
-            f"{rollout.get('stepCount')} canary weight {rollout.get('weight', 0)}%"
-            + (f" — analysis: {checks}" if checks else "")
+        return f"revision {latest}: {step}, canary weight {rollout['weight']}%" + (
+            f" — analysis: {checks}" if checks else ""
         )
     return (
         f"{status.get('summary', 'Pending')}: revision {stable} serves all traffic"
@@ -292,7 +295,8 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30) -> Any:
 
 
 def show(stage: Stage, console: Console, incidents: list[JsonDict]) -> None:
-    """`kubectl get` with the real kubectl when there is one (the printer columns), else a table."""
+    """What a user types next, with its output: `kubectl get` with the real kubectl when there is one
+    (the printer columns), else a table; then `kubectl agents status` and `kubectl agents diff`."""
     kubectl = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or shutil.which("kubectl")
     if kubectl is not None:
         for kind in ("agentdeployments", "agentincidents"):
@@ -300,7 +304,15 @@ def show(stage: Stage, console: Console, incidents: list[JsonDict]) -> None:
                 [kubectl, *stage.kubectl_flags(), "get", kind], capture_output=True, text=True, timeout=60
             )
             console.print(f"$ kubectl get {kind}\n{result.stdout or result.stderr}", highlight=False)
-        return
+    else:
+        _incident_table(console, incidents)
+    for command in (["status", NAME], ["diff", NAME]):
+        console.print(f"$ kubectl agents {' '.join(command)}", highlight=False)
+        kubectl_agents([*stage.kubectl_flags(), *command])
+        console.print()
+
+
+def _incident_table(console: Console, incidents: list[JsonDict]) -> None:
     table = Table("incident", "type", "severity", "revision")
     for item in incidents:
         table.add_row(
