@@ -1,4 +1,4 @@
-"""The metric contract (docs/metrics.md): every series the SDK exports, in one place.
+"""The metric contract (docs/reference/metrics.md): every series the SDK exports, in one place.
 
 OpenTelemetry GenAI names where they exist (`gen_ai_client_token_usage`,
 `gen_ai_client_operation_duration_seconds`), `agent_*` names for the rest. Every series carries

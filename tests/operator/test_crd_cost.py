@@ -1,5 +1,5 @@
 """The generated CRDs fit kube-apiserver's CEL cost budget, judged by the real server's own estimator
-(the stand-in estimates no cost: docs/stand-in-divergences.md). Every rule over a list or map needs
+(the stand-in estimates no cost: docs/development/stand-in-divergences.md). Every rule over a list or map needs
 that list bounded; without `maxItems` the server refuses the whole CRD, so it would not install."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 is only worth something if a real kube-apiserver keeps it the same way. Every test that takes
 `apiserver` runs once per server; a test of something only the stand-in has (its simulator switch,
 its protobuf refusal, its bookmark interval) is marked `standin_only` with the reason, and
-docs/stand-in-divergences.md lists what differs."""
+docs/development/stand-in-divergences.md lists what differs."""
 
 from __future__ import annotations
 

@@ -287,7 +287,9 @@ def test_docs_list_exactly_the_exported_metrics(env: dict[str, Any]) -> None:
     exported = {metric.name + ("_total" if metric.type == "counter" else "") for metric in env["registry"].collect()}
     documented = set(
         re.findall(
-            r"^\| `([a-z_]+)` \| (?:counter|gauge|histogram) \|", (ROOT / "docs" / "metrics.md").read_text(), re.M
+            r"^\| `([a-z_]+)` \| (?:counter|gauge|histogram) \|",
+            (ROOT / "docs" / "reference" / "metrics.md").read_text(),
+            re.M,
         )
     )
     assert documented == exported

@@ -37,7 +37,9 @@ ActionType = Literal["Rollback", "Throttle", "RateLimitTool", "BlockTool", "Bloc
 class Detection(WireModel):
     """When an incident is detected: a signal of the serving revision against bounds."""
 
-    signal: Signal = Field(description="A built-in signal (see docs/metrics.md), or custom with a PromQL query.")
+    signal: Signal = Field(
+        description="A built-in signal (see docs/reference/metrics.md), or custom with a PromQL query."
+    )
     query: PromQL | None = Field(
         default=None, description="PromQL for custom signals; {{revision}}, {{agent}}, {{namespace}} are substituted."
     )

@@ -47,7 +47,7 @@ class SignalQuery:
     """One signal for some revisions of one agent, over a window, from one backend."""
 
     key: str  # what the readings are filed under: a check's label, or a runbook's signal key
-    signal: str  # a built-in signal (docs/metrics.md), or "custom" with `promql`
+    signal: str  # a built-in signal (docs/reference/metrics.md), or "custom" with `promql`
     promql: str | None  # custom PromQL; {{revision}}, {{agent}} and {{namespace}} are substituted
     namespace: str
     agent: str

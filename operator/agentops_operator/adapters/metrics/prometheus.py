@@ -3,7 +3,7 @@
 Every built-in signal is one instant query `... by (revision)` over the planned window, so all
 revisions come back together; the sample size (finished sessions per revision) is one more. A
 query goes to its own backend (an agent's `prometheusURL`) or to the operator's `--prometheus-url`.
-Series names follow docs/metrics.md. Anything that goes wrong — no backend, HTTP errors, timeouts,
+Series names follow docs/reference/metrics.md. Anything that goes wrong — no backend, HTTP errors, timeouts,
 a body that is not Prometheus JSON, a failed query — becomes samples with `error` set
 (Inconclusive upstream, never a crash, never a pass); a revision with no series is an unknown
 value; NaN stays NaN (the judges treat it as unknown).
