@@ -19,7 +19,7 @@ from typing import IO, Any
 from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 
 from . import bundle as bundles
-from . import contract, logs
+from . import contract, logs, tracing
 from .bundle import BundleError
 from .controls import ENV_FALLBACK as ENV_CONTROLS_FALLBACK
 from .controls import AgentBlocked, ControlRefusal, Controls, SessionThrottled, ToolBlocked, ToolRateLimited
@@ -27,6 +27,7 @@ from .costs import Price, Pricing
 from .leaks import LeakDetector
 from .metrics import AgentMetrics
 from .session import CURRENT, DryRun, Session
+from .tracing import Tracing
 
 __all__ = [
     "Agent",
@@ -55,8 +56,10 @@ class Agent:
         registry: CollectorRegistry,
         controls_dir: Path | None = None,
         controls_fallback: contract.Mode = contract.MODE_BLOCKED,
+        tracing: Tracing | None = None,
     ) -> None:
         self.name, self.namespace, self.revision, self.bundle = name, namespace, revision, bundle
+        self.tracing = tracing  # OpenTelemetry spans, when on (agentops_sdk/tracing.py)
         model = bundle.get("model") or {}
         self.provider = str(model.get("provider", ""))
         self.model = str(model.get("name", ""))
@@ -137,13 +140,16 @@ def init(
     start_exporter: bool = True,
     allow_missing_bundle: bool | None = None,
     controls_fallback: contract.Mode | None = None,
+    otel: bool | None = None,
+    tracer_provider: Any = None,
 ) -> Agent:
     """Set up the agent from its environment; every argument overrides what the operator set.
 
     Raises BundleError when the revision bundle is missing (unless `allow_missing_bundle`, or
     AGENTOPS_ALLOW_MISSING_BUNDLE=1, for local development) or damaged. `controls_fallback` (or
     AGENTOPS_CONTROLS_FALLBACK) is the mode taken while the controls file cannot be read and no
-    good version of it was ever read: `blocked` unless set."""
+    good version of it was ever read: `blocked` unless set. `otel=True` (or a `tracer_provider`, or
+    the environment: agentops_sdk/tracing.py) traces each session with OpenTelemetry."""
     if allow_missing_bundle is None:
         allow_missing_bundle = _flag(bundles.ENV_ALLOW_MISSING)
     path = Path(bundle_path or os.environ.get(contract.ENV_BUNDLE_PATH) or DEFAULT_BUNDLE)
@@ -151,14 +157,21 @@ def init(
     fallback = controls_fallback or os.environ.get(ENV_CONTROLS_FALLBACK) or contract.MODE_BLOCKED
     if fallback not in contract.MODES:
         raise ValueError(f"{ENV_CONTROLS_FALLBACK}={fallback!r} is not one of {', '.join(contract.MODES)}")
+    name = name or os.environ.get(contract.ENV_AGENT_NAME, "unknown-agent")
+    revision = revision or os.environ.get(contract.ENV_AGENT_REVISION, "unknown")
+    spans = None
+    if tracer_provider is not None or tracing.wanted(otel):
+        provider = str((bundle.get("model") or {}).get("provider", ""))
+        spans = tracing.Tracing(name, revision, provider, tracer_provider)
     agent = Agent(
-        name=name or os.environ.get(contract.ENV_AGENT_NAME, "unknown-agent"),
+        name=name,
         namespace=namespace or os.environ.get(contract.ENV_AGENT_NAMESPACE, "default"),
-        revision=revision or os.environ.get(contract.ENV_AGENT_REVISION, "unknown"),
+        revision=revision,
         bundle=bundle,
         registry=registry or REGISTRY,
         controls_dir=Path(controls_path or os.environ.get(contract.ENV_CONTROLS_PATH) or contract.CONTROLS_PATH),
         controls_fallback=fallback,
+        tracing=spans,
     )
     logs.configure(log_stream)
     if start_exporter:

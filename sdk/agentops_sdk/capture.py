@@ -4,8 +4,10 @@ and Anthropic Python clients.
 `agentops_sdk.capture.instrument_httpx()` wraps `httpx.Client.send` and `httpx.AsyncClient.send`:
 responses to OpenAI-compatible `/chat/completions` and `/responses`, and Anthropic `/messages`,
 are read for their usage block (in streamed responses too: the final usage event) and recorded as
-an LLM call of the current session. Calls outside a session are left alone. httpx is imported
-only here, so `import agentops_sdk` does not need it.
+an LLM call of the current session. Calls outside a session are left alone. With tracing on
+(agentops_sdk/tracing.py) each such call is a live `chat` span around the request, and the request
+carries its W3C `traceparent` to the LLM endpoint. httpx is imported only here, so
+`import agentops_sdk` does not need it.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ class StreamUsage:
                 self.model = event.get("model")
 
 
-def _record(provider: str, model: str | None, tokens_in: int, tokens_out: int, started: float) -> None:
+def _record(provider: str, model: str | None, tokens_in: int, tokens_out: int, started: float, span: Any) -> None:
     session = CURRENT.get()
     if session is not None:
         session.llm_call(
@@ -102,17 +104,47 @@ def _record(provider: str, model: str | None, tokens_in: int, tokens_out: int, s
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             latency_s=time.perf_counter() - started,
+            span=span,
         )
+    elif span is not None:  # a stream read to its end after its session ended
+        span.end()
 
 
-def _finish_plain(provider: str, response: Any, started: float) -> None:
+def _finish_plain(provider: str, response: Any, started: float, span: Any) -> None:
     try:
         body = json.loads(response.content)
     except (ValueError, TypeError):
-        return
+        body = None
     found = usage_from_body(body) if isinstance(body, dict) else None
     if found is not None:
-        _record(provider, found[0], found[1], found[2], started)
+        _record(provider, found[0], found[1], found[2], started, span)
+    elif span is not None:
+        span.end()  # no usage to record: the request still happened
+
+
+def _start(request: Any) -> tuple[str | None, Any]:
+    """(provider, live span) for a request inside a session; the span's context goes out with it."""
+    session = CURRENT.get()
+    provider = classify(request.url) if session is not None else None
+    tracing = session.agent.tracing if session is not None and provider is not None else None
+    if tracing is None or provider is None:
+        return provider, None
+    span = tracing.start_llm("chat", provider, None)
+    tracing.llm_headers(span, request.headers)
+    return provider, span
+
+
+def _failed(span: Any, error: BaseException | None = None, status: int | None = None) -> None:
+    if span is None:
+        return
+    from opentelemetry.trace import Status, StatusCode
+
+    if error is not None:
+        span.record_exception(error)
+    if status is not None:
+        span.set_attribute("http.response.status_code", status)
+    span.set_status(Status(StatusCode.ERROR))
+    span.end()
 
 
 def instrument_httpx() -> None:
@@ -122,17 +154,26 @@ def instrument_httpx() -> None:
     if _ORIGINAL:
         return
     _ORIGINAL["sync"], _ORIGINAL["async"] = httpx.Client.send, httpx.AsyncClient.send
+    httpx.Client.send = _sync_send(httpx, _ORIGINAL["sync"])  # type: ignore[method-assign]
+    httpx.AsyncClient.send = _async_send(httpx, _ORIGINAL["async"])  # type: ignore[method-assign]
 
+
+def _sync_send(httpx: Any, original_send: Any) -> Any:
     def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        provider = classify(request.url) if CURRENT.get() is not None else None
+        provider, span = _start(request)
         started = time.perf_counter()
-        response = _ORIGINAL["sync"](self, request, *args, **kwargs)
+        try:
+            response = original_send(self, request, *args, **kwargs)
+        except BaseException as error:
+            _failed(span, error)
+            raise
         if provider is None or response.status_code >= 400:
+            _failed(span, status=response.status_code)
             return response
         if kwargs.get("stream"):
             usage, original, name = StreamUsage(), response.stream, provider
 
-            class Tee(httpx.SyncByteStream):
+            class Tee(httpx.SyncByteStream):  # type: ignore[misc]
                 def __iter__(self) -> Iterator[bytes]:
                     for chunk in original:
                         usage.feed(chunk)
@@ -141,23 +182,34 @@ def instrument_httpx() -> None:
                 def close(self) -> None:
                     original.close()
                     if usage.seen:
-                        _record(name, usage.model, usage.tokens_in, usage.tokens_out, started)
+                        _record(name, usage.model, usage.tokens_in, usage.tokens_out, started, span)
+                    elif span is not None:
+                        span.end()
 
             response.stream = Tee()
         else:
-            _finish_plain(provider, response, started)
+            _finish_plain(provider, response, started, span)
         return response
 
+    return send
+
+
+def _async_send(httpx: Any, original_send: Any) -> Any:
     async def send_async(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        provider = classify(request.url) if CURRENT.get() is not None else None
+        provider, span = _start(request)
         started = time.perf_counter()
-        response = await _ORIGINAL["async"](self, request, *args, **kwargs)
+        try:
+            response = await original_send(self, request, *args, **kwargs)
+        except BaseException as error:
+            _failed(span, error)
+            raise
         if provider is None or response.status_code >= 400:
+            _failed(span, status=response.status_code)
             return response
         if kwargs.get("stream"):
             usage, original, name = StreamUsage(), response.stream, provider
 
-            class AsyncTee(httpx.AsyncByteStream):
+            class AsyncTee(httpx.AsyncByteStream):  # type: ignore[misc]
                 async def __aiter__(self) -> AsyncIterator[bytes]:
                     async for chunk in original:
                         usage.feed(chunk)
@@ -166,15 +218,16 @@ def instrument_httpx() -> None:
                 async def aclose(self) -> None:
                     await original.aclose()
                     if usage.seen:
-                        _record(name, usage.model, usage.tokens_in, usage.tokens_out, started)
+                        _record(name, usage.model, usage.tokens_in, usage.tokens_out, started, span)
+                    elif span is not None:
+                        span.end()
 
             response.stream = AsyncTee()
         else:
-            _finish_plain(provider, response, started)
+            _finish_plain(provider, response, started, span)
         return response
 
-    httpx.Client.send = send  # type: ignore[method-assign]
-    httpx.AsyncClient.send = send_async  # type: ignore[method-assign]
+    return send_async
 
 
 def uninstrument_httpx() -> None:

@@ -13,7 +13,7 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import logs
+from . import logs, tracing
 from .controls import ControlRefusal, ToolRateLimited
 
 if TYPE_CHECKING:
@@ -38,16 +38,20 @@ class DryRun:
 class ToolCall:
     """One admitted tool call; as a context manager it records its outcome when it ends."""
 
-    __slots__ = ("dry_run", "name", "outcome", "session", "started")
+    __slots__ = ("dry_run", "name", "outcome", "session", "span", "started")
 
     def __init__(self, session: Session, name: str, dry_run: bool, outcome: str) -> None:
         self.session, self.name, self.dry_run, self.outcome = session, name, dry_run, outcome
         self.started = 0.0
+        self.span: Any = None
 
     def fail(self) -> None:
         self.outcome = "error"
 
     def __enter__(self) -> ToolCall:
+        tracing = self.session.agent.tracing
+        if tracing is not None:
+            self.span = tracing.start_tool(self.name)
         self.started = time.perf_counter()
         return self
 
@@ -56,6 +60,8 @@ class ToolCall:
             self.outcome = "error"
         metrics = self.session.agent.metrics
         metrics.child(metrics.tool_calls, self.name, self.outcome).inc()
+        if self.span is not None:
+            self.session.agent.tracing.end_tool(self.span, self.outcome, error)  # type: ignore[union-attr]
         if logs.events_enabled():
             self.session._log(
                 "tool_call",
@@ -82,6 +88,8 @@ class Session:
         self.cost_known = True
         self._started = 0.0
         self._token: contextvars.Token[Session | None] | None = None
+        self._span: Any = None  # the invoke_agent span and its context token, when tracing is on
+        self._span_token: object = None
 
     @property
     def session_id(self) -> str:
@@ -101,18 +109,18 @@ class Session:
         self.agent.admit(self)
         self._started = time.perf_counter()
         self._token = CURRENT.set(self)
+        if self.agent.tracing is not None:
+            self._span, self._span_token = self.agent.tracing.start_session(self.session_id, self.agent.model)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        if self._token is not None:
-            CURRENT.reset(self._token)
         outcome = "error" if kind is not None else (self.outcome or "success")
         elapsed = time.perf_counter() - self._started
         metrics = self.agent.metrics
         metrics.child(metrics.sessions, outcome).inc()
         metrics.child(metrics.session_duration).observe(elapsed)
         metrics.child(metrics.session_turns).observe(self.turns)
-        if logs.enabled():
+        if logs.enabled():  # while the session's span is still current: the line carries its ids
             self._log(
                 "session_end",
                 success=outcome == "success",
@@ -125,6 +133,17 @@ class Session:
                 tokens_out=self.tokens_out,
                 llm_latency_ms=round(self.llm_seconds * 1000, 1),
             )
+        if self._span is not None:
+            totals = {
+                "agentops.session.outcome": outcome,
+                "agentops.session.turns": self.turns,
+                "agentops.session.cost_usd": self.cost_usd if self.cost_known else None,
+                "gen_ai.usage.input_tokens": self.tokens_in,
+                "gen_ai.usage.output_tokens": self.tokens_out,
+            }
+            self.agent.tracing.end_session(self._span, self._span_token, error, totals)  # type: ignore[union-attr]
+        if self._token is not None:
+            CURRENT.reset(self._token)
 
     def success(self) -> None:
         self.outcome = "success"
@@ -149,8 +168,10 @@ class Session:
         latency_s: float | None = None,
         operation: str = "chat",
         output: str | None = None,
+        span: Any = None,
     ) -> float | None:
-        """Record one LLM call; returns its cost in USD, or None when the model has no known price."""
+        """Record one LLM call; returns its cost in USD, or None when the model has no known price.
+        `span` is the live span httpx capture opened around the request (tracing on)."""
         agent = self.agent
         model = model or agent.model
         provider = provider or agent.provider
@@ -170,6 +191,16 @@ class Session:
             self.cost_usd += cost
         else:
             self.cost_known = False
+        if agent.tracing is not None:
+            usage = {
+                "gen_ai.operation.name": operation,
+                "gen_ai.provider.name": provider,
+                "gen_ai.request.model": model,
+                "gen_ai.usage.input_tokens": tokens_in,
+                "gen_ai.usage.output_tokens": tokens_out,
+                "agentops.cost_usd": cost,
+            }
+            agent.tracing.end_llm(span, usage, latency_s)
         if output is not None:
             self.check_output(output)
         if logs.events_enabled():
@@ -194,6 +225,10 @@ class Session:
         except ControlRefusal as refusal:
             outcome = "rate_limited" if isinstance(refusal, ToolRateLimited) else "blocked"
             metrics.child(metrics.tool_calls, name, outcome).inc()
+            if self.agent.tracing is not None:
+                self.agent.tracing.event(
+                    "agentops.tool_refused", {"gen_ai.tool.name": name, "agentops.outcome": outcome}
+                )
             if logs.enabled():
                 self._log("tool_refused", tool=name, outcome=outcome, success=False)
             raise
@@ -210,6 +245,8 @@ class Session:
         metrics = self.agent.metrics
         stage = stage or self.agent.guardrail_stage(name)
         metrics.child(metrics.guardrail_checks, name, stage).inc()
+        if self.agent.tracing is not None:
+            self.agent.tracing.guardrail(name, stage, triggered, action)
         if triggered:
             metrics.child(metrics.guardrail_triggers, name, stage, action).inc()
             if logs.events_enabled():
@@ -222,6 +259,8 @@ class Session:
     def safety_violation(self, category: str = "unspecified") -> None:
         metrics = self.agent.metrics
         metrics.child(metrics.safety_violations, category).inc()
+        if self.agent.tracing is not None:
+            self.agent.tracing.event("agentops.safety_violation", {"agentops.category": category})
         self._log("safety_violation", category=category)
 
     def check_output(self, output: str) -> bool:
@@ -229,6 +268,8 @@ class Session:
         if self.agent.leaks.leaked(output):
             metrics = self.agent.metrics
             metrics.child(metrics.prompt_leaks).inc()
+            if self.agent.tracing is not None:
+                self.agent.tracing.event("agentops.prompt_leak")
             self._log("prompt_leak")
             return True
         return False
@@ -236,13 +277,15 @@ class Session:
     def _log(self, event_type: str, **fields: Any) -> None:
         if logs.enabled():
             session_id, trace_id = self._identifiers()
+            active = tracing.current_ids()  # a real OpenTelemetry span (ours or a framework's) wins
+            trace_id, span_id = active if active is not None else (trace_id, f"{random.getrandbits(64):016x}")
             fields.update(
                 event_type=event_type,
                 agent_id=self.agent.name,
                 revision=self.agent.revision,
                 session_id=session_id,
                 trace_id=trace_id,
-                span_id=f"{random.getrandbits(64):016x}",
+                span_id=span_id,
                 user_id=self.user_id,
                 task_type=self.task_type,
             )
