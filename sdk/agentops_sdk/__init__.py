@@ -20,12 +20,14 @@ from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 
 from . import bundle as bundles
 from . import contract, logs, tracing
+from . import otel_metrics as otel_metrics_module
 from .bundle import BundleError
 from .controls import ENV_FALLBACK as ENV_CONTROLS_FALLBACK
 from .controls import AgentBlocked, ControlRefusal, Controls, SessionThrottled, ToolBlocked, ToolRateLimited
 from .costs import Price, Pricing
 from .leaks import LeakDetector
 from .metrics import AgentMetrics
+from .otel_metrics import OtelMetrics
 from .session import CURRENT, DryRun, Session
 from .tracing import Tracing
 
@@ -57,9 +59,11 @@ class Agent:
         controls_dir: Path | None = None,
         controls_fallback: contract.Mode = contract.MODE_BLOCKED,
         tracing: Tracing | None = None,
+        otel_metrics: OtelMetrics | None = None,
     ) -> None:
         self.name, self.namespace, self.revision, self.bundle = name, namespace, revision, bundle
         self.tracing = tracing  # OpenTelemetry spans, when on (agentops_sdk/tracing.py)
+        self.otel_metrics = otel_metrics  # OpenTelemetry metrics, when on (agentops_sdk/otel_metrics.py)
         model = bundle.get("model") or {}
         self.provider = str(model.get("provider", ""))
         self.model = str(model.get("name", ""))
@@ -142,6 +146,8 @@ def init(
     controls_fallback: contract.Mode | None = None,
     otel: bool | None = None,
     tracer_provider: Any = None,
+    otel_metrics: bool | None = None,
+    meter_provider: Any = None,
 ) -> Agent:
     """Set up the agent from its environment; every argument overrides what the operator set.
 
@@ -149,7 +155,8 @@ def init(
     AGENTOPS_ALLOW_MISSING_BUNDLE=1, for local development) or damaged. `controls_fallback` (or
     AGENTOPS_CONTROLS_FALLBACK) is the mode taken while the controls file cannot be read and no
     good version of it was ever read: `blocked` unless set. `otel=True` (or a `tracer_provider`, or
-    the environment: agentops_sdk/tracing.py) traces each session with OpenTelemetry."""
+    the environment: agentops_sdk/tracing.py) traces each session with OpenTelemetry;
+    `otel_metrics=True` (or a `meter_provider`) records OpenTelemetry metrics too."""
     if allow_missing_bundle is None:
         allow_missing_bundle = _flag(bundles.ENV_ALLOW_MISSING)
     path = Path(bundle_path or os.environ.get(contract.ENV_BUNDLE_PATH) or DEFAULT_BUNDLE)
@@ -163,6 +170,9 @@ def init(
     if tracer_provider is not None or tracing.wanted(otel):
         provider = str((bundle.get("model") or {}).get("provider", ""))
         spans = tracing.Tracing(name, revision, provider, tracer_provider)
+    meters = None
+    if meter_provider is not None or otel_metrics_module.wanted(otel_metrics):
+        meters = otel_metrics_module.OtelMetrics(name, revision, meter_provider)
     agent = Agent(
         name=name,
         namespace=namespace or os.environ.get(contract.ENV_AGENT_NAMESPACE, "default"),
@@ -172,6 +182,7 @@ def init(
         controls_dir=Path(controls_path or os.environ.get(contract.ENV_CONTROLS_PATH) or contract.CONTROLS_PATH),
         controls_fallback=fallback,
         tracing=spans,
+        otel_metrics=meters,
     )
     logs.configure(log_stream)
     if start_exporter:

@@ -60,6 +60,8 @@ class ToolCall:
             self.outcome = "error"
         metrics = self.session.agent.metrics
         metrics.child(metrics.tool_calls, self.name, self.outcome).inc()
+        if self.session.agent.otel_metrics is not None:
+            self.session.agent.otel_metrics.tool(self.name, time.perf_counter() - self.started, self.outcome)
         if self.span is not None:
             self.session.agent.tracing.end_tool(self.span, self.outcome, error)  # type: ignore[union-attr]
         if logs.events_enabled():
@@ -120,6 +122,8 @@ class Session:
         metrics.child(metrics.sessions, outcome).inc()
         metrics.child(metrics.session_duration).observe(elapsed)
         metrics.child(metrics.session_turns).observe(self.turns)
+        if self.agent.otel_metrics is not None:
+            self.agent.otel_metrics.session(elapsed, outcome)
         if logs.enabled():  # while the session's span is still current: the line carries its ids
             self._log(
                 "session_end",
@@ -191,6 +195,8 @@ class Session:
             self.cost_usd += cost
         else:
             self.cost_known = False
+        if agent.otel_metrics is not None:
+            agent.otel_metrics.llm_call(operation, provider, model, tokens_in, tokens_out, latency_s)
         if agent.tracing is not None:
             usage = {
                 "gen_ai.operation.name": operation,

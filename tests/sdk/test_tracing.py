@@ -247,3 +247,53 @@ def test_a_frameworks_active_span_is_carried_by_the_log_lines(tmp_path: Path) ->
         f"{span.get_span_context().trace_id:032x}",
         f"{span.get_span_context().span_id:016x}",
     )
+
+
+def test_otel_metrics_carry_the_same_values_as_the_prometheus_exposition(tmp_path: Path) -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    (tmp_path / "bundle.json").write_text(json.dumps(BUNDLE))
+    reader = InMemoryMetricReader()
+    registry = CollectorRegistry()
+    agent = agentops_sdk.init(
+        name="support",
+        revision="d36d680f05",
+        bundle_path=tmp_path,
+        controls_path=tmp_path,
+        registry=registry,
+        log_stream=io.StringIO(),
+        start_exporter=False,
+        meter_provider=MeterProvider(metric_readers=[reader]),
+    )
+    for tokens in (120, 3000):
+        with agent.session() as session:
+            session.llm_call(tokens_in=tokens, tokens_out=tokens // 4, latency_s=0.4)
+            session.llm_call(tokens_in=10, tokens_out=5, latency_s=1.5)
+            session.call_tool("search_kb", lambda: "hits")
+    points = {
+        metric.name: [(dict(p.attributes or {}), p.sum, p.count) for p in metric.data.data_points]
+        for resource in reader.get_metrics_data().resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+    }
+
+    def prometheus(name: str, **labels: str) -> tuple[float, float]:
+        ident = {"agent": "support", "agent_namespace": "default", "revision": "d36d680f05", **labels}
+        return registry.get_sample_value(f"{name}_sum", ident) or 0, registry.get_sample_value(
+            f"{name}_count", ident
+        ) or 0
+
+    model = {"gen_ai_operation_name": "chat", "gen_ai_provider_name": "openai", "gen_ai_request_model": "gpt-4o-mini"}
+    for kind in ("input", "output"):
+        ((total, count),) = [
+            (s, c) for a, s, c in points["gen_ai.client.token.usage"] if a["gen_ai.token.type"] == kind
+        ]
+        assert (total, count) == prometheus("gen_ai_client_token_usage", **model, gen_ai_token_type=kind)
+    ((_, total, count),) = points["gen_ai.client.operation.duration"]
+    assert (total, count) == pytest.approx(prometheus("gen_ai_client_operation_duration_seconds", **model))
+    ((attributes, total, count),) = points["gen_ai.invoke_agent.duration"]
+    assert attributes["gen_ai.agent.version"] == "d36d680f05"
+    assert count == 2 and total == pytest.approx(prometheus("agent_session_duration_seconds")[0])
+    ((attributes, _, count),) = points["gen_ai.execute_tool.duration"]
+    assert attributes["gen_ai.tool.name"] == "search_kb" and count == 2
