@@ -42,6 +42,40 @@ BUNDLE = {
 }
 
 
+# The attributes the SDK puts on each span, recorded by hand alike.
+ROOT = {
+    "gen_ai.operation.name": "invoke_agent",
+    "gen_ai.agent.name": "support",
+    "gen_ai.agent.version": "abc",
+    "gen_ai.conversation.id": "0123456789abcdef",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": "gpt-4o-mini",
+}
+TOTALS = {
+    "agentops.session.outcome": "success",
+    "agentops.session.turns": 1,
+    "agentops.session.cost_usd": 0.0008,
+    "gen_ai.usage.input_tokens": 3000,
+    "gen_ai.usage.output_tokens": 600,
+}
+CHAT = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "openai",
+    "gen_ai.request.model": "gpt-4o-mini",
+    "gen_ai.usage.input_tokens": 1000,
+    "gen_ai.usage.output_tokens": 200,
+    "agentops.cost_usd": 0.00027,
+}
+TOOL = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search_kb", "agentops.tool.outcome": "success"}
+GUARDRAIL = {
+    "gen_ai.operation.name": "apply_guardrail",
+    "agentops.guardrail.name": "pii",
+    "agentops.guardrail.stage": "Output",
+    "agentops.guardrail.triggered": True,
+    "agentops.guardrail.action": "Redact",
+}
+
+
 def bare(sessions: int, tracer: Any = None) -> float:
     """Metric updates by hand; with `tracer`, the SDK's spans by hand too."""
     registry = CollectorRegistry()
@@ -61,26 +95,27 @@ def bare(sessions: int, tracer: Any = None) -> float:
     start = time.perf_counter()
     for _ in range(sessions):
         began = time.perf_counter()
-        root = _span(tracer, "invoke_agent support", {"gen_ai.agent.version": "abc", "gen_ai.agent.name": "support"})
+        root = _span(tracer, "invoke_agent support", ROOT)
         for _ in range(3):
             calls.inc()
             tok_in.observe(1000)
             tok_out.observe(200)
             llm_dur.observe(0.5)
             cost.inc((1000 * 0.15 + 200 * 0.6) / 1e6)
-            _span(tracer, "chat gpt-4o-mini", {"gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 200})
+            _span(tracer, "chat gpt-4o-mini", CHAT)
         for index, tool in enumerate(tools):
             tool.inc()
-            _span(tracer, f"execute_tool t{index}", {"gen_ai.tool.name": f"t{index}"})
+            _span(tracer, f"execute_tool t{index}", TOOL)
         for index, check in enumerate(checks):
             check.inc()
-            _span(tracer, f"apply_guardrail g{index}", {"agentops.guardrail.triggered": index == 0})
+            _span(tracer, f"apply_guardrail g{index}", GUARDRAIL)
         trigger.inc()
         turns.observe(1)
         sess.inc()
         dur.observe(time.perf_counter() - began)
         if root is not None:
             context.detach(root[1])
+            root[0].set_attributes(TOTALS)
             root[0].end()
     return (time.perf_counter() - start) / sessions
 
