@@ -192,7 +192,7 @@ def describe(status: JsonDict) -> str:
             return f"revision {latest}: rollout starting ({step})"
         analysis = rollout.get("lastAnalysis") or {}
         checks = ", ".join(
-            f"{c['name']} canary {c['canary']:.3g} vs stable {c.get('stable', float('nan')):.3g} ({c['verdict']})"
+            f"{c['name']} canary {c['canary']:.3g} vs stable {_reading(c.get('stable'))} ({c['verdict']})"
             for c in analysis.get("checks", [])
             if c.get("canary") is not None
         )
@@ -204,6 +204,10 @@ def describe(status: JsonDict) -> str:
         if stable
         else "waiting for revision 1"
     )
+
+
+def _reading(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
 
 
 def revision_number(status: JsonDict, which: str) -> int | None:
