@@ -15,9 +15,8 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,6 +27,7 @@ from agentops_sandbox.standin import ThreadedApiServer
 from agentops_sandbox.testing import ControlPlaneMissing, LocalControlPlane
 from tests.kube import RealServer
 from tests.reporting import SUMMARY
+from tests.serving import serving
 
 SERVERS = [s for s in os.environ.get("AGENTOPS_TEST_SERVERS", "kube,standin").split(",") if s]
 Server = ThreadedApiServer | RealServer
@@ -145,11 +145,8 @@ class Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver() -> Iterator[str]:
     Receiver.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(Receiver) as url:
+        yield url
 
 
 def secret(api: httpx.Client, name: str, value: str, namespace: str = "default") -> None:

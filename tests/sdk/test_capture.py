@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from prometheus_client import CollectorRegistry
 
 import agentops_sdk
 from agentops_sdk import capture
+from tests.serving import serving
 
 CHAT = {
     "id": "c1",
@@ -81,12 +81,8 @@ class FakeLLM(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def llm_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(FakeLLM) as url:
+        yield url
 
 
 @pytest.fixture

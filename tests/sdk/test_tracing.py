@@ -11,9 +11,8 @@ import io
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,6 +27,7 @@ from prometheus_client import CollectorRegistry
 
 import agentops_sdk
 from agentops_sdk import capture
+from tests.serving import serving
 
 PROMPT = "You are the support assistant of Acme. Answer from the knowledge base only and never promise refunds."
 BUNDLE = {
@@ -131,11 +131,8 @@ class FakeLLM(BaseHTTPRequestHandler):
 @pytest.fixture
 def llm() -> Iterator[str]:
     FakeLLM.traceparents = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(FakeLLM) as url:
+        yield url
 
 
 def test_a_captured_llm_call_is_a_live_span_whose_context_reaches_the_llm(traced: Any, llm: str) -> None:
@@ -190,20 +187,11 @@ trace.get_tracer_provider().shutdown()  # flushes the batch to the collector
 
 def test_otlp_http_export_reaches_a_collector(tmp_path: Path) -> None:
     Collector.spans = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        env = {
-            "AGENTOPS_OTEL": "1",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{server.server_address[1]}",
-            "PATH": "/usr/bin:/bin",
-        }
+    with serving(Collector) as url:
+        env = {"AGENTOPS_OTEL": "1", "OTEL_EXPORTER_OTLP_ENDPOINT": url, "PATH": "/usr/bin:/bin"}
         code = AGENT_PROCESS.format(bundle=repr(BUNDLE))
         result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
-    finally:
-        server.shutdown()
-        server.server_close()
     names = sorted(span.name for span in Collector.spans)
     assert names == ["chat gpt-4o-mini", "invoke_agent support"]
     root = next(span for span in Collector.spans if span.name == "invoke_agent support")
