@@ -1,0 +1,129 @@
+"""Verdicts with statistical confidence that stay honest however often the operator looks.
+
+An analysis looks at a canary every interval; judging each look on its own would sooner or later
+abort a good canary or promote a bad one by chance. Everything here is *always valid*: an interval
+at confidence 1 − α covers the true value at every look simultaneously with probability ≥ 1 − α,
+so the error rates hold for any number of looks and any stopping rule.
+
+Rates (session success, tool failure, guardrail trigger: successes out of trials) use an
+*asymptotic confidence sequence*: Robbins' normal-mixture boundary with the variance estimated from
+the data, as in Waudby-Smith, Arbour, Sinha, Kennedy and Ramdas, "Time-uniform central limit theory
+and asymptotic confidence sequences" (Ann. Statist., 2024), building on Howard, Ramdas, McAuliffe and
+Sekhon, "Time-uniform, nonparametric, nonasymptotic confidence sequences" (Ann. Statist. 49(2),
+2021). With V_t = t·σ̂²_t and a fixed mixing parameter ρ > 0, the sum S_t of t observations stays
+within √((V_t + ρ) · ln((V_t + ρ) / (ρ α²))) of t·μ at every t with probability → 1 − α. The
+variance comes from the add-one estimate p̃(1 − p̃), p̃ = (s + 1)/(t + 2), so an arm with no failures
+yet is not declared exact. ρ only moves where the boundary is tightest (around the planned sample
+size); the guarantee holds for any ρ. The worst-case (Hoeffding) variance 1/4 would be valid at
+every sample size but about twice as wide for success rates near 0.95, too wide for real traffic;
+the simulations in tests/unit/test_statistics.py check the coverage at the sizes analyses see.
+
+Canary against stable: each arm gets its own sequence at α/2 (a union bound), and the difference's
+interval is [L_canary − U_stable, U_canary − L_stable]. Non-inferiority with margin δ (the canary may
+be at most δ worse): Pass when the whole interval is above −δ, Fail when it is all below −δ,
+Inconclusive otherwise. Absolute bounds work the same on one arm.
+
+Sample-ratio mismatch: a sequential test of whether the canary's share of sessions is the weight the
+router was asked for — the mixture (Bayes-factor) martingale of a Beta(1, 1) prior against the point
+null, which is always valid by Ville's inequality (in the spirit of Lindon and Malek, "Anytime-valid
+inference for multinomial count data", NeurIPS 2022). A mismatch means the router does not do what
+was asked, so the analysis is Inconclusive rather than evidence. Written here because no maintained
+Python library offers confidence sequences without numpy/scipy, which the engine does not need.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..api.status import Verdict
+
+VARIANCE_PROXY = 0.25  # the largest variance of an observation in [0, 1]: tunes ρ without looking at data
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: float
+    lower: float
+    upper: float
+
+    def __str__(self) -> str:
+        return f"{self.estimate:.3g} [{self.lower:.3g}, {self.upper:.3g}]"
+
+
+def mixing(planned: int, alpha: float) -> float:
+    """ρ that makes the boundary close to its tightest around `planned` observations (fixed in
+    advance: it must not depend on the data)."""
+    log_term = 2 * math.log(1 / alpha)
+    return VARIANCE_PROXY * max(planned, 1) / (log_term + math.log(1 + log_term))
+
+
+def boundary(count: int, variance: float, alpha: float, rho: float) -> float:
+    """How far the sum of `count` observations may stray from count × mean, at every count at once."""
+    v = variance * count + rho
+    return math.sqrt(v * math.log(v / (rho * alpha * alpha)))
+
+
+def rate_interval(successes: int, trials: int, alpha: float, planned: int = 1000) -> Interval:
+    """The always-valid interval of a rate after `successes` out of `trials` (clipped to [0, 1])."""
+    if trials <= 0:
+        return Interval(math.nan, 0.0, 1.0)
+    if not 0 <= successes <= trials:
+        raise ValueError(f"successes {successes} must be within 0..trials ({trials})")
+    estimate = successes / trials
+    smoothed = (successes + 1) / (trials + 2)
+    width = boundary(trials, smoothed * (1 - smoothed), alpha, mixing(planned, alpha)) / trials
+    return Interval(estimate, max(0.0, estimate - width), min(1.0, estimate + width))
+
+
+def at_least(interval: Interval, bound: float) -> Verdict:
+    """Is the value at least `bound` (`min:`)? Pass when surely, Fail when surely not."""
+    if interval.lower >= bound:
+        return "Pass"
+    if interval.upper < bound:
+        return "Fail"
+    return "Inconclusive"
+
+
+def at_most(interval: Interval, bound: float) -> Verdict:
+    """Is the value at most `bound` (`max:`)?"""
+    if interval.upper <= bound:
+        return "Pass"
+    if interval.lower > bound:
+        return "Fail"
+    return "Inconclusive"
+
+
+def difference(canary: tuple[int, int], stable: tuple[int, int], alpha: float, planned: int = 1000) -> Interval:
+    """Canary rate − stable rate, from (successes, trials) per arm, always valid at level α."""
+    c = rate_interval(*canary, alpha / 2, planned)
+    s = rate_interval(*stable, alpha / 2, planned)
+    estimate = c.estimate - s.estimate if canary[1] and stable[1] else math.nan
+    return Interval(estimate, c.lower - s.upper, c.upper - s.lower)
+
+
+def not_worse(
+    canary: tuple[int, int],
+    stable: tuple[int, int],
+    margin: float,
+    alpha: float,
+    higher_is_better: bool = True,
+    planned: int = 1000,
+) -> tuple[Verdict, Interval]:
+    """Non-inferiority: is the canary at most `margin` worse than stable? (For a rate where lower is
+    better, such as tool failures, worse means higher.)"""
+    diff = difference(canary, stable, alpha, planned)
+    if not higher_is_better:
+        diff = Interval(-diff.estimate, -diff.upper, -diff.lower)
+    return at_least(diff, -margin), diff
+
+
+def sample_ratio_mismatch(canary_sessions: int, stable_sessions: int, canary_weight: float, alpha: float) -> bool:
+    """Whether the canary's share of sessions is, beyond chance at every look, not `canary_weight`."""
+    if not 0 < canary_weight < 1:
+        return False  # all traffic on one arm: there is no ratio to check
+    n_c, n_s = canary_sessions, stable_sessions
+    # ln of the Beta(1, 1)-mixture likelihood over the null's likelihood: ln B(1 + n_c, 1 + n_s) − ln B(1, 1)
+    mixture = math.lgamma(1 + n_c) + math.lgamma(1 + n_s) - math.lgamma(2 + n_c + n_s)
+    null = n_c * math.log(canary_weight) + n_s * math.log(1 - canary_weight)
+    return mixture - null >= math.log(1 / alpha)
