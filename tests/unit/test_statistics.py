@@ -63,6 +63,21 @@ def test_the_interval_covers_the_true_rate_at_every_look_at_once(p: float) -> No
 
 
 @pytest.mark.parametrize(
+    ("canary", "stable"), [pytest.param(0.9, 0.9, id="equal"), pytest.param(0.9, 0.95, id="five-points-apart")]
+)
+def test_the_difference_covers_the_true_difference_at_every_look_at_once(canary: float, stable: float) -> None:
+    rng = random.Random(4321)
+    misses = 0
+    for _ in range(RUNS):
+        intervals = [
+            stats.difference(c, s, ALPHA, planned=LOOKS * PER_LOOK)
+            for c, s in zip(_sequence(rng, canary), _sequence(rng, stable), strict=True)
+        ]
+        misses += any(not (i.lower <= canary - stable <= i.upper) for i in intervals)
+    assert misses / RUNS <= ALPHA + _binomial_tolerance(ALPHA, RUNS)
+
+
+@pytest.mark.parametrize(
     ("canary", "stable", "never", "finally_"),
     [
         pytest.param(0.95, 0.95, "Fail", "Pass", id="healthy"),
