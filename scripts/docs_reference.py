@@ -55,6 +55,10 @@ FIXES: dict[Reason, str] = {
     Reason.ANALYSIS_INCONCLUSIVE: (
         "Too few sessions to judge: send traffic, lower `minSessions`, or decide by hand (`promote` / `abort`)."
     ),
+    Reason.TRAFFIC_SPLIT_MISMATCH: (
+        "The router sends the canary a different share than its weight: check the HTTPRoute or "
+        "VirtualService (another controller rewriting it, session affinity, a stale rule)."
+    ),
     Reason.SHADOW_NEEDS_ROUTER: (
         "A shadow step mirrors traffic, which needs `spec.rollout.trafficRouting`; add a router or drop the step."
     ),

@@ -110,3 +110,13 @@ def test_lint_names_each_bad_field_and_passes_the_example(tmp_path: Path, kubeco
     result = agents(kubeconfig, "lint", str(path), check=False)
     assert result.returncode == 1
     assert "error: spec.replicas:" in result.stdout and "error: spec.tools[0].sideEffects:" in result.stdout
+    rated = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
+    checks = [{"name": "session-success-rate", "min": 0.9}, {"name": "cost-per-session", "max": 0.1}]
+    rated["spec"]["rollout"] = {"steps": [{"canary": {"weight": 20}}], "analysis": {"checks": checks}}
+    path.write_text(yaml.safe_dump(rated))
+    warned = agents(kubeconfig, "lint", str(path)).stdout
+    assert "spec.rollout.analysis.checks[0].method: unset, so session-success-rate is judged by point values" in warned
+    assert "checks[1]" not in warned  # cost is no rate: Threshold is its only method yet
+    checks[0]["method"] = "Sequential"
+    path.write_text(yaml.safe_dump(rated))
+    assert "method: unset" not in agents(kubeconfig, "lint", str(path)).stdout

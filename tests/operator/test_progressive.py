@@ -252,3 +252,28 @@ def test_shadow_without_router_pauses_with_a_clear_reason(
     deploy_v1_then_v2(kubectl, {"steps": [{"shadow": {"percent": 50, "durationSeconds": 1}}]})
     paused = eventually(lambda: condition(api, "Paused").get("status") == "True" and condition(api, "Paused"))
     assert paused["reason"] == "ShadowNeedsTrafficRouter"
+
+
+def test_a_sequential_check_aborts_a_surely_worse_canary_and_shows_its_intervals(
+    running: RunningOperator, kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics
+) -> None:
+    check = {"name": "session-success-rate", "method": "Sequential", "maxDropVsStable": 0.02}
+    rollout = {
+        "trafficRouting": {"gatewayAPI": {"httpRouteName": "support", "ruleName": "chat"}},
+        "analysis": {"intervalSeconds": 1, "minSessions": 10, "failureLimit": 1, "checks": [check]},
+        "steps": [{"canary": {"weight": 30, "durationSeconds": 60}}],
+    }
+    kubectl("apply", "-f", "-", input=manifest(rollout))
+    kubectl("wait", "--for=condition=Ready", "agd/support-agent", "--timeout=30s")
+    kubectl("apply", "-f", "-", input=manifest(rollout, " Be brief."))
+    canary = eventually(lambda: (status(api).get("canaryRevision") or {}).get("hash"))
+    # The canary gets 30 % of the sessions, as the weight says (else the split check holds the verdict).
+    metrics.set_sessions(canary, 857)
+    metrics.set_sessions("*", 2000)
+    metrics.set_value("session-success-rate", canary, 0.6)
+    degraded = eventually(lambda: condition(api, "Degraded").get("status") == "True" and condition(api, "Degraded"))
+    assert degraded["reason"] == "AnalysisFailed"
+    (result,) = status(api)["rollout"]["lastAnalysis"]["checks"]
+    assert result["verdict"] == "Fail" and "vs stable 0.95, margin 0.02 → Fail" in result["reason"]
+    lower, upper = result["interval"]
+    assert lower < 0.6 < upper and result["vsStable"][1] < -0.02  # stored by the API server as written

@@ -165,6 +165,10 @@ async def test_built_in_checks_match_ground_truth(
     # increase() extrapolates a little at the window's edges: session counts are within 25 %.
     assert samples["canary1"].sessions == pytest.approx(200, rel=0.25)
     assert samples["stable1"].sessions == pytest.approx(200, rel=0.25)
+    # A rate's denominator, for the Sequential method: sessions, tool calls (2 per session), guardrail checks.
+    trials = {"session-success-rate": 200, "tool-failure-rate": 400, "guardrail-trigger-rate": 200}.get(check)
+    for sample in samples.values():
+        assert sample.trials == (None if trials is None else pytest.approx(trials, rel=0.25))
 
 
 async def test_custom_query_and_down_backend(prometheus: LocalPrometheus, exporters: dict[str, Any]) -> None:

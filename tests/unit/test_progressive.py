@@ -342,3 +342,29 @@ def test_a_handled_action_whose_annotation_stayed_is_not_carried_out_again() -> 
     world.annotations = {"agentops.dev/promote": "step"}  # the same action, asked for again
     world.tick(1)
     assert world.status.rollout.step_index == 2
+
+
+SEQUENTIAL = [{"name": "session-success-rate", "method": "Sequential", "maxDropVsStable": 0.02}]
+
+
+@pytest.mark.parametrize(
+    ("successes", "sessions", "stable", "aborted", "paused"),
+    [
+        pytest.param([0.95, 0.95], 20_000, 2, None, None, id="sure-enough-promotes"),
+        pytest.param([0.85, 0.85], 2000, 1, "AnalysisFailed", None, id="surely-worse-aborts"),
+        pytest.param([0.95, 0.95, 0.95], 300, 1, None, "AnalysisInconclusive", id="unsure-pauses-not-promotes"),
+    ],
+)
+def test_sequential_analysis_outcomes(
+    successes: list[float], sessions: int, stable: int, aborted: str | None, paused: str | None
+) -> None:
+    """The stable arm reads 0.95 with as many sessions; the margin is 2 points."""
+    world = run_with_analysis(successes, {"checks": SEQUENTIAL}, sessions=sessions)
+    assert world.stable_number() == stable
+    rollout = world.status.rollout
+    if aborted:
+        assert rollout and rollout.abort_reason == aborted
+        last = rollout.last_analysis
+        assert last and "vs stable 0.95, margin 0.02 → Fail" in last.checks[0].reason
+    if paused:
+        assert rollout and rollout.paused and rollout.pause_reason == paused

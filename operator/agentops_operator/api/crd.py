@@ -19,10 +19,13 @@ from pydantic import BaseModel
 
 from . import resource
 from .incident import INCIDENT_KIND, INCIDENT_PLURAL, IncidentSpec, IncidentStatus
+from .printer_columns import PRINTER_COLUMNS
+from .rollout import HIGHER_IS_BETTER_RATES, LOWER_IS_BETTER_RATES
 from .runbooks import DEFAULT_TYPES
 from .spec import LABEL_KEY_PATTERN, RESERVED_ENV, AgentDeploymentSpec
 from .status import AgentDeploymentStatus
-from .vocabulary import ConditionType, Outcome
+
+_SEQUENTIAL = "(has(self.method) && self.method == 'Sequential')"
 
 JsonDict = dict[str, Any]
 _DROP = {"title", "additionalProperties", "$defs", "default", "propertyNames"}  # keys: CEL rules below
@@ -92,16 +95,7 @@ def _spec_schema() -> JsonDict:
     rollout["steps"]["items"]["properties"]["ramp"]["x-kubernetes-validations"] = [
         {"rule": "self.toWeight >= self.fromWeight", "message": "ramp toWeight must be at least fromWeight"}
     ]
-    rollout["analysis"]["properties"]["checks"]["items"]["x-kubernetes-validations"] = [
-        {
-            "rule": "has(self.min) || has(self.max) || has(self.maxRatioToStable) || has(self.minRatioToStable)",
-            "message": "a check needs at least one of min, max, maxRatioToStable or minRatioToStable",
-        },
-        {
-            "rule": "(self.name == 'custom') == has(self.query)",
-            "message": "query is required for, and only allowed on, custom checks",
-        },
-    ]
+    rollout["analysis"]["properties"]["checks"]["items"]["x-kubernetes-validations"] = _check_rules()
     rollout["trafficRouting"]["x-kubernetes-validations"] = [
         {"rule": "!(has(self.gatewayAPI) && has(self.istio))", "message": "set at most one of gatewayAPI or istio"}
     ]
@@ -131,6 +125,44 @@ def _spec_schema() -> JsonDict:
     _runtime_rules(spec["properties"]["runtime"])
     _env_rules(spec["properties"]["runtime"]["properties"]["env"]["items"])
     return spec
+
+
+def _check_rules() -> list[JsonDict]:
+    """An analysis check's cross-field rules, as Check's validator says them (api/rollout.py)."""
+    return [
+        {
+            "rule": "has(self.min) || has(self.max) || has(self.maxRatioToStable) || has(self.minRatioToStable)"
+            " || has(self.maxDropVsStable) || has(self.maxRiseVsStable)",
+            "message": "a check needs at least one of min, max, maxRatioToStable, minRatioToStable, "
+            "maxDropVsStable or maxRiseVsStable",
+        },
+        {
+            "rule": f"!{_SEQUENTIAL} || self.name in {sorted(HIGHER_IS_BETTER_RATES | LOWER_IS_BETTER_RATES)}",
+            "message": "method Sequential judges rates (session-success-rate, tool-failure-rate, "
+            "guardrail-trigger-rate); use method: Threshold for other checks",
+        },
+        {
+            "rule": f"{_SEQUENTIAL} || !(has(self.maxDropVsStable) || has(self.maxRiseVsStable))",
+            "message": "maxDropVsStable and maxRiseVsStable need method: Sequential",
+        },
+        {
+            "rule": f"!{_SEQUENTIAL} || !(has(self.maxRatioToStable) || has(self.minRatioToStable))",
+            "message": "with method Sequential compare to stable with maxDropVsStable or maxRiseVsStable",
+        },
+        {
+            "rule": f"!has(self.maxDropVsStable) || self.name in {sorted(HIGHER_IS_BETTER_RATES)}",
+            "message": "maxDropVsStable is for rates that are better when higher (session-success-rate)",
+        },
+        {
+            "rule": f"!has(self.maxRiseVsStable) || self.name in {sorted(LOWER_IS_BETTER_RATES)}",
+            "message": "maxRiseVsStable is for rates that are better when lower (tool-failure-rate, "
+            "guardrail-trigger-rate)",
+        },
+        {
+            "rule": "(self.name == 'custom') == has(self.query)",
+            "message": "query is required for, and only allowed on, custom checks",
+        },
+    ]
 
 
 def _env_rules(env: JsonDict) -> None:
@@ -193,84 +225,6 @@ def _runbook_rules(runbook: JsonDict) -> None:
             "message": "Throttle needs sessionsPerMinute or factor",
         }
     ]
-
-
-_READY = f'.status.conditions[?(@.type=="{ConditionType.READY}")]'
-# What `kubectl get agentdeployments` shows (priority 1: only with -o wide).
-PRINTER_COLUMNS: list[JsonDict] = [
-    {
-        "name": str(ConditionType.READY),
-        "type": "string",
-        "jsonPath": f"{_READY}.status",
-        "description": "Whether a revision is serving.",
-    },
-    {
-        "name": str(Outcome.STABLE),  # the revision whose outcome is Stable
-        "type": "integer",
-        "jsonPath": ".status.stableRevision.number",
-        "description": "Serving revision (its number, as in every message; the hash with -o wide).",
-    },
-    {
-        "name": "Canary",
-        "type": "integer",
-        "jsonPath": ".status.canaryRevision.number",
-        "description": "Revision being rolled out (its number).",
-    },
-    {
-        "name": "Weight",
-        "type": "integer",
-        "jsonPath": ".status.rollout.weight",
-        "description": "Percent of traffic on the canary.",
-    },
-    {
-        "name": "Step",
-        "type": "string",
-        "jsonPath": ".status.rollout.stepKind",
-        "description": "Current rollout step.",
-    },
-    {
-        "name": "Status",
-        "type": "string",
-        "jsonPath": ".status.summary",
-        "description": "Healthy, Progressing, Paused, Degraded or Invalid.",
-    },
-    {
-        "name": "Latest",
-        "type": "integer",
-        "jsonPath": ".status.latestRevision.number",
-        "priority": 1,
-        "description": "Revision of the current spec (its number).",
-    },
-    {
-        "name": "Stable-Hash",
-        "type": "string",
-        "jsonPath": ".status.stableRevision.hash",
-        "priority": 1,
-        "description": "Serving revision's hash (the agentops.dev/revision label of its Pods).",
-    },
-    {
-        "name": "Canary-Hash",
-        "type": "string",
-        "jsonPath": ".status.canaryRevision.hash",
-        "priority": 1,
-        "description": "Hash of the revision being rolled out.",
-    },
-    {
-        "name": "Replicas",
-        "type": "integer",
-        "jsonPath": ".spec.replicas",
-        "priority": 1,
-        "description": "Desired Pods.",
-    },
-    {
-        "name": "Reason",
-        "type": "string",
-        "jsonPath": f"{_READY}.reason",
-        "priority": 1,
-        "description": "Why Ready is what it is.",
-    },
-    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-]
 
 
 def crd_manifest() -> JsonDict:

@@ -77,15 +77,47 @@ class Step(OneOf):
     ramp: RampStep | None = Field(default=None, description="Gradual weights, expanded to canary steps.")
 
 
+# Rates (successes out of trials) the Sequential method judges, and which way is better for each.
+HIGHER_IS_BETTER_RATES = frozenset({"session-success-rate"})
+LOWER_IS_BETTER_RATES = frozenset({"tool-failure-rate", "guardrail-trigger-rate"})
+CheckMethod = Literal["Threshold", "Sequential"]
+
+
 class Check(WireModel):
-    """A signal compared between the canary and the stable arm, with absolute and/or relative bounds."""
+    """A signal compared between the canary and the stable arm, with absolute and/or relative bounds.
+
+    `method: Threshold` (the default) compares point values at each look. `method: Sequential`
+    judges a rate with always-valid confidence intervals: Pass only when confident the bounds hold,
+    Fail only when confident they do not, Inconclusive otherwise, at any number of looks."""
 
     name: CheckName = Field(description="A built-in signal, or custom with a PromQL query.")
+    method: CheckMethod = Field(
+        default="Threshold",
+        description="Threshold: point values at each look. Sequential: always-valid confidence intervals "
+        "(rates only: session-success-rate, tool-failure-rate, guardrail-trigger-rate).",
+    )
     min: float | None = Field(default=None, description="Fail when the canary's value is below this.")
     max: float | None = Field(default=None, description="Fail when the canary's value is above this.")
     max_ratio_to_stable: float | None = Field(default=None, gt=0, description="Fail when canary / stable exceeds this.")
     min_ratio_to_stable: float | None = Field(
         default=None, gt=0, description="Fail when canary / stable is below this."
+    )
+    max_drop_vs_stable: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Sequential, session-success-rate: the canary may be at most this much below stable "
+        "(absolute, e.g. 0.02 for 2 points).",
+    )
+    max_rise_vs_stable: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Sequential, tool-failure-rate or guardrail-trigger-rate: the canary may be at most this "
+        "much above stable.",
+    )
+    confidence: float = Field(
+        default=0.95, ge=0.5, le=0.999, description="Sequential: confidence of the intervals (1 − error rate)."
     )
     query: PromQL | None = Field(
         default=None, description="PromQL for custom checks; {{revision}}, {{agent}} and {{namespace}} are substituted."
@@ -94,15 +126,41 @@ class Check(WireModel):
 
     @model_validator(mode="after")
     def _bounded(self) -> Check:
-        if all(v is None for v in (self.min, self.max, self.max_ratio_to_stable, self.min_ratio_to_stable)):
-            raise ValueError("set at least one of min, max, maxRatioToStable or minRatioToStable")
+        bounds = (self.min, self.max, self.max_ratio_to_stable, self.min_ratio_to_stable)
+        margins = (self.max_drop_vs_stable, self.max_rise_vs_stable)
+        if all(v is None for v in (*bounds, *margins)):
+            raise ValueError(
+                "set at least one of min, max, maxRatioToStable, minRatioToStable, maxDropVsStable or maxRiseVsStable"
+            )
         if (self.name == "custom") != (self.query is not None):
             raise ValueError("query is required for, and only allowed on, custom checks")
+        if self.method == "Threshold" and any(v is not None for v in margins):
+            raise ValueError("maxDropVsStable and maxRiseVsStable need method: Sequential")
+        if self.method == "Sequential":
+            self._sequential_fits()
         return self
+
+    def _sequential_fits(self) -> None:
+        if self.name not in HIGHER_IS_BETTER_RATES | LOWER_IS_BETTER_RATES:
+            raise ValueError(
+                f"method Sequential judges rates (session-success-rate, tool-failure-rate, guardrail-trigger-rate); "
+                f"use method: Threshold for {self.name}"
+            )
+        if self.max_ratio_to_stable is not None or self.min_ratio_to_stable is not None:
+            raise ValueError("with method Sequential compare to stable with maxDropVsStable or maxRiseVsStable")
+        if self.max_drop_vs_stable is not None and self.name not in HIGHER_IS_BETTER_RATES:
+            raise ValueError(f"{self.name} is better when lower: use maxRiseVsStable")
+        if self.max_rise_vs_stable is not None and self.name not in LOWER_IS_BETTER_RATES:
+            raise ValueError(f"{self.name} is better when higher: use maxDropVsStable")
 
     @property
     def label(self) -> str:
         return self.custom_name or self.name
+
+    @property
+    def margin(self) -> float | None:
+        """How much worse than stable the canary may be (Sequential), whichever way is worse."""
+        return self.max_drop_vs_stable if self.max_drop_vs_stable is not None else self.max_rise_vs_stable
 
 
 class Analysis(WireModel):

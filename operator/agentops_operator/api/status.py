@@ -58,6 +58,16 @@ class CheckResult(WireModel):
     bound: str = Field(description="The bound the canary was held to, e.g. '>= 0.9' or '<= 1.5x stable'.")
     verdict: Verdict = Field(description="Pass, Fail, Inconclusive (too little data) or Error (metrics backend).")
     reason: str = Field(default="", description="Why the verdict is not Pass.")
+    interval: list[float] | None = Field(
+        default=None,
+        max_length=2,
+        description="Sequential: the canary's value, always-valid interval [lower, upper] at the check's confidence.",
+    )
+    vs_stable: list[float] | None = Field(
+        default=None,
+        max_length=2,
+        description="Sequential: interval [lower, upper] of canary − stable.",
+    )
 
 
 class AnalysisRun(WireModel):

@@ -56,6 +56,7 @@ class Reason(StrEnum):
     MANUAL_PAUSE = "ManualPause"  # a person paused it
     METRICS_UNAVAILABLE = "MetricsUnavailable"  # errorLimit metric-backend errors in a row
     ANALYSIS_INCONCLUSIVE = "AnalysisInconclusive"  # inconclusiveLimit inconclusive analyses in a row
+    TRAFFIC_SPLIT_MISMATCH = "TrafficSplitMismatch"  # the canary's share of sessions is not the weight asked for
     SHADOW_NEEDS_ROUTER = "ShadowNeedsTrafficRouter"  # a shadow step without a traffic router
     AWAITING_PROMOTION = "AwaitingPromotion"  # a pause step without a duration
     SHADOWED_BY_INCIDENT = "ShadowedByIncident"  # a runbook moved the canary to mirrored traffic

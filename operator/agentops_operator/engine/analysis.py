@@ -13,7 +13,10 @@ import math
 
 from ..api.rollout import Check
 from ..api.status import AnalysisRun, CheckResult, Verdict
-from .measurements import Readings, Sample
+from ..api.vocabulary import Reason
+from .measurements import TRAFFIC_SPLIT, Readings, Sample
+from .sequential import judge_sequential
+from .statistics import sample_ratio_mismatch
 
 NOT_MEASURED = Sample(error="not measured")
 
@@ -40,6 +43,9 @@ def bound_text(check: Check) -> str:
 
 
 def judge(check: Check, canary_sample: Sample, stable_sample: Sample, min_sessions: int) -> CheckResult:
+    if check.method == "Sequential":
+        return judge_sequential(check, canary_sample, stable_sample, min_sessions)
+
     def result(verdict: Verdict, reason: str = "") -> CheckResult:
         canary = canary_sample.value if known(canary_sample.value) else None
         stable = stable_sample.value if known(stable_sample.value) else None
@@ -95,15 +101,45 @@ def overall(results: list[CheckResult]) -> Verdict:
 
 
 def analyse(
-    checks: list[Check], readings: Readings, canary: str, stable: str, min_sessions: int, now: str
+    checks: list[Check],
+    readings: Readings,
+    canary: str,
+    stable: str,
+    min_sessions: int,
+    now: str,
+    canary_weight: int = 0,
 ) -> AnalysisRun:
     """Every check judged on the canary's and the stable revision's samples (a check nobody measured
-    is an Error: a provider bug must not look like a pass)."""
+    is an Error: a provider bug must not look like a pass). Sequential checks are Inconclusive
+    (TrafficSplitMismatch) while the canary's share of the step's sessions is, beyond chance, not
+    `canary_weight` percent: a router that does not do what was asked is no evidence."""
+    mismatch = _split_mismatch(checks, readings, canary, stable, canary_weight)
     results = []
     for check in checks:
         samples = readings.get(check.label, {})
-        results.append(judge(check, samples.get(canary, NOT_MEASURED), samples.get(stable, NOT_MEASURED), min_sessions))
+        judged = judge(check, samples.get(canary, NOT_MEASURED), samples.get(stable, NOT_MEASURED), min_sessions)
+        if mismatch and check.method == "Sequential" and judged.verdict != "Error":
+            judged = judged.model_copy(update={"verdict": "Inconclusive", "reason": mismatch})
+        results.append(judged)
     return AnalysisRun(time=now, verdict=overall(results), checks=results)
+
+
+def _split_mismatch(checks: list[Check], readings: Readings, canary: str, stable: str, weight: int) -> str:
+    split = readings.get(TRAFFIC_SPLIT, {})
+    sessions = [(split.get(arm) or NOT_MEASURED).sessions for arm in (canary, stable)]
+    sequential = [c for c in checks if c.method == "Sequential"]
+    if not sequential or None in sessions:
+        return ""
+    canary_sessions, stable_sessions = (round(s or 0) for s in sessions)
+    alpha = 1 - max(c.confidence for c in sequential)
+    if not sample_ratio_mismatch(canary_sessions, stable_sessions, weight / 100, alpha):
+        return ""
+    share = canary_sessions / max(canary_sessions + stable_sessions, 1)
+    return (
+        f"{Reason.TRAFFIC_SPLIT_MISMATCH}: the canary had {share:.1%} of this step's sessions "
+        f"({canary_sessions} of {canary_sessions + stable_sessions}) where the weight is {weight}%; "
+        "check the router"
+    )
 
 
 def failure_message(run: AnalysisRun) -> str:

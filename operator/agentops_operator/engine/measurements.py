@@ -6,7 +6,8 @@ backend (the agent's `spec.rollout.analysis.prometheusURL`, else the operator's 
 the runtime only executes the plan, and providers only return numbers (`Sample`s) for it.
 
 - Analysis: every check of `spec.rollout.analysis`, for the canary and the stable revision, once
-  per `intervalSeconds` of a running, unpaused step (window: the interval).
+  per `intervalSeconds` of a running, unpaused step (window: the interval; for `method: Sequential`
+  everything since the rollout began, plus the sessions of the current step for the split check).
 - Monitoring: every effective runbook's signal, for the stable revision and the revision measured
   next to it (a canary, or a revision held in shadow), once per `spec.monitoring.intervalSeconds`
   (window: the interval), and only when there is a backend to ask.
@@ -36,10 +37,12 @@ class Sample:
 
     value: float | None = None  # None (or NaN): no data for this revision
     sessions: float | None = None  # finished sessions behind the value (the sample size)
+    trials: float | None = None  # a rate's denominator (sessions, tool calls, guardrail checks), when known
     error: str | None = None  # set when the backend could not answer; the value is then unknown
 
 
 Readings = dict[str, dict[str, Sample]]  # signal key -> revision -> sample
+TRAFFIC_SPLIT = "traffic-split"  # sessions per arm over the current step: is the split the weight asked for?
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,7 +102,16 @@ def plan_measurements(
         assert analysis_spec is not None and status.rollout is not None
         arms = (status.rollout.revision, stable)
         window = analysis_spec.interval_seconds
-        analysis = tuple(query(c.label, c.name, c.query, arms, window) for c in analysis_spec.checks)
+        # Sequential checks accumulate every session since the rollout began (their intervals are valid
+        # at every look); the traffic split is checked over the current step, whose weight is fixed.
+        since_start = max(int(seconds_between(status.rollout.started_at, now)), window)
+        analysis = tuple(
+            query(c.label, c.name, c.query, arms, since_start if c.method == "Sequential" else window)
+            for c in analysis_spec.checks
+        )
+        if any(c.method == "Sequential" for c in analysis_spec.checks) and status.rollout.step_started_at:
+            step = max(int(seconds_between(status.rollout.step_started_at, now)), 1)
+            analysis += (query(TRAFFIC_SPLIT, "sessions", None, arms, step),)
     monitoring = None
     due = last_monitored is None or (
         monitor_every is not None and seconds_between(last_monitored, now) >= monitor_every

@@ -232,7 +232,9 @@ def _next_step(progress: Progress, plan: list[PlanStep], now: str) -> None:
 def _judge(progress: Progress, analysis: Analysis, look: Look, now: str) -> bool:
     """Record an analysis; True when it aborted the rollout."""
     assert look.analysis is not None
-    run = analyse(analysis.checks, look.analysis, look.latest, look.stable, analysis.min_sessions, now)
+    run = analyse(
+        analysis.checks, look.analysis, look.latest, look.stable, analysis.min_sessions, now, progress.rollout.weight
+    )
     ro = progress.rollout
     failures = ro.consecutive_failures + 1 if run.verdict == "Fail" else 0
     errors = ro.consecutive_errors + 1 if run.verdict == "Error" else 0

@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from agentops_sdk.leaks import WINDOW, shingles
+from agentops_sdk.leaks import MIN_WINDOW, shingles
 
 from ..api import resource
 from ..api.resource import field_path
+from ..api.rollout import HIGHER_IS_BETTER_RATES, LOWER_IS_BETTER_RATES
 from ..api.spec import AgentDeploymentSpec, undeclared_tool
 from ..engine.runbook_set import DEFAULT_RUNBOOKS
 
@@ -46,12 +47,29 @@ def lint(document: JsonDict) -> tuple[list[str], list[str]]:
     disabled = sorted(r.type for r in spec.runbooks if not r.enabled and r.type in DEFAULT_RUNBOOKS)
     if disabled:
         warnings.append(f"spec.runbooks: default runbooks switched off: {', '.join(disabled)}")
-    if spec.prompt.system is not None and len(shingles(spec.prompt.system)) == 0:
+    if spec.prompt.system is not None and len(shingles(spec.prompt.system, MIN_WINDOW)) == 0:
         warnings.append(
-            f"spec.prompt.system: fewer than {WINDOW} words, so the SDK cannot detect it leaking "
-            "(PromptLeak matches runs of that many words)"
+            f"spec.prompt.system: fewer than {MIN_WINDOW} words, so the SDK cannot detect it leaking "
+            "(PromptLeak needs at least that many words in a row to recognise)"
         )
+    warnings += _threshold_rates(document, spec)
     return errors, warnings
+
+
+def _threshold_rates(document: JsonDict, spec: AgentDeploymentSpec) -> list[str]:
+    """Rate checks that leave `method` unset compare point values at every look."""
+    analysis = spec.rollout.analysis if spec.rollout else None
+    written = ((((document.get("spec") or {}).get("rollout") or {}).get("analysis") or {}).get("checks")) or []
+    found = []
+    for index, check in enumerate(analysis.checks if analysis else []):
+        unset = index < len(written) and isinstance(written[index], dict) and "method" not in written[index]
+        if unset and check.name in HIGHER_IS_BETTER_RATES | LOWER_IS_BETTER_RATES:
+            found.append(
+                f"spec.rollout.analysis.checks[{index}].method: unset, so {check.name} is judged by point values "
+                "at every look (Threshold), which aborts good canaries by chance as looks add up; "
+                "say method: Sequential (or Threshold to keep it)"
+            )
+    return found
 
 
 def is_agent(document: Any) -> bool:

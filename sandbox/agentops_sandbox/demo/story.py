@@ -192,7 +192,9 @@ def describe(status: JsonDict) -> str:
             return f"revision {latest}: rollout starting ({step})"
         analysis = rollout.get("lastAnalysis") or {}
         checks = ", ".join(
-            f"{c['name']} canary {c['canary']:.3g} vs stable {_reading(c.get('stable'))} ({c['verdict']})"
+            f"{c['name']} {c['reason']}"  # a Sequential check says its intervals and margin itself
+            if c.get("interval")
+            else f"{c['name']} canary {c['canary']:.3g} vs stable {_reading(c.get('stable'))} ({c['verdict']})"
             for c in analysis.get("checks", [])
             if c.get("canary") is not None
         )

@@ -1,7 +1,8 @@
 """The Prometheus signal provider: PromQL over httpx, one query per signal for every revision.
 
 Every built-in signal is one instant query `... by (revision)` over the planned window, so all
-revisions come back together; the sample size (finished sessions per revision) is one more. A
+revisions come back together; the sample size (finished sessions per revision) is one more, and a
+rate's denominator (tool calls, guardrail checks) one more for the rates that are not per session. A
 query goes to its own backend (an agent's `prometheusURL`) or to the operator's `--prometheus-url`.
 Series names follow docs/reference/metrics.md. Anything that goes wrong — no backend, HTTP errors, timeouts,
 a body that is not Prometheus JSON, a failed query — becomes samples with `error` set
@@ -56,6 +57,20 @@ def promql(check: str, selector: str, window: str) -> str:
         ),
     }
     return queries[check]
+
+
+# The denominator of each rate signal: how many trials its value is a share of.
+TRIALS = {
+    "session-success-rate": ("agent_sessions_total", FINISHED),
+    "tool-failure-rate": ("agent_tool_calls_total", 'outcome=~"success|error"'),
+    "guardrail-trigger-rate": ("agent_guardrail_checks_total", ""),
+}
+
+
+def trials_promql(check: str, selector: str, window: str) -> str:
+    metric, extra = TRIALS[check]
+    labels = f"{selector},{extra}" if extra else selector
+    return f"sum by (revision) (increase({metric}{{{labels}}}[{window}]))"
 
 
 class PrometheusError(Exception):
@@ -133,10 +148,17 @@ class PrometheusProvider:
             else:
                 found = await self.query(promql(query.signal, selector, window), base)
                 values = {revision: found.get(revision) for revision in query.revisions}
+            trials = sessions
+            if query.signal in TRIALS and TRIALS[query.signal][0] != "agent_sessions_total":
+                trials = await self.query(trials_promql(query.signal, selector, window), base)
         except PrometheusError as error:
             return {revision: Sample(error=str(error)) for revision in query.revisions}
         return {
-            revision: Sample(value=values[revision], sessions=sessions.get(revision, 0.0))
+            revision: Sample(
+                value=values[revision],
+                sessions=sessions.get(revision, 0.0),
+                trials=trials.get(revision, 0.0) if query.signal in TRIALS else None,
+            )
             for revision in query.revisions
         }
 

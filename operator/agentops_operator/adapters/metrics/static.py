@@ -39,6 +39,7 @@ class StaticMetrics:
             revision: Sample(
                 value=self.values.get((query.key, revision), self.values.get((query.key, "*"))),
                 sessions=self.sessions.get(revision, self.sessions.get("*", 0)),
+                trials=self.sessions.get(revision, self.sessions.get("*", 0)),  # one trial per session
             )
             for revision in query.revisions
         }

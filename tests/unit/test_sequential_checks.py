@@ -1,0 +1,125 @@
+"""Unit: `method: Sequential` checks — the spec's rules, the verdicts and the words a person reads,
+pinned against values worked out by hand from the formulas in engine/statistics.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from agentops_operator.api.rollout import Check
+from agentops_operator.engine import statistics
+from agentops_operator.engine.analysis import analyse
+from agentops_operator.engine.measurements import TRAFFIC_SPLIT, Sample
+
+
+def test_known_values() -> None:
+    """950 of 1,000 at 95 %: p̃ = 951/1002, V = 1000·p̃(1−p̃) = 48.31, ρ = 250 / (2 ln 20 + ln(1 + 2 ln 20))
+    = 31.50, half-width √((V+ρ)·ln((V+ρ)/(ρ·0.05²))) / 1000 = 0.02350."""
+    interval = statistics.rate_interval(950, 1000, 0.05, planned=1000)
+    assert (round(interval.lower, 4), round(interval.upper, 4)) == (0.9265, 0.9735)
+    diff = statistics.difference((900, 1000), (950, 1000), 0.05, planned=1000)
+    assert (round(diff.lower, 4), round(diff.upper, 4)) == (-0.0867, -0.0133)
+
+
+def sample(rate: float, trials: float, sessions: float | None = None) -> Sample:
+    return Sample(value=rate, sessions=trials if sessions is None else sessions, trials=trials)
+
+
+SUCCESS = {"name": "session-success-rate", "method": "Sequential", "maxDropVsStable": 0.02}
+
+
+@pytest.mark.parametrize(
+    ("check", "canary", "stable", "verdict", "reason"),
+    [
+        pytest.param(
+            SUCCESS,
+            sample(0.95, 20_000),
+            sample(0.95, 20_000),
+            "Pass",
+            "vs stable 0.95, margin 0.02 → Pass",
+            id="enough-evidence",
+        ),
+        pytest.param(
+            SUCCESS, sample(0.95, 300), sample(0.95, 300), "Inconclusive", "margin 0.02 → Inconclusive", id="too-little"
+        ),
+        pytest.param(SUCCESS, sample(0.85, 2000), sample(0.95, 2000), "Fail", "canary 0.85 [", id="ten-points-worse"),
+        pytest.param(
+            {**SUCCESS, "min": 0.9}, sample(0.85, 5000), sample(0.95, 20_000), "Fail", "→ Fail", id="below-min"
+        ),
+        pytest.param(
+            {"name": "tool-failure-rate", "method": "Sequential", "maxRiseVsStable": 0.02},
+            sample(0.10, 3000, sessions=500),
+            sample(0.02, 3000, sessions=500),
+            "Fail",
+            "vs stable 0.02, margin 0.02 → Fail",
+            id="failures-rise",
+        ),
+        pytest.param(
+            SUCCESS,
+            sample(0.95, 20, sessions=20),
+            sample(0.95, 2000),
+            "Inconclusive",
+            "fewer than minSessions 50",
+            id="min-sessions",
+        ),
+        pytest.param(
+            SUCCESS,
+            Sample(error="Prometheus unreachable"),
+            sample(0.95, 10),
+            "Error",
+            "unreachable",
+            id="backend-error",
+        ),
+    ],
+)
+def test_a_sequential_check(check: dict[str, Any], canary: Sample, stable: Sample, verdict: str, reason: str) -> None:
+    parsed = Check.model_validate(check)
+    run = analyse([parsed], {parsed.label: {"c": canary, "s": stable}}, "c", "s", 50, "t", canary_weight=50)
+    (result,) = run.checks
+    assert (result.verdict, run.verdict) == (verdict, verdict)
+    assert reason in result.reason
+    if verdict in ("Pass", "Fail") and "maxDropVsStable" in check:
+        assert result.interval is not None and result.vs_stable is not None
+        assert result.interval[0] <= (canary.value or 0) <= result.interval[1]
+
+
+def test_a_router_that_does_not_split_as_asked_makes_it_inconclusive() -> None:
+    check = Check.model_validate(SUCCESS)
+    readings = {check.label: {"c": sample(0.95, 20_000), "s": sample(0.95, 20_000)}}
+    fair = {**readings, TRAFFIC_SPLIT: {"c": Sample(sessions=210), "s": Sample(sessions=790)}}
+    assert analyse([check], fair, "c", "s", 50, "t", canary_weight=20).verdict == "Pass"
+    skewed = {**readings, TRAFFIC_SPLIT: {"c": Sample(sessions=300), "s": Sample(sessions=700)}}
+    (result,) = analyse([check], skewed, "c", "s", 50, "t", canary_weight=20).checks
+    assert result.verdict == "Inconclusive"
+    assert result.reason.startswith("TrafficSplitMismatch: the canary had 30.0% of this step's sessions (300 of 1000)")
+
+
+@pytest.mark.parametrize(
+    ("check", "message"),
+    [
+        pytest.param(
+            {"name": "cost-per-session", "method": "Sequential", "max": 0.1},
+            "use method: Threshold for cost-per-session",
+            id="not-a-rate",
+        ),
+        pytest.param(
+            {"name": "session-success-rate", "maxDropVsStable": 0.02},
+            "need method: Sequential",
+            id="margin-without-method",
+        ),
+        pytest.param(
+            {**SUCCESS, "maxDropVsStable": None, "maxRiseVsStable": 0.02},
+            "better when higher: use maxDropVsStable",
+            id="wrong-direction",
+        ),
+        pytest.param(
+            {**SUCCESS, "minRatioToStable": 0.9}, "compare to stable with maxDropVsStable", id="ratio-with-sequential"
+        ),
+        pytest.param({**SUCCESS, "confidence": 1.0}, "confidence", id="certainty"),
+    ],
+)
+def test_the_spec_says_what_fits_a_sequential_check(check: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Check.model_validate(check)
