@@ -39,12 +39,17 @@ def bound_text(check: Check) -> str:
         parts.append(f">= {check.min_ratio_to_stable:g}x stable")
     if check.max_ratio_to_stable is not None:
         parts.append(f"<= {check.max_ratio_to_stable:g}x stable")
-    return ", ".join(parts)
+    if check.max_drop_vs_stable is not None:
+        parts.append(f"at most {check.max_drop_vs_stable:g} below stable")
+    if check.max_rise_vs_stable is not None:
+        parts.append(f"at most {check.max_rise_vs_stable:g} above stable")
+    sequential = f" ({check.confidence:.0%} sequential)" if check.method == "Sequential" else ""
+    return ", ".join(parts) + sequential
 
 
 def judge(check: Check, canary_sample: Sample, stable_sample: Sample, min_sessions: int) -> CheckResult:
     if check.method == "Sequential":
-        return judge_sequential(check, canary_sample, stable_sample, min_sessions)
+        return judge_sequential(check, canary_sample, stable_sample, min_sessions, bound_text(check))
 
     def result(verdict: Verdict, reason: str = "") -> CheckResult:
         canary = canary_sample.value if known(canary_sample.value) else None

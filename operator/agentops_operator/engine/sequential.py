@@ -27,24 +27,15 @@ def _counts(sample: Sample) -> tuple[int, int] | None:
     return min(max(round(sample.value * trials), 0), total), total
 
 
-def bound_text(check: Check) -> str:
-    parts = [f">= {check.min:g}"] if check.min is not None else []
-    if check.max is not None:
-        parts.append(f"<= {check.max:g}")
-    if check.max_drop_vs_stable is not None:
-        parts.append(f"at most {check.max_drop_vs_stable:g} below stable")
-    if check.max_rise_vs_stable is not None:
-        parts.append(f"at most {check.max_rise_vs_stable:g} above stable")
-    return ", ".join(parts) + f" ({check.confidence:.0%} sequential)"
-
-
 def _combined(verdicts: list[Verdict]) -> Verdict:
     if "Fail" in verdicts:
         return "Fail"
     return "Pass" if all(v == "Pass" for v in verdicts) else "Inconclusive"
 
 
-def judge_sequential(check: Check, canary_sample: Sample, stable_sample: Sample, min_sessions: int) -> CheckResult:
+def judge_sequential(
+    check: Check, canary_sample: Sample, stable_sample: Sample, min_sessions: int, bound: str
+) -> CheckResult:
     alpha = 1 - check.confidence
 
     def result(
@@ -54,7 +45,7 @@ def judge_sequential(check: Check, canary_sample: Sample, stable_sample: Sample,
             name=check.label,
             canary=canary_sample.value if canary is not None else None,
             stable=stable_sample.value if diff is not None else None,
-            bound=bound_text(check),
+            bound=bound,
             verdict=verdict,
             reason=reason,
             interval=[round(canary.lower, 4), round(canary.upper, 4)] if canary is not None else None,
