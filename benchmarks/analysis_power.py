@@ -1,12 +1,13 @@
 """How often canary analysis is right, by seeded simulation: the always-valid non-inferiority
 verdict (engine/statistics.py) against the point-threshold rule, on the same simulated rollouts.
 
-A rollout is analysed every interval (LOOKS looks); each look adds `traffic` sessions per arm. Stable
-succeeds with 0.95. A healthy canary succeeds with 0.95 too; a degraded one with 0.90 (a 5-point
-drop). The margin is 2 points.
+A rollout is analysed every interval (LOOKS looks); each look adds `traffic` sessions per arm. Two
+signals: session success (stable 0.95; a healthy canary 0.95, a degraded one 0.90, a 5-point drop;
+margin 2 points) and cost per session (log-normal, log-sd 0.8; stable $0.02, a healthy canary $0.02, a
+degraded one $0.03, a 1.5× rise; bound: at most 1.2× stable).
 
-- Threshold rule (the operator's point comparison today): a look fails when the canary's success
-  rate so far is below stable's minus the margin; `failureLimit` (2) failed looks in a row abort.
+- Threshold rule (the operator's point comparison): a look fails when the canary's value over the
+  look's own window (the interval) is past the bound; `failureLimit` (2) failed looks in a row abort.
   It promotes when the rollout ends without an abort.
 - Sequential rule: a look's verdict is Pass, Fail or Inconclusive from the confidence sequence; the
   first Fail aborts; it promotes only when the last look is Pass (otherwise the rollout is held
@@ -28,6 +29,7 @@ import random
 import statistics as stdlib_statistics
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "operator"))
 
@@ -35,6 +37,8 @@ from agentops_operator.engine import statistics
 
 STABLE, HEALTHY, DEGRADED = 0.95, 0.95, 0.90
 MARGIN, ALPHA, FAILURE_LIMIT = 0.02, 0.05, 2
+STABLE_COST, LOG_SD, MAX_COST_RATIO = 0.02, 0.8, 1.2
+SIGNALS = {"success": (HEALTHY, DEGRADED), "cost": (STABLE_COST, STABLE_COST * 1.5)}
 
 
 def binomial(rng: random.Random, n: int, p: float) -> int:
@@ -51,26 +55,70 @@ def binomial(rng: random.Random, n: int, p: float) -> int:
         count += 1
 
 
-def rollout(rng: random.Random, canary_rate: float, traffic: int, looks: int) -> dict[str, tuple[str, int]]:
+class Arm:
+    """One arm's sessions: all of them since the rollout began, and the current look's."""
+
+    def __init__(self) -> None:
+        self.successes = self.trials = 0
+        self.total = self.squares = 0.0
+        self.look_successes = self.look_trials = 0
+        self.look_total = 0.0
+
+    def add_successes(self, successes: int, trials: int) -> None:
+        self.successes, self.trials = self.successes + successes, self.trials + trials
+        self.look_successes, self.look_trials = successes, trials
+
+    def add_costs(self, costs: list[float]) -> None:
+        self.total += sum(costs)
+        self.squares += sum(c * c for c in costs)
+        self.trials += len(costs)
+        self.look_total, self.look_trials = sum(costs), len(costs)
+
+    def moments(self) -> tuple[float, float, int]:
+        return self.total / self.trials, self.squares / self.trials, self.trials
+
+
+def _look(rng: random.Random, signal: str, rate: float, traffic: int, canary: Arm, stable: Arm) -> None:
+    if signal == "success":
+        canary.add_successes(binomial(rng, traffic, rate), traffic)
+        stable.add_successes(binomial(rng, traffic, STABLE), traffic)
+        return
+    for arm, mean in ((canary, rate), (stable, STABLE_COST)):
+        mu = math.log(mean) - LOG_SD * LOG_SD / 2
+        arm.add_costs([rng.lognormvariate(mu, LOG_SD) for _ in range(traffic)])
+
+
+def _threshold_fails(signal: str, canary: Arm, stable: Arm) -> bool:
+    if signal == "success":
+        return canary.look_successes / canary.look_trials < stable.look_successes / stable.look_trials - MARGIN
+    return canary.look_total / stable.look_total > MAX_COST_RATIO
+
+
+def _sequential(signal: str, canary: Arm, stable: Arm, planned: int) -> str:
+    if signal == "success":
+        pair = ((canary.successes, canary.trials), (stable.successes, stable.trials))
+        return statistics.not_worse(*pair, MARGIN, ALPHA, planned=planned)[0]
+    ratio = statistics.mean_ratio(canary.moments(), stable.moments(), ALPHA, planned=planned)
+    return statistics.at_most(ratio, MAX_COST_RATIO)
+
+
+def rollout(rng: random.Random, signal: str, rate: float, traffic: int, looks: int) -> dict[str, tuple[str, int]]:
     """Each rule's outcome (aborted | promoted | held) and the canary sessions when it was decided."""
-    canary = stable = (0, 0)
+    canary, stable = Arm(), Arm()
     threshold_fails, last = 0, "Inconclusive"
     outcome: dict[str, tuple[str, int]] = {}
     for _ in range(looks):
-        canary = (canary[0] + binomial(rng, traffic, canary_rate), canary[1] + traffic)
-        stable = (stable[0] + binomial(rng, traffic, STABLE), stable[1] + traffic)
+        _look(rng, signal, rate, traffic, canary, stable)
         if "threshold" not in outcome:
-            below = canary[0] / canary[1] < stable[0] / stable[1] - MARGIN
-            threshold_fails = threshold_fails + 1 if below else 0
+            threshold_fails = threshold_fails + 1 if _threshold_fails(signal, canary, stable) else 0
             if threshold_fails >= FAILURE_LIMIT:
-                outcome["threshold"] = ("aborted", canary[1])
+                outcome["threshold"] = ("aborted", canary.trials)
         if "sequential" not in outcome:
-            verdict, _ = statistics.not_worse(canary, stable, MARGIN, ALPHA, planned=traffic * looks)
-            if verdict == "Fail":
-                outcome["sequential"] = ("aborted", canary[1])
-            last = verdict
-    outcome.setdefault("threshold", ("promoted", canary[1]))
-    outcome.setdefault("sequential", ("promoted" if last == "Pass" else "held", canary[1]))
+            last = _sequential(signal, canary, stable, traffic * looks)
+            if last == "Fail":
+                outcome["sequential"] = ("aborted", canary.trials)
+    outcome.setdefault("threshold", ("promoted", canary.trials))
+    outcome.setdefault("sequential", ("promoted" if last == "Pass" else "held", canary.trials))
     return outcome
 
 
@@ -83,30 +131,44 @@ def fixed_sample_size(p1: float, p2: float, alpha: float = ALPHA, power: float =
     return math.ceil(variance * ((z_a + z_b) / (p1 - p2 - MARGIN)) ** 2)
 
 
+def fixed_cost_sample_size(alpha: float = ALPHA, power: float = 0.95) -> int:
+    """Per-arm n of a one-sided z-test on the log of the cost ratio (delta method) that tells a 1.5×
+    rise from the 1.2× bound with the given power."""
+    normal = stdlib_statistics.NormalDist()
+    z_a, z_b = normal.inv_cdf(1 - alpha), normal.inv_cdf(power)
+    cv2 = math.exp(LOG_SD * LOG_SD) - 1
+    return math.ceil(2 * cv2 * ((z_a + z_b) / (math.log(1.5) - math.log(MAX_COST_RATIO))) ** 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rollouts", type=int, default=1000)
     parser.add_argument("--looks", type=int, default=20)
     args = parser.parse_args()
-    print(f"{args.rollouts} rollouts per row, {args.looks} looks each, margin {MARGIN}, alpha {ALPHA}")
-    print(f"fixed-sample test for 0.95 -> 0.90: {fixed_sample_size(STABLE, DEGRADED)} sessions per arm")
-    header = f"{'rule':<11}{'sessions/look':>14}{'false abort':>13}{'healthy promoted':>18}"
+    print(f"{args.rollouts} rollouts per row, {args.looks} looks each, alpha {ALPHA}")
+    print(f"fixed-sample test, success 0.95 -> 0.90 (margin {MARGIN}): {fixed_sample_size(STABLE, DEGRADED)} per arm")
+    print(f"fixed-sample test, cost 1.5x (bound {MAX_COST_RATIO}x): {fixed_cost_sample_size()} per arm")
+    header = f"{'signal':<8}{'rule':<11}{'sessions/look':>14}{'false abort':>13}{'healthy promoted':>18}"
     print(header + f"{'detected':>10}{'false promote':>15}{'median to detect':>18}")
-    for traffic in (25, 100, 400):
-        rng = random.Random(traffic)
-        healthy = [rollout(rng, HEALTHY, traffic, args.looks) for _ in range(args.rollouts)]
-        degraded = [rollout(rng, DEGRADED, traffic, args.looks) for _ in range(args.rollouts)]
-        for rule in ("threshold", "sequential"):
-            aborted = sum(r[rule][0] == "aborted" for r in healthy) / args.rollouts
-            promoted = sum(r[rule][0] == "promoted" for r in healthy) / args.rollouts
-            caught = [r[rule][1] for r in degraded if r[rule][0] == "aborted"]
-            detected = len(caught) / args.rollouts
-            false_promote = sum(r[rule][0] == "promoted" for r in degraded) / args.rollouts
-            median = f"{stdlib_statistics.median(caught):.0f}" if caught else "-"
-            print(
-                f"{rule:<11}{traffic:>14}{aborted:>13.1%}{promoted:>18.1%}{detected:>10.1%}{false_promote:>15.1%}"
-                f"{median:>18}"
-            )
+    for signal, (healthy_value, degraded_value) in SIGNALS.items():
+        for traffic in (25, 100, 400):
+            rng = random.Random(traffic)
+            healthy = [rollout(rng, signal, healthy_value, traffic, args.looks) for _ in range(args.rollouts)]
+            degraded = [rollout(rng, signal, degraded_value, traffic, args.looks) for _ in range(args.rollouts)]
+            for rule in ("threshold", "sequential"):
+                _row(signal, rule, traffic, healthy, degraded, args.rollouts)
+
+
+def _row(signal: str, rule: str, traffic: int, healthy: list[Any], degraded: list[Any], runs: int) -> None:
+    aborted = sum(r[rule][0] == "aborted" for r in healthy) / runs
+    promoted = sum(r[rule][0] == "promoted" for r in healthy) / runs
+    caught = [r[rule][1] for r in degraded if r[rule][0] == "aborted"]
+    false_promote = sum(r[rule][0] == "promoted" for r in degraded) / runs
+    median = f"{stdlib_statistics.median(caught):.0f}" if caught else "-"
+    print(
+        f"{signal:<8}{rule:<11}{traffic:>14}{aborted:>13.1%}{promoted:>18.1%}{len(caught) / runs:>10.1%}"
+        f"{false_promote:>15.1%}{median:>18}"
+    )
 
 
 if __name__ == "__main__":

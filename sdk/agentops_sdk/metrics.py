@@ -42,6 +42,10 @@ class AgentMetrics:
         self.cost = counter(
             "agent_cost_usd", "Cost of LLM calls in US dollars (priced calls only).", "gen_ai_request_model"
         )
+        self.session_cost_squared = counter(
+            "agent_session_cost_squared_usd",
+            "Sum over sessions of each session's cost squared (with the cost and the session count: its variance).",
+        )
         self.llm_calls = counter(
             "agent_llm_calls",
             "LLM calls by model and whether a price was known.",
@@ -100,6 +104,7 @@ class AgentMetrics:
             self.child(self.llm_calls, provider, model, "true")
         self.child(self.prompt_leaks)
         self.child(self.safety_violations, "unspecified")
+        self.child(self.session_cost_squared)
 
     def child(self, metric: Counter | Histogram | Gauge, *labels: str) -> Any:
         """The bound child for these label values (cached: `.labels()` is the slow part)."""

@@ -122,6 +122,8 @@ class Session:
         metrics.child(metrics.sessions, outcome).inc()
         metrics.child(metrics.session_duration).observe(elapsed)
         metrics.child(metrics.session_turns).observe(self.turns)
+        if self.cost_usd:
+            metrics.child(metrics.session_cost_squared).inc(self.cost_usd * self.cost_usd)
         if self.agent.otel_metrics is not None:
             self.agent.otel_metrics.session(elapsed, outcome)
         if logs.enabled():  # while the session's span is still current: the line carries its ids

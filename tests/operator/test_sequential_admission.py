@@ -31,16 +31,23 @@ def _agent(check: dict[str, Any]) -> dict[str, Any]:
     ("check", "message"),
     [
         pytest.param(
-            {"name": "cost-per-session", "method": "Sequential", "max": 1},
-            "method Sequential judges rates",
-            id="not-a-rate",
+            {"name": "p95-session-duration", "method": "Sequential", "max": 30},
+            "method Sequential judges",
+            id="not-sequential",
+        ),
+        pytest.param(
+            {"name": "cost-per-session", "method": "Sequential", "max": 0.1},
+            "put absolute bounds in a second check",
+            id="absolute-cost",
         ),
         pytest.param(
             {"name": "session-success-rate", "maxDropVsStable": 0.02},
             "need method: Sequential",
             id="margin-needs-method",
         ),
-        pytest.param({**SEQUENTIAL, "minRatioToStable": 0.9}, "compare to stable with maxDropVsStable", id="ratio"),
+        pytest.param(
+            {**SEQUENTIAL, "minRatioToStable": 0.9}, "compare a rate to stable with maxDropVsStable", id="ratio"
+        ),
         pytest.param(
             {"name": "tool-failure-rate", "method": "Sequential", "maxDropVsStable": 0.02},
             "better when higher",

@@ -169,6 +169,10 @@ async def test_built_in_checks_match_ground_truth(
     trials = {"session-success-rate": 200, "tool-failure-rate": 400, "guardrail-trigger-rate": 200}.get(check)
     for sample in samples.values():
         assert sample.trials == (None if trials is None else pytest.approx(trials, rel=0.25))
+    # Cost per session's mean of squares, for its variance: every session here costs the same.
+    for arm, sample in samples.items():
+        squared = expected("cost-per-session", TRUTH[arm]) ** 2 if check == "cost-per-session" else None
+        assert sample.second_moment == (None if squared is None else pytest.approx(squared, rel=COST_TOLERANCE * 2))
 
 
 async def test_custom_query_and_down_backend(prometheus: LocalPrometheus, exporters: dict[str, Any]) -> None:

@@ -100,9 +100,14 @@ def test_a_router_that_does_not_split_as_asked_makes_it_inconclusive() -> None:
     ("check", "message"),
     [
         pytest.param(
+            {"name": "p95-session-duration", "method": "Sequential", "max": 30},
+            "use method: Threshold for p95-session-duration",
+            id="not-sequential",
+        ),
+        pytest.param(
             {"name": "cost-per-session", "method": "Sequential", "max": 0.1},
-            "use method: Threshold for cost-per-session",
-            id="not-a-rate",
+            "put absolute bounds in a second check with method: Threshold",
+            id="absolute-cost",
         ),
         pytest.param(
             {"name": "session-success-rate", "maxDropVsStable": 0.02},
@@ -115,7 +120,9 @@ def test_a_router_that_does_not_split_as_asked_makes_it_inconclusive() -> None:
             id="wrong-direction",
         ),
         pytest.param(
-            {**SUCCESS, "minRatioToStable": 0.9}, "compare to stable with maxDropVsStable", id="ratio-with-sequential"
+            {**SUCCESS, "minRatioToStable": 0.9},
+            "compare a rate to stable with maxDropVsStable",
+            id="ratio-with-sequential",
         ),
         pytest.param({**SUCCESS, "confidence": 1.0}, "confidence", id="certainty"),
     ],
@@ -123,3 +130,35 @@ def test_a_router_that_does_not_split_as_asked_makes_it_inconclusive() -> None:
 def test_the_spec_says_what_fits_a_sequential_check(check: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         Check.model_validate(check)
+
+
+COST = {"name": "cost-per-session", "method": "Sequential", "maxRatioToStable": 1.2}
+
+
+def moments(mean: float, cv: float, sessions: int) -> Sample:
+    """A cost-per-session sample: its mean, mean of squares (mean² · (1 + cv²)) and sessions."""
+    return Sample(value=mean, second_moment=mean * mean * (1 + cv * cv), sessions=sessions)
+
+
+def test_known_values_of_a_mean() -> None:
+    """mean 0.02, cv 1, 1,000 sessions at 95 %: V = 1000·1 + ρ = 1126.0 (ρ = 1000 / (2 ln 20 +
+    ln(1 + 2 ln 20)) = 126.0), relative half-width √(V·ln(V/(ρ·0.05²))) / 1000 = 0.09598."""
+    interval = statistics.mean_interval(0.02, 0.0008, 1000, 0.05, planned=1000)
+    assert (round(interval.lower, 5), round(interval.upper, 5)) == (0.01808, 0.02192)
+
+
+@pytest.mark.parametrize(
+    ("canary", "stable", "verdict", "reason"),
+    [
+        pytest.param(
+            moments(0.03, 1, 4000), moments(0.02, 1, 4000), "Fail", "vs stable 0.02: ratio 1.5 [", id="cost-1.5x"
+        ),
+        pytest.param(moments(0.02, 1, 20_000), moments(0.02, 1, 20_000), "Pass", "ratio 1 [", id="same-cost-much-data"),
+        pytest.param(moments(0.02, 1, 200), moments(0.02, 1, 200), "Inconclusive", "→ Inconclusive", id="too-little"),
+        pytest.param(Sample(value=0.02, sessions=500), moments(0.02, 1, 500), "Inconclusive", "no value", id="old-sdk"),
+    ],
+)
+def test_a_sequential_cost_check(canary: Sample, stable: Sample, verdict: str, reason: str) -> None:
+    check = Check.model_validate(COST)
+    (result,) = analyse([check], {check.label: {"c": canary, "s": stable}}, "c", "s", 50, "t").checks
+    assert result.verdict == verdict and reason in result.reason, result.reason

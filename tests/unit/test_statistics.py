@@ -165,3 +165,27 @@ def test_a_verdict_never_contradicts_its_interval(
 def test_bad_counts_are_refused() -> None:
     with pytest.raises(ValueError, match=r"successes 5 must be within 0\.\.trials"):
         stats.rate_interval(5, 3, ALPHA)
+
+
+def _costs(rng: random.Random, mean: float, log_sd: float) -> list[tuple[float, float, int]]:
+    """(mean, mean of squares, sessions) at each look, of log-normal costs per session."""
+    mu = math.log(mean) - log_sd * log_sd / 2
+    total = squares = 0.0
+    seen = []
+    for look in range(1, LOOKS + 1):
+        for _ in range(PER_LOOK):
+            cost = rng.lognormvariate(mu, log_sd)
+            total, squares = total + cost, squares + cost * cost
+        seen.append((total / (look * PER_LOOK), squares / (look * PER_LOOK), look * PER_LOOK))
+    return seen
+
+
+@pytest.mark.parametrize("log_sd", [pytest.param(0.8, id="cv-0.95"), pytest.param(1.2, id="cv-1.8-skewed")])
+def test_the_cost_ratio_covers_the_true_ratio_at_every_look_at_once(log_sd: float) -> None:
+    rng = random.Random(5)
+    misses = 0
+    for _ in range(RUNS):
+        canary, stable = _costs(rng, 0.03, log_sd), _costs(rng, 0.02, log_sd)
+        ratios = [stats.mean_ratio(c, s, ALPHA, planned=LOOKS * PER_LOOK) for c, s in zip(canary, stable, strict=True)]
+        misses += any(not (r.lower <= 1.5 <= r.upper) for r in ratios)
+    assert misses / RUNS <= ALPHA + _binomial_tolerance(ALPHA, RUNS)

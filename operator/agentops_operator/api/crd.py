@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from . import resource
 from .incident import INCIDENT_KIND, INCIDENT_PLURAL, IncidentSpec, IncidentStatus
 from .printer_columns import PRINTER_COLUMNS
-from .rollout import HIGHER_IS_BETTER_RATES, LOWER_IS_BETTER_RATES
+from .rollout import HIGHER_IS_BETTER_RATES, LOWER_IS_BETTER_RATES, SEQUENTIAL_MEANS, SEQUENTIAL_SIGNALS
 from .runbooks import DEFAULT_TYPES
 from .spec import LABEL_KEY_PATTERN, RESERVED_ENV, AgentDeploymentSpec
 from .status import AgentDeploymentStatus
@@ -137,17 +137,24 @@ def _check_rules() -> list[JsonDict]:
             "maxDropVsStable or maxRiseVsStable",
         },
         {
-            "rule": f"!{_SEQUENTIAL} || self.name in {sorted(HIGHER_IS_BETTER_RATES | LOWER_IS_BETTER_RATES)}",
-            "message": "method Sequential judges rates (session-success-rate, tool-failure-rate, "
-            "guardrail-trigger-rate); use method: Threshold for other checks",
+            "rule": f"!{_SEQUENTIAL} || self.name in {sorted(SEQUENTIAL_SIGNALS)}",
+            "message": "method Sequential judges session-success-rate, tool-failure-rate, guardrail-trigger-rate "
+            "and cost-per-session; use method: Threshold for other checks",
         },
         {
             "rule": f"{_SEQUENTIAL} || !(has(self.maxDropVsStable) || has(self.maxRiseVsStable))",
             "message": "maxDropVsStable and maxRiseVsStable need method: Sequential",
         },
         {
-            "rule": f"!{_SEQUENTIAL} || !(has(self.maxRatioToStable) || has(self.minRatioToStable))",
-            "message": "with method Sequential compare to stable with maxDropVsStable or maxRiseVsStable",
+            "rule": f"!{_SEQUENTIAL} || self.name in {sorted(SEQUENTIAL_MEANS)}"
+            " || !(has(self.maxRatioToStable) || has(self.minRatioToStable))",
+            "message": "with method Sequential compare a rate to stable with maxDropVsStable or maxRiseVsStable",
+        },
+        {
+            "rule": f"!{_SEQUENTIAL} || !(self.name in {sorted(SEQUENTIAL_MEANS)})"
+            " || !(has(self.min) || has(self.max))",
+            "message": "with method Sequential cost-per-session is compared to stable (maxRatioToStable, "
+            "minRatioToStable); put absolute bounds in a second check with method: Threshold",
         },
         {
             "rule": f"!has(self.maxDropVsStable) || self.name in {sorted(HIGHER_IS_BETTER_RATES)}",

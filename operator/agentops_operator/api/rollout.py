@@ -80,6 +80,9 @@ class Step(OneOf):
 # Rates (successes out of trials) the Sequential method judges, and which way is better for each.
 HIGHER_IS_BETTER_RATES = frozenset({"session-success-rate"})
 LOWER_IS_BETTER_RATES = frozenset({"tool-failure-rate", "guardrail-trigger-rate"})
+# Means per session the Sequential method judges (the SDK exports what their variance needs).
+SEQUENTIAL_MEANS = frozenset({"cost-per-session"})
+SEQUENTIAL_SIGNALS = HIGHER_IS_BETTER_RATES | LOWER_IS_BETTER_RATES | SEQUENTIAL_MEANS
 CheckMethod = Literal["Threshold", "Sequential"]
 
 
@@ -94,7 +97,7 @@ class Check(WireModel):
     method: CheckMethod = Field(
         default="Threshold",
         description="Threshold: point values at each look. Sequential: always-valid confidence intervals "
-        "(rates only: session-success-rate, tool-failure-rate, guardrail-trigger-rate).",
+        "(session-success-rate, tool-failure-rate, guardrail-trigger-rate, cost-per-session).",
     )
     min: float | None = Field(default=None, description="Fail when the canary's value is below this.")
     max: float | None = Field(default=None, description="Fail when the canary's value is above this.")
@@ -141,13 +144,19 @@ class Check(WireModel):
         return self
 
     def _sequential_fits(self) -> None:
-        if self.name not in HIGHER_IS_BETTER_RATES | LOWER_IS_BETTER_RATES:
+        if self.name not in SEQUENTIAL_SIGNALS:
             raise ValueError(
-                f"method Sequential judges rates (session-success-rate, tool-failure-rate, guardrail-trigger-rate); "
-                f"use method: Threshold for {self.name}"
+                "method Sequential judges session-success-rate, tool-failure-rate, guardrail-trigger-rate and "
+                f"cost-per-session; use method: Threshold for {self.name}"
             )
-        if self.max_ratio_to_stable is not None or self.min_ratio_to_stable is not None:
-            raise ValueError("with method Sequential compare to stable with maxDropVsStable or maxRiseVsStable")
+        ratios = self.max_ratio_to_stable is not None or self.min_ratio_to_stable is not None
+        if ratios and self.name not in SEQUENTIAL_MEANS:
+            raise ValueError("with method Sequential compare a rate to stable with maxDropVsStable or maxRiseVsStable")
+        if self.name in SEQUENTIAL_MEANS and (self.min is not None or self.max is not None):
+            raise ValueError(
+                f"with method Sequential {self.name} is compared to stable (maxRatioToStable, minRatioToStable); "
+                "put absolute bounds in a second check with method: Threshold"
+            )
         if self.max_drop_vs_stable is not None and self.name not in HIGHER_IS_BETTER_RATES:
             raise ValueError(f"{self.name} is better when lower: use maxRiseVsStable")
         if self.max_rise_vs_stable is not None and self.name not in LOWER_IS_BETTER_RATES:

@@ -38,6 +38,7 @@ class Sample:
     value: float | None = None  # None (or NaN): no data for this revision
     sessions: float | None = None  # finished sessions behind the value (the sample size)
     trials: float | None = None  # a rate's denominator (sessions, tool calls, guardrail checks), when known
+    second_moment: float | None = None  # a per-session mean's mean of squares (its variance), when known
     error: str | None = None  # set when the backend could not answer; the value is then unknown
 
 

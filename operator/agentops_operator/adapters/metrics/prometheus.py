@@ -67,6 +67,15 @@ TRIALS = {
 }
 
 
+# A per-session mean's sum of squares: with the mean and the sessions, its variance.
+SQUARES = {"cost-per-session": "agent_session_cost_squared_usd_total"}
+
+
+def squares_promql(check: str, selector: str, window: str) -> str:
+    sessions = f"sum by (revision) (increase(agent_sessions_total{{{selector},{FINISHED}}}[{window}]))"
+    return f"sum by (revision) (increase({SQUARES[check]}{{{selector}}}[{window}])) / {sessions}"
+
+
 def trials_promql(check: str, selector: str, window: str) -> str:
     metric, extra = TRIALS[check]
     labels = f"{selector},{extra}" if extra else selector
@@ -151,6 +160,11 @@ class PrometheusProvider:
             trials = sessions
             if query.signal in TRIALS and TRIALS[query.signal][0] != "agent_sessions_total":
                 trials = await self.query(trials_promql(query.signal, selector, window), base)
+            squares = (
+                await self.query(squares_promql(query.signal, selector, window), base)
+                if query.signal in SQUARES
+                else {}
+            )
         except PrometheusError as error:
             return {revision: Sample(error=str(error)) for revision in query.revisions}
         return {
@@ -158,6 +172,7 @@ class PrometheusProvider:
                 value=values[revision],
                 sessions=sessions.get(revision, 0.0),
                 trials=trials.get(revision, 0.0) if query.signal in TRIALS else None,
+                second_moment=squares.get(revision),
             )
             for revision in query.revisions
         }
