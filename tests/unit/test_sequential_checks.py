@@ -12,6 +12,7 @@ from agentops_operator.api.rollout import Check
 from agentops_operator.engine import statistics
 from agentops_operator.engine.analysis import analyse
 from agentops_operator.engine.measurements import TRAFFIC_SPLIT, Sample
+from tests.sequential_cases import SUCCESS, UNWORKABLE
 
 
 def test_known_values() -> None:
@@ -25,9 +26,6 @@ def test_known_values() -> None:
 
 def sample(rate: float, trials: float, sessions: float | None = None) -> Sample:
     return Sample(value=rate, sessions=trials if sessions is None else sessions, trials=trials)
-
-
-SUCCESS = {"name": "session-success-rate", "method": "Sequential", "maxDropVsStable": 0.02}
 
 
 @pytest.mark.parametrize(
@@ -96,37 +94,7 @@ def test_a_router_that_does_not_split_as_asked_makes_it_inconclusive() -> None:
     assert result.reason.startswith("TrafficSplitMismatch: the canary had 30.0% of this step's sessions (300 of 1000)")
 
 
-@pytest.mark.parametrize(
-    ("check", "message"),
-    [
-        pytest.param(
-            {"name": "p95-session-duration", "method": "Sequential", "max": 30},
-            "use method: Threshold for p95-session-duration",
-            id="not-sequential",
-        ),
-        pytest.param(
-            {"name": "cost-per-session", "method": "Sequential", "max": 0.1},
-            "put absolute bounds in a second check with method: Threshold",
-            id="absolute-cost",
-        ),
-        pytest.param(
-            {"name": "session-success-rate", "maxDropVsStable": 0.02},
-            "need method: Sequential",
-            id="margin-without-method",
-        ),
-        pytest.param(
-            {**SUCCESS, "maxDropVsStable": None, "maxRiseVsStable": 0.02},
-            "better when higher: use maxDropVsStable",
-            id="wrong-direction",
-        ),
-        pytest.param(
-            {**SUCCESS, "minRatioToStable": 0.9},
-            "compare a rate to stable with maxDropVsStable",
-            id="ratio-with-sequential",
-        ),
-        pytest.param({**SUCCESS, "confidence": 1.0}, "confidence", id="certainty"),
-    ],
-)
+@pytest.mark.parametrize(("check", "message"), UNWORKABLE)
 def test_the_spec_says_what_fits_a_sequential_check(check: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         Check.model_validate(check)

@@ -158,9 +158,13 @@ class Check(WireModel):
                 "put absolute bounds in a second check with method: Threshold"
             )
         if self.max_drop_vs_stable is not None and self.name not in HIGHER_IS_BETTER_RATES:
-            raise ValueError(f"{self.name} is better when lower: use maxRiseVsStable")
+            raise ValueError(
+                f"maxDropVsStable is for rates that are better when higher; {self.name}: use maxRiseVsStable"
+            )
         if self.max_rise_vs_stable is not None and self.name not in LOWER_IS_BETTER_RATES:
-            raise ValueError(f"{self.name} is better when higher: use maxDropVsStable")
+            raise ValueError(
+                f"maxRiseVsStable is for rates that are better when lower; {self.name}: use maxDropVsStable"
+            )
 
     @property
     def label(self) -> str:
