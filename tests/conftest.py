@@ -27,7 +27,7 @@ from agentops_sandbox.standin import ThreadedApiServer
 from agentops_sandbox.testing import ControlPlaneMissing, LocalControlPlane
 from tests.kube import RealServer
 from tests.reporting import SUMMARY
-from tests.serving import serving
+from tests.serving import answer, serving
 
 SERVERS = [s for s in os.environ.get("AGENTOPS_TEST_SERVERS", "kube,standin").split(",") if s]
 Server = ThreadedApiServer | RealServer
@@ -134,9 +134,7 @@ class Receiver(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         Receiver.received.append((self.path, body))
-        self.send_response(202)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        answer(self, 202)
 
     def log_message(self, *args: Any) -> None:
         pass

@@ -18,3 +18,13 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def answer(handler: BaseHTTPRequestHandler, status: int, body: bytes = b"", content_type: str = "") -> None:
+    """Reply from a test server's handler: status, Content-Type (when given), the body and its length."""
+    handler.send_response(status)
+    if content_type:
+        handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

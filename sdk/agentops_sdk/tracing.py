@@ -42,7 +42,12 @@ def wanted(otel: bool | None) -> bool:
     if os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower() not in {"", "none"}:
         return True
     trace = sys.modules.get("opentelemetry.trace")  # someone configured OpenTelemetry already: follow it
-    return trace is not None and type(trace.get_tracer_provider()).__name__ not in _PROXIES
+    return trace is not None and _installed(trace.get_tracer_provider())
+
+
+def _installed(provider: Any) -> bool:
+    """Whether `provider` is a real one (not the API's placeholder before any is set)."""
+    return type(provider).__name__ not in _PROXIES
 
 
 def _configured_provider(service: str) -> TracerProvider:
@@ -50,7 +55,7 @@ def _configured_provider(service: str) -> TracerProvider:
     from opentelemetry import trace
 
     current = trace.get_tracer_provider()
-    if type(current).__name__ not in _PROXIES:
+    if _installed(current):
         return current
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import Resource

@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 
 import agentops_sdk
 from agentops_sdk import capture
-from tests.serving import serving
+from tests.serving import answer, serving
 
 CHAT = {
     "id": "c1",
@@ -65,15 +65,9 @@ class FakeLLM(BaseHTTPRequestHandler):
         }[self.path]
         if request.get("stream"):
             body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in streamed) + b"data: [DONE]\n\n"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
+            answer(self, 200, body, "text/event-stream")
         else:
-            body = json.dumps(plain).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+            answer(self, 200, json.dumps(plain).encode(), "application/json")
 
     def log_message(self, *args: Any) -> None:
         pass

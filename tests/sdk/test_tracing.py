@@ -27,7 +27,7 @@ from prometheus_client import CollectorRegistry
 
 import agentops_sdk
 from agentops_sdk import capture
-from tests.serving import serving
+from tests.serving import answer, serving
 
 PROMPT = "You are the support assistant of Acme. Answer from the knowledge base only and never promise refunds."
 BUNDLE = {
@@ -118,11 +118,7 @@ class FakeLLM(BaseHTTPRequestHandler):
         body = json.dumps(
             {"model": "gpt-4o-mini-2024", "usage": {"prompt_tokens": 12, "completion_tokens": 7}}
         ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, 200, body, "application/json")
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -163,9 +159,7 @@ class Collector(BaseHTTPRequestHandler):
         for resource in request.resource_spans:
             for scope in resource.scope_spans:
                 Collector.spans.extend(scope.spans)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        answer(self, 200)
 
     def log_message(self, *args: Any) -> None:
         pass

@@ -83,7 +83,7 @@ def _rate_parts(check: Check, canary_sample: Sample, stable_sample: Sample) -> P
         return None
     interval = rate_interval(*canary, alpha, PLANNED_SESSIONS)
     verdicts = _bounds(check, interval)
-    text = f"canary {interval.estimate:.3g} [{interval.lower:.3g}, {interval.upper:.3g}]"
+    text = f"canary {interval}"
     diff = None
     if check.margin is not None:
         stable = _counts(stable_sample)
@@ -110,10 +110,7 @@ def _mean_parts(check: Check, canary_sample: Sample, stable_sample: Sample) -> P
         verdicts.append(at_most(ratio, check.max_ratio_to_stable))
     if check.min_ratio_to_stable is not None:
         verdicts.append(at_least(ratio, check.min_ratio_to_stable))
-    text = (
-        f"canary {interval.estimate:.3g} [{interval.lower:.3g}, {interval.upper:.3g}] vs stable {stable[0]:.3g}: "
-        f"ratio {ratio.estimate:.3g} [{ratio.lower:.3g}, {ratio.upper:.3g}]"
-    )
+    text = f"canary {interval} vs stable {stable[0]:.3g}: ratio {ratio}"
     return verdicts, text, interval, ratio
 
 

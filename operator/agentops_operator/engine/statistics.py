@@ -76,9 +76,10 @@ def mixing(planned: int, alpha: float) -> float:
     return VARIANCE_PROXY * max(planned, 1) / _tuning(alpha)
 
 
-def boundary(count: int, variance: float, alpha: float, rho: float) -> float:
-    """How far the sum of `count` observations may stray from count × mean, at every count at once."""
-    v = variance * count + rho
+def _radius(variance: float, rho: float, alpha: float) -> float:
+    """Robbins' normal-mixture boundary √((V + ρ)·ln((V + ρ)/(ρα²))): how far a sum whose variance is V
+    (or a statistic in information units, V = I) may stray, at every look at once."""
+    v = variance + rho
     return math.sqrt(v * math.log(v / (rho * alpha * alpha)))
 
 
@@ -89,7 +90,7 @@ def rate_interval(successes: int, trials: int, alpha: float, planned: int = 1000
     if not 0 <= successes <= trials:
         raise ValueError(f"successes {successes} must be within 0..trials ({trials})")
     estimate = successes / trials
-    width = boundary(trials, _smoothed_variance(successes, trials), alpha, mixing(planned, alpha)) / trials
+    width = _radius(trials * _smoothed_variance(successes, trials), mixing(planned, alpha), alpha) / trials
     return Interval(estimate, max(0.0, estimate - width), min(1.0, estimate + width))
 
 
@@ -123,7 +124,7 @@ def difference(canary: tuple[int, int], stable: tuple[int, int], alpha: float, p
     # ρ in information units, fixed in advance: the information of `planned` sessions per arm at the
     # largest variance, over the tuning term
     rho = max(planned, 1) / (2 * VARIANCE_PROXY) / _tuning(alpha)
-    width = math.sqrt((information + rho) * math.log((information + rho) / (rho * alpha * alpha))) / information
+    width = _radius(information, rho, alpha) / information
     estimate = canary[0] / canary[1] - stable[0] / stable[1]
     return Interval(estimate, max(-1.0, estimate - width), min(1.0, estimate + width))
 
@@ -158,9 +159,7 @@ def mean_interval(mean: float, second_moment: float, count: int, alpha: float, p
     if count <= 0 or mean <= 0:
         return Interval(mean if count > 0 else math.nan, 0.0, math.inf)
     cv2 = _relative_variance(mean, second_moment, count)
-    rho = max(planned, 1) / _tuning(alpha)
-    v = count * cv2 + rho
-    relative = math.sqrt(v * math.log(v / (rho * alpha * alpha))) / count
+    relative = _radius(count * cv2, max(planned, 1) / _tuning(alpha), alpha) / count
     return Interval(mean, max(0.0, mean * (1 - relative)), mean * (1 + relative))
 
 
@@ -176,7 +175,7 @@ def mean_ratio(
     variance = _relative_variance(c_mean, c_m2, c_n) / c_n + _relative_variance(s_mean, s_m2, s_n) / s_n
     information = 1 / variance
     rho = max(planned, 1) / 2 / _tuning(alpha)  # the information of `planned` sessions per arm at cv² = 1
-    width = math.sqrt((information + rho) * math.log((information + rho) / (rho * alpha * alpha))) / information
+    width = _radius(information, rho, alpha) / information
     log_ratio = math.log(c_mean / s_mean)
     return Interval(math.exp(log_ratio), math.exp(log_ratio - width), math.exp(log_ratio + width))
 

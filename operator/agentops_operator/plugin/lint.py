@@ -52,24 +52,20 @@ def lint(document: JsonDict) -> tuple[list[str], list[str]]:
             f"spec.prompt.system: fewer than {MIN_WINDOW} words, so the SDK cannot detect it leaking "
             "(PromptLeak needs at least that many words in a row to recognise)"
         )
-    warnings += _threshold_rates(document, spec)
+    warnings += _threshold_rates(spec)
     return errors, warnings
 
 
-def _threshold_rates(document: JsonDict, spec: AgentDeploymentSpec) -> list[str]:
+def _threshold_rates(spec: AgentDeploymentSpec) -> list[str]:
     """Rate checks that leave `method` unset compare point values at every look."""
     analysis = spec.rollout.analysis if spec.rollout else None
-    written = ((((document.get("spec") or {}).get("rollout") or {}).get("analysis") or {}).get("checks")) or []
-    found = []
-    for index, check in enumerate(analysis.checks if analysis else []):
-        unset = index < len(written) and isinstance(written[index], dict) and "method" not in written[index]
-        if unset and check.name in HIGHER_IS_BETTER_RATES | LOWER_IS_BETTER_RATES:
-            found.append(
-                f"spec.rollout.analysis.checks[{index}].method: unset, so {check.name} is judged by point values "
-                "at every look (Threshold), which aborts good canaries by chance as looks add up; "
-                "say method: Sequential (or Threshold to keep it)"
-            )
-    return found
+    return [
+        f"spec.rollout.analysis.checks[{index}].method: unset, so {check.name} is judged by point values "
+        "at every look (Threshold), which aborts good canaries by chance as looks add up; "
+        "say method: Sequential (or Threshold to keep it)"
+        for index, check in enumerate(analysis.checks if analysis else [])
+        if "method" not in check.model_fields_set and check.name in HIGHER_IS_BETTER_RATES | LOWER_IS_BETTER_RATES
+    ]
 
 
 def is_agent(document: Any) -> bool:

@@ -27,10 +27,15 @@ def _ratio(numerator: str, denominator: str) -> str:
     return f"(({numerator}) or (({denominator}) * 0)) / ({denominator})"
 
 
+def increase(metric: str, selector: str, window: str, extra: str = "") -> str:
+    """How much `metric` grew per revision over the window (its series narrowed by `extra`)."""
+    labels = f"{selector},{extra}" if extra else selector
+    return f"sum by (revision) (increase({metric}{{{labels}}}[{window}]))"
+
+
 def promql(check: str, selector: str, window: str) -> str:
     def total(metric: str, extra: str = "") -> str:
-        labels = f"{selector},{extra}" if extra else selector
-        return f"sum by (revision) (increase({metric}{{{labels}}}[{window}]))"
+        return increase(metric, selector, window, extra)
 
     queries = {
         "session-success-rate": _ratio(
@@ -67,19 +72,8 @@ TRIALS = {
 }
 
 
-# A per-session mean's sum of squares: with the mean and the sessions, its variance.
+# A per-session mean's sum of squares: divided by the sessions, its mean of squares (its variance).
 SQUARES = {"cost-per-session": "agent_session_cost_squared_usd_total"}
-
-
-def squares_promql(check: str, selector: str, window: str) -> str:
-    sessions = f"sum by (revision) (increase(agent_sessions_total{{{selector},{FINISHED}}}[{window}]))"
-    return f"sum by (revision) (increase({SQUARES[check]}{{{selector}}}[{window}])) / {sessions}"
-
-
-def trials_promql(check: str, selector: str, window: str) -> str:
-    metric, extra = TRIALS[check]
-    labels = f"{selector},{extra}" if extra else selector
-    return f"sum by (revision) (increase({metric}{{{labels}}}[{window}]))"
 
 
 class PrometheusError(Exception):
@@ -155,27 +149,45 @@ class PrometheusProvider:
             if query.signal == "custom":
                 values = {revision: await self._custom(query, revision, base) for revision in query.revisions}
             else:
-                found = await self.query(promql(query.signal, selector, window), base)
+                found = (
+                    sessions
+                    if query.signal == "sessions"
+                    else await self.query(promql(query.signal, selector, window), base)
+                )
                 values = {revision: found.get(revision) for revision in query.revisions}
             trials = sessions
             if query.signal in TRIALS and TRIALS[query.signal][0] != "agent_sessions_total":
-                trials = await self.query(trials_promql(query.signal, selector, window), base)
+                metric, extra = TRIALS[query.signal]
+                trials = await self.query(increase(metric, selector, window, extra), base)
             squares = (
-                await self.query(squares_promql(query.signal, selector, window), base)
+                await self.query(increase(SQUARES[query.signal], selector, window), base)
                 if query.signal in SQUARES
                 else {}
             )
         except PrometheusError as error:
             return {revision: Sample(error=str(error)) for revision in query.revisions}
         return {
-            revision: Sample(
-                value=values[revision],
-                sessions=sessions.get(revision, 0.0),
-                trials=trials.get(revision, 0.0) if query.signal in TRIALS else None,
-                second_moment=squares.get(revision),
-            )
+            revision: self._sample(query.signal, revision, values, sessions, trials, squares)
             for revision in query.revisions
         }
+
+    @staticmethod
+    def _sample(
+        signal: str,
+        revision: str,
+        values: dict[str, float | None],
+        sessions: dict[str, float],
+        trials: dict[str, float],
+        squares: dict[str, float],
+    ) -> Sample:
+        count = sessions.get(revision, 0.0)
+        squared = squares.get(revision)
+        return Sample(
+            value=values[revision],
+            sessions=count,
+            trials=trials.get(revision, 0.0) if signal in TRIALS else None,
+            second_moment=squared / count if squared is not None and count > 0 else None,
+        )
 
     async def _custom(self, query: SignalQuery, revision: str, base: str) -> float | None:
         expression = (
