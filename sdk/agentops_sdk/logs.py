@@ -5,6 +5,12 @@ task_type, and per event model, tokens_in, tokens_out, latency_ms, success (plus
 (the default) one `session_end` line per session carries the session's totals; at DEBUG
 (`AGENTOPS_LOG_LEVEL=debug`) every LLM call, tool call and guardrail trigger gets a line too.
 Safety events (violations, prompt leaks, refusals) are logged at INFO.
+
+Lines are encoded with orjson when it is installed (`agentops-sdk[fast]`; many agent images have it
+already): the standard library's encoder is most of the cost of a session's line (about 7 µs of 10
+here), which keeps the SDK with logs on just above twice bare prometheus-client
+(benchmarks/sdk_overhead.py). The SDK itself depends on prometheus-client only, so the standard
+library's encoder is the fallback; both write the same JSON, non-ASCII text escaped.
 """
 
 from __future__ import annotations
@@ -31,19 +37,46 @@ class JsonFormatter(logging.Formatter):
 _second: list[Any] = [None, ""]
 
 
-def _timestamp(created: float) -> str:
-    """RFC 3339 with milliseconds; the seconds part is formatted once per second (hot path)."""
-    whole = int(created)
+def timestamp() -> str:
+    """Now in RFC 3339 with milliseconds (UTC)."""
+    return _timestamp(time.time_ns() // 1_000_000)
+
+
+def _timestamp(millis: int) -> str:
+    """The seconds part is formatted once per second: this runs for every line (hot path)."""
+    whole, fraction = divmod(millis, 1000)
     if _second[0] != whole:
-        _second[0], _second[1] = whole, datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{_second[1]}.{int((created - whole) * 1000):03d}Z"
+        _second[0], _second[1] = whole, datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+    return f"{_second[1]}{fraction:03d}Z"
 
 
 def _line(created: float, level: str, fields: dict[str, Any]) -> str:
-    return _dumps({"timestamp": _timestamp(created), "level": level, **fields})
+    return _dumps({"timestamp": _timestamp(int(created * 1000)), "level": level, **fields})
 
 
-_dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
+_standard = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
+def _fast() -> Any:
+    """orjson's encoder as a function of the line, or None when orjson is not installed."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    dumps, standard = orjson.dumps, _standard
+
+    def encode(fields: dict[str, Any]) -> str:
+        try:
+            return dumps(fields, default=str).decode("ascii")
+        except (TypeError, UnicodeDecodeError):  # orjson.JSONEncodeError is a TypeError
+            return standard(fields)  # beyond 64-bit integers, non-string keys, non-ASCII text
+
+    return encode
+
+
+_dumps = _fast() or _standard
+
+
 _stream: IO[str] = sys.stdout
 _lock = threading.Lock()
 
@@ -74,11 +107,9 @@ def events_enabled() -> bool:
     return LOGGER.isEnabledFor(logging.DEBUG)
 
 
-def write(fields: dict[str, Any]) -> None:
-    """Write one event line (`fields` gains timestamp and level). A direct write: the logging
-    machinery would cost more than the metrics the SDK records for a whole session."""
-    fields["timestamp"] = _timestamp(time.time())
-    fields["level"] = "info"
-    line = _dumps(fields)
+def write(line: dict[str, Any]) -> None:
+    """Write one event line, `timestamp` and `level` first. A direct write: the logging machinery
+    would cost more than the metrics the SDK records for a whole session."""
+    text = _dumps(line) + "\n"
     with _lock:
-        _stream.write(line + "\n")
+        _stream.write(text)

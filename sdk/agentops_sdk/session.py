@@ -283,18 +283,23 @@ class Session:
         return False
 
     def _log(self, event_type: str, **fields: Any) -> None:
-        if logs.enabled():
-            session_id, trace_id = self._identifiers()
-            active = tracing.current_ids()  # a real OpenTelemetry span (ours or a framework's) wins
-            trace_id, span_id = active if active is not None else (trace_id, f"{random.getrandbits(64):016x}")
-            fields.update(
-                event_type=event_type,
-                agent_id=self.agent.name,
-                revision=self.agent.revision,
-                session_id=session_id,
-                trace_id=trace_id,
-                span_id=span_id,
-                user_id=self.user_id,
-                task_type=self.task_type,
-            )
-            logs.write(fields)
+        if not logs.enabled():
+            return
+        session_id, trace_id = self._identifiers()
+        active = tracing.current_ids()  # a real OpenTelemetry span (ours or a framework's) wins
+        trace_id, span_id = active if active is not None else (trace_id, f"{random.getrandbits(64):016x}")
+        logs.write(
+            {
+                "timestamp": logs.timestamp(),
+                "level": "info",
+                "event_type": event_type,
+                "agent_id": self.agent.name,
+                "revision": self.agent.revision,
+                "session_id": session_id,
+                "trace_id": trace_id,
+                "span_id": span_id,
+                "user_id": self.user_id,
+                "task_type": self.task_type,
+                **fields,
+            }
+        )

@@ -266,6 +266,41 @@ def test_json_logs_carry_the_contract_fields(env: dict[str, Any]) -> None:
     assert lines[-1]["event_type"] == "session_end" and lines[-1]["success"] is True
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param('Zoë asked 😀 about \u2028 and "quotes"', id="non-ascii-text"),
+        pytest.param(2**70, id="beyond-64-bit-integer"),
+        pytest.param({"nested": [1, 2.5, None]}, id="nested"),
+        pytest.param(Path("/x"), id="object-as-its-str"),
+    ],
+)
+def test_log_lines_are_the_same_with_or_without_orjson(
+    env: dict[str, Any], monkeypatch: pytest.MonkeyPatch, value: Any
+) -> None:
+    """`agentops-sdk[fast]` only makes the line cheaper: agents without orjson log the same values
+    (floats may be spelled differently: 4.5e-6 or 4.5e-06)."""
+    pytest.importorskip("orjson")  # scripts/setup installs the [fast] extra
+    assert agentops_sdk.logs._dumps is not agentops_sdk.logs._standard
+    agent = make(env)
+    lines: list[dict[str, Any]] = []
+    for encoder in (agentops_sdk.logs._dumps, agentops_sdk.logs._standard):
+        monkeypatch.setattr(agentops_sdk.logs, "_dumps", encoder)
+        with agent.session(user_id="u7", task_type=value) as session:
+            session.llm_call(tokens_in=10, tokens_out=5, latency_s=0.2)
+        line = json.loads(env["logs"].getvalue().splitlines()[-1])
+        lines.append(
+            {key: line[key] for key in line.keys() - {"timestamp", "session_id", "trace_id", "span_id", "latency_ms"}}
+        )
+        assert list(line)[:3] == ["timestamp", "level", "event_type"]
+    assert lines[0] == lines[1] and lines[0]["task_type"] == json.loads(json.dumps(value, default=str))
+
+
+def test_without_orjson_the_standard_encoder_writes_the_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "orjson", None)  # as in an agent installed without [fast]
+    assert agentops_sdk.logs._fast() is None
+
+
 @pytest.mark.skipif(
     shutil.which("promtool") is None, reason="promtool comes with Debian's prometheus package (.ci/run installs it)"
 )
