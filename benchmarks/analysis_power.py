@@ -1,7 +1,10 @@
 """How often canary analysis is right, by seeded simulation: the always-valid non-inferiority
 verdict (engine/statistics.py) against the point-threshold rule, on the same simulated rollouts.
 
-A rollout is analysed every interval (LOOKS looks); each look adds `traffic` sessions per arm. Two
+A rollout is analysed every interval; each look adds `traffic` sessions per arm. Rows: 25, 100 and
+400 sessions per look over 20 looks (`--looks`), and 25 per look over 160 looks (a rollout of over an
+hour analysed every 30 s: frequent looks, so sessions to detect are not rounded up to a coarse
+look). The Sequential rule is tuned as the operator tunes it (engine/sequential.py). Two
 signals: session success (stable 0.95; a healthy canary 0.95, a degraded one 0.90, a 5-point drop;
 margin 2 points) and cost per session (log-normal, log-sd 0.8; stable $0.02, a healthy canary $0.02, a
 degraded one $0.03, a 1.5× rise; bound: at most 1.2× stable).
@@ -34,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "operator"))
 
 from agentops_operator.engine import statistics
+from agentops_operator.engine.sequential import PLANNED_SESSIONS
 
 STABLE, HEALTHY, DEGRADED = 0.95, 0.95, 0.90
 MARGIN, ALPHA, FAILURE_LIMIT = 0.02, 0.05, 2
@@ -94,11 +98,11 @@ def _threshold_fails(signal: str, canary: Arm, stable: Arm) -> bool:
     return canary.look_total / stable.look_total > MAX_COST_RATIO
 
 
-def _sequential(signal: str, canary: Arm, stable: Arm, planned: int) -> str:
+def _sequential(signal: str, canary: Arm, stable: Arm) -> str:
     if signal == "success":
         pair = ((canary.successes, canary.trials), (stable.successes, stable.trials))
-        return statistics.not_worse(*pair, MARGIN, ALPHA, planned=planned)[0]
-    ratio = statistics.mean_ratio(canary.moments(), stable.moments(), ALPHA, planned=planned)
+        return statistics.not_worse(*pair, MARGIN, ALPHA, planned=PLANNED_SESSIONS)[0]
+    ratio = statistics.mean_ratio(canary.moments(), stable.moments(), ALPHA, planned=PLANNED_SESSIONS)
     return statistics.at_most(ratio, MAX_COST_RATIO)
 
 
@@ -114,7 +118,7 @@ def rollout(rng: random.Random, signal: str, rate: float, traffic: int, looks: i
             if threshold_fails >= FAILURE_LIMIT:
                 outcome["threshold"] = ("aborted", canary.trials)
         if "sequential" not in outcome:
-            last = _sequential(signal, canary, stable, traffic * looks)
+            last = _sequential(signal, canary, stable)
             if last == "Fail":
                 outcome["sequential"] = ("aborted", canary.trials)
     outcome.setdefault("threshold", ("promoted", canary.trials))
@@ -145,28 +149,28 @@ def main() -> None:
     parser.add_argument("--rollouts", type=int, default=1000)
     parser.add_argument("--looks", type=int, default=20)
     args = parser.parse_args()
-    print(f"{args.rollouts} rollouts per row, {args.looks} looks each, alpha {ALPHA}")
+    print(f"{args.rollouts} rollouts per row, alpha {ALPHA}")
     print(f"fixed-sample test, success 0.95 -> 0.90 (margin {MARGIN}): {fixed_sample_size(STABLE, DEGRADED)} per arm")
     print(f"fixed-sample test, cost 1.5x (bound {MAX_COST_RATIO}x): {fixed_cost_sample_size()} per arm")
-    header = f"{'signal':<8}{'rule':<11}{'sessions/look':>14}{'false abort':>13}{'healthy promoted':>18}"
+    header = f"{'signal':<8}{'rule':<11}{'sessions/look':>14}{'looks':>6}{'false abort':>13}{'healthy promoted':>18}"
     print(header + f"{'detected':>10}{'false promote':>15}{'median to detect':>18}")
     for signal, (healthy_value, degraded_value) in SIGNALS.items():
-        for traffic in (25, 100, 400):
-            rng = random.Random(traffic)
-            healthy = [rollout(rng, signal, healthy_value, traffic, args.looks) for _ in range(args.rollouts)]
-            degraded = [rollout(rng, signal, degraded_value, traffic, args.looks) for _ in range(args.rollouts)]
+        for traffic, looks in ((25, args.looks), (100, args.looks), (400, args.looks), (25, 160)):
+            rng = random.Random(traffic * looks)
+            healthy = [rollout(rng, signal, healthy_value, traffic, looks) for _ in range(args.rollouts)]
+            degraded = [rollout(rng, signal, degraded_value, traffic, looks) for _ in range(args.rollouts)]
             for rule in ("threshold", "sequential"):
-                _row(signal, rule, traffic, healthy, degraded, args.rollouts)
+                _row(signal, rule, (traffic, looks), healthy, degraded, args.rollouts)
 
 
-def _row(signal: str, rule: str, traffic: int, healthy: list[Any], degraded: list[Any], runs: int) -> None:
+def _row(signal: str, rule: str, shape: tuple[int, int], healthy: list[Any], degraded: list[Any], runs: int) -> None:
     aborted = sum(r[rule][0] == "aborted" for r in healthy) / runs
     promoted = sum(r[rule][0] == "promoted" for r in healthy) / runs
     caught = [r[rule][1] for r in degraded if r[rule][0] == "aborted"]
     false_promote = sum(r[rule][0] == "promoted" for r in degraded) / runs
     median = f"{stdlib_statistics.median(caught):.0f}" if caught else "-"
     print(
-        f"{signal:<8}{rule:<11}{traffic:>14}{aborted:>13.1%}{promoted:>18.1%}{len(caught) / runs:>10.1%}"
+        f"{signal:<8}{rule:<11}{shape[0]:>14}{shape[1]:>6}{aborted:>13.1%}{promoted:>18.1%}{len(caught) / runs:>10.1%}"
         f"{false_promote:>15.1%}{median:>18}"
     )
 

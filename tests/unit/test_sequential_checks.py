@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from agentops_operator.api.resource import AgentDeployment
 from agentops_operator.api.rollout import Check
 from agentops_operator.engine import statistics
 from agentops_operator.engine.analysis import analyse
-from agentops_operator.engine.measurements import TRAFFIC_SPLIT, Sample
+from agentops_operator.engine.measurements import TRAFFIC_SPLIT, Sample, plan_measurements
 from tests.sequential_cases import SUCCESS, UNWORKABLE
 
 
@@ -92,6 +93,60 @@ def test_a_router_that_does_not_split_as_asked_makes_it_inconclusive() -> None:
     (result,) = analyse([check], skewed, "c", "s", 50, "t", canary_weight=20).checks
     assert result.verdict == "Inconclusive"
     assert result.reason.startswith("TrafficSplitMismatch: the canary had 30.0% of this step's sessions (300 of 1000)")
+
+
+def in_a_step_started_at_noon() -> AgentDeployment:
+    """canary1 next to stable1 in a step that began at 12:00:00, analysed every 10 s by a Sequential check."""
+    check = {"name": "session-success-rate", "method": "Sequential", "maxDropVsStable": 0.02}
+    return AgentDeployment.parse(
+        {
+            "apiVersion": "agentops.dev/v1alpha1",
+            "kind": "AgentDeployment",
+            "metadata": {"name": "support", "namespace": "prod", "uid": "u1", "generation": 1},
+            "spec": {
+                "runtime": {"image": "agent:1"},
+                "model": {"provider": "openai", "name": "gpt-4o-mini"},
+                "prompt": {"system": "be kind"},
+                "rollout": {
+                    "steps": [{"canary": {"weight": 50, "durationSeconds": 600}}],
+                    "analysis": {"intervalSeconds": 10, "checks": [check]},
+                },
+            },
+            "status": {
+                "stableRevision": {"number": 1, "hash": "stable1", "name": "support-stable1"},
+                "rollout": {
+                    "revision": "canary1",
+                    "startedAt": "2026-01-01T11:00:00Z",
+                    "stepStartedAt": "2026-01-01T12:00:00Z",
+                    "stepCount": 1,
+                },
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("now", "split_window"),
+    [
+        pytest.param("2026-01-01T12:00:12Z", None, id="first-interval-of-the-step-router-settling"),
+        pytest.param("2026-01-01T12:00:19Z", None, id="less-than-an-interval-after-settling"),
+        pytest.param("2026-01-01T12:00:20Z", 10, id="one-settled-interval"),
+        pytest.param("2026-01-01T12:05:00Z", 290, id="the-step-after-its-first-interval"),
+    ],
+)
+def test_the_split_is_judged_on_the_step_after_the_router_had_an_interval_to_apply_it(
+    now: str, split_window: int | None
+) -> None:
+    """In the demo, the first look after a weight change saw 30 % of sessions on a 50 % canary:
+    sessions from before the router applied the weight. The split leaves the step's first interval out."""
+    agent = in_a_step_started_at_noon()
+    plan = plan_measurements(
+        agent.spec, agent.status, now, namespace="prod", agent="support", last_monitored=None, default_backend="x"
+    )
+    assert plan.analysis is not None
+    windows = {query.key: query.window_seconds for query in plan.analysis}
+    assert windows.get(TRAFFIC_SPLIT) == split_window
+    assert windows["session-success-rate"] >= 3600  # every session since the rollout began
 
 
 @pytest.mark.parametrize(("check", "message"), UNWORKABLE)

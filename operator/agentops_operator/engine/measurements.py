@@ -104,15 +104,17 @@ def plan_measurements(
         arms = (status.rollout.revision, stable)
         window = analysis_spec.interval_seconds
         # Sequential checks accumulate every session since the rollout began (their intervals are valid
-        # at every look); the traffic split is checked over the current step, whose weight is fixed.
+        # at every look); the traffic split is checked over the current step, whose weight is fixed,
+        # leaving out its first interval: routers take a moment to apply a weight (a Gateway programs its
+        # proxies), and sessions from before the change would read as a mismatch.
         since_start = max(int(seconds_between(status.rollout.started_at, now)), window)
         analysis = tuple(
             query(c.label, c.name, c.query, arms, since_start if c.method == "Sequential" else window)
             for c in analysis_spec.checks
         )
-        if any(c.method == "Sequential" for c in analysis_spec.checks) and status.rollout.step_started_at:
-            step = max(int(seconds_between(status.rollout.step_started_at, now)), 1)
-            analysis += (query(TRAFFIC_SPLIT, "sessions", None, arms, step),)
+        settled = _settled_step_seconds(status.rollout.step_started_at, window, now)
+        if any(c.method == "Sequential" for c in analysis_spec.checks) and settled:
+            analysis += (query(TRAFFIC_SPLIT, "sessions", None, arms, settled),)
     monitoring = None
     due = last_monitored is None or (
         monitor_every is not None and seconds_between(last_monitored, now) >= monitor_every
@@ -156,3 +158,12 @@ def monitored_second_arm(rollout: RolloutStatus | None, hold: Hold | None) -> st
     if hold is not None and hold.mirror_percent is not None:
         return hold.revision
     return None
+
+
+def _settled_step_seconds(step_started_at: str | None, interval: int, now: str) -> int:
+    """Seconds of the current step after its first analysis interval (0 until there is a whole
+    interval of them): the window over which the canary's share of sessions must match its weight."""
+    if step_started_at is None:
+        return 0
+    settled = int(seconds_between(step_started_at, now)) - interval
+    return settled if settled >= interval else 0

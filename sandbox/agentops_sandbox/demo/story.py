@@ -92,8 +92,8 @@ def agent_manifest(prompt: str, namespace: str) -> JsonDict:
                     "minSessions": 10,
                     "failureLimit": 2,
                     "checks": [
-                        {"name": "session-success-rate", "min": 0.9},
-                        {"name": "cost-per-session", "maxRatioToStable": 1.5},
+                        {"name": "session-success-rate", "method": "Sequential", "maxDropVsStable": 0.02},
+                        {"name": "cost-per-session", "method": "Sequential", "maxRatioToStable": 1.5},
                     ],
                 },
                 "steps": [
