@@ -1,0 +1,7 @@
+"""`python -m agentops_sdk.evaluation` is `agentops-eval`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

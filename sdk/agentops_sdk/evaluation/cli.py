@@ -1,0 +1,74 @@
+"""`agentops-eval SUITE [--url URL] [--json FILE] [--junit FILE]`: run an evaluation suite against
+an agent over HTTP and print what happened, case by case for what did not pass.
+
+It exits 0 when the suite ran (the counts say how well; whether that is good enough is the operator's
+verdict, or yours), 2 when the suite is wrong (the message names the field), 1 when every case was an
+error (nothing was judged: the agent or the judge is broken).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .cases import SuiteError
+from .report import as_json, as_junit
+from .runner import SuiteResult, run_suite
+from .suite import suite_from
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="agentops-eval", description="Run an evaluation suite against an agent.")
+    parser.add_argument("suite", type=Path, help="the suite (YAML or JSON)")
+    parser.add_argument("--url", help="the agent's base URL (wins over the suite's target.url)")
+    parser.add_argument("--json", type=Path, help="write the full report as JSON here")
+    parser.add_argument("--junit", type=Path, help="write a JUnit XML report here")
+    args = parser.parse_args(argv)
+    try:
+        suite = suite_from(_load(args.suite), args.url, args.suite.parent)
+    except SuiteError as error:
+        print(f"agentops-eval: {args.suite}: {error}", file=sys.stderr)
+        return 2
+    result = run_suite(suite)
+    print(summary(result))
+    if args.json:
+        args.json.write_text(json.dumps(as_json(result), indent=2) + "\n")
+    if args.junit:
+        args.junit.write_text(as_junit(result) + "\n")
+    return 1 if result.cases and result.pass_rate is None else 0
+
+
+def _load(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SuiteError(f"cannot read it ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise SuiteError(f"not YAML or JSON: {error}") from None
+
+
+def summary(result: SuiteResult) -> str:
+    rate = "-" if result.pass_rate is None else f"{result.pass_rate:.2f}"
+    lines = [
+        f"suite {result.suite}: {result.count('passed')} passed, {result.count('failed')} failed, "
+        f"{result.count('error')} errors"
+        + (f", {result.not_run} not run (maxErrors)" if result.not_run else "")
+        + f"; pass rate {rate} in {result.seconds:.1f} s"
+    ]
+    for case in result.cases:
+        if case.outcome == "failed":
+            lines.append(
+                f"  failed {case.id}: " + "; ".join(f"{s.scorer}: {s.detail}" for s in case.scores if not s.passed)
+            )
+        elif case.outcome == "error":
+            lines.append(f"  error  {case.id}: {case.error}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
