@@ -248,6 +248,11 @@ def render() -> dict[Path, str]:
             "AgentIncident reference",
             "A record the operator writes when a runbook fires: what was detected, on which revision, what it did.",
         ),
+        DOCS / "agentevaluation.md": crd_reference(
+            "agentevaluations.agentops.dev.yaml",
+            "AgentEvaluation reference",
+            "One run of an evaluation suite against an agent: the runner writes the results, the operator the verdict.",
+        ),
         DOCS / "kubectl-agents.md": plugin_reference(),
         DOCS / "troubleshooting.md": troubleshooting(),
     }

@@ -32,6 +32,7 @@ SYSTEM_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
 KEEP_CRDS = {
     "agentdeployments.agentops.dev",
     "agentincidents.agentops.dev",
+    "agentevaluations.agentops.dev",
     "httproutes.gateway.networking.k8s.io",
     "virtualservices.networking.istio.io",
 }

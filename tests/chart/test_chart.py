@@ -50,7 +50,11 @@ def test_operator_deployment_is_locked_down() -> None:
 def test_crds_ship_with_the_chart() -> None:
     chart = helm.Chart.load(str(CHART))
     names = [Path(c["name"]).name for c in chart.crds]
-    assert sorted(names) == ["agentdeployments.agentops.dev.yaml", "agentincidents.agentops.dev.yaml"]
+    assert sorted(names) == [
+        "agentdeployments.agentops.dev.yaml",
+        "agentevaluations.agentops.dev.yaml",
+        "agentincidents.agentops.dev.yaml",
+    ]
 
 
 def _args(docs: list[dict[str, Any]]) -> list[str]:

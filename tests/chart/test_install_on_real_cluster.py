@@ -41,14 +41,10 @@ EXAMPLE = (ROOT / "examples" / "support-agent.yaml").read_text()
 def real(control_plane: LocalControlPlane) -> Iterator[RealServer]:
     server = RealServer(control_plane)
     with server.client(timeout=30) as api:  # the chart brings the CRDs itself
-        for name in ("agentdeployments.agentops.dev", "agentincidents.agentops.dev"):
+        ours = ("agentdeployments.agentops.dev", "agentincidents.agentops.dev", "agentevaluations.agentops.dev")
+        for name in ours:
             api.delete(f"{CRDS}/{name}")
-        eventually(
-            lambda: all(
-                api.get(f"{CRDS}/{n}").status_code == 404
-                for n in ("agentdeployments.agentops.dev", "agentincidents.agentops.dev")
-            )
-        )
+        eventually(lambda: all(api.get(f"{CRDS}/{n}").status_code == 404 for n in ours))
     try:
         yield server
     finally:

@@ -37,10 +37,15 @@ def test_the_package_carries_the_chart_metadata_schema_and_crds(package: Path) -
         "agentops-operator/values.yaml",
         "agentops-operator/crds/agentdeployments.agentops.dev.yaml",
         "agentops-operator/crds/agentincidents.agentops.dev.yaml",
+        "agentops-operator/crds/agentevaluations.agentops.dev.yaml",
     } <= names
     assert chart["kubeVersion"] and chart["annotations"]["artifacthub.io/operator"] == "true"
     crds = yaml.safe_load(chart["annotations"]["artifacthub.io/crds"])
-    assert {c["name"] for c in crds} == {"agentdeployments.agentops.dev", "agentincidents.agentops.dev"}
+    assert {c["name"] for c in crds} == {
+        "agentdeployments.agentops.dev",
+        "agentincidents.agentops.dev",
+        "agentevaluations.agentops.dev",
+    }
 
 
 def test_the_package_renders_like_the_source_chart(package: Path) -> None:

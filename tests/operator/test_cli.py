@@ -78,9 +78,13 @@ def test_crds_command_prints_the_generated_crds() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "agentops_operator.cli", "crds"], capture_output=True, text=True, check=True
     ).stdout
-    names = ("agentdeployments.agentops.dev.yaml", "agentincidents.agentops.dev.yaml")
+    names = (
+        "agentdeployments.agentops.dev.yaml",
+        "agentincidents.agentops.dev.yaml",
+        "agentevaluations.agentops.dev.yaml",
+    )
     assert out == "".join("---\n" + (ROOT / "crds" / name).read_text() for name in names)
-    assert [d["kind"] for d in yaml.safe_load_all(out) if d] == ["CustomResourceDefinition"] * 2
+    assert [d["kind"] for d in yaml.safe_load_all(out) if d] == ["CustomResourceDefinition"] * 3
 
 
 def test_bad_flags_are_usage_errors_not_tracebacks() -> None:

@@ -81,3 +81,13 @@ def _scenario(kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics) -> No
     agent["spec"]["monitoring"] = {"intervalSeconds": 1}
     kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
     eventually(lambda: api.get("/apis/agentops.dev/v1alpha1/namespaces/default/agentincidents").json()["items"])
+
+    # A finished evaluation run (its runner's results written as admin here): the operator's verdict.
+    runs = "/apis/agentops.dev/v1alpha1/namespaces/default/agentevaluations"
+    suite = {"name": "s", "dataset": {"inline": [{"input": "x"}]}, "target": {}, "scorers": [{"type": "exact"}]}
+    run = {"apiVersion": "agentops.dev/v1alpha1", "kind": "AgentEvaluation", "metadata": {"name": "run"}}
+    api.post(runs, json={**run, "spec": {"suite": suite}}).raise_for_status()
+    results = {"status": {"finishedAt": "2026-01-01T00:00:00Z", "passed": 40, "failed": 0, "errors": 0}}
+    headers = {"Content-Type": "application/merge-patch+json"}
+    api.patch(f"{runs}/run/status", json=results, headers=headers).raise_for_status()
+    eventually(lambda: (api.get(f"{runs}/run").json().get("status") or {}).get("verdict") == "Pass")

@@ -3,11 +3,14 @@ and Pass / Fail / Inconclusive from the runner's counts, errors never counted as
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentops_operator.engine.evaluation_verdict import EvaluationCounts, evaluation_verdict, wilson
+from agentops_operator.api.evaluation import AgentEvaluationSpec, AgentEvaluationStatus
+from agentops_operator.engine.evaluation_verdict import EvaluationCounts, evaluation_verdict, verdict_patch, wilson
 
 
 @pytest.mark.parametrize(
@@ -61,3 +64,34 @@ def test_more_errors_never_change_a_verdict_made_on_the_same_judged_cases(
         return
     plain = evaluation_verdict(EvaluationCounts(passed, failed), 0.9, 10)[0]
     assert evaluation_verdict(EvaluationCounts(passed, failed, errors=errors), 0.9, 10)[0] == plain
+
+
+SPEC = AgentEvaluationSpec.model_validate(
+    {"suite": {"name": "s", "dataset": {"inline": [{"input": "x"}]}, "target": {}, "scorers": [{"type": "exact"}]}}
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "patch"),
+    [
+        pytest.param({"startedAt": "t0"}, None, id="still-running"),
+        pytest.param(
+            {"finishedAt": "t1", "passed": 60, "failed": 0, "errors": 0},
+            {"verdict": "Pass", "interval": {"lower": 0.9398, "upper": 1.0}},
+            id="finished",
+        ),
+        pytest.param(
+            {"finishedAt": "t1", "runnerError": "dataset.inline[0]: unknown key 'imput'"},
+            {"verdict": "Inconclusive", "interval": None},
+            id="the-runner-could-not-run-it",
+        ),
+    ],
+)
+def test_the_verdict_written_on_an_agentevaluation(status: dict[str, Any], patch: dict[str, Any] | None) -> None:
+    written = verdict_patch(SPEC, AgentEvaluationStatus.model_validate(status))
+    if patch is None:
+        assert written is None
+        return
+    assert written is not None and {k: written[k] for k in patch} == patch
+    again = AgentEvaluationStatus.model_validate({**status, **written})
+    assert verdict_patch(SPEC, again) is None  # written once: its own echo changes nothing

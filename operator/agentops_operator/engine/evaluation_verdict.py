@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Literal
+from typing import Any
 
+from ..api.evaluation import AgentEvaluationSpec, AgentEvaluationStatus, EvaluationVerdict
 from .statistics import Interval
 
-EvaluationVerdict = Literal["Pass", "Fail", "Inconclusive"]
+JsonDict = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -70,3 +71,21 @@ def evaluation_verdict(
     if interval.upper < pass_rate:
         return "Fail", interval, f"{stated} → Fail"
     return "Inconclusive", interval, f"{stated} → Inconclusive: run more cases to be sure either way"
+
+
+def verdict_patch(spec: AgentEvaluationSpec, status: AgentEvaluationStatus) -> JsonDict | None:
+    """The status fields the operator writes on an AgentEvaluation once its runner has finished: the
+    verdict, the reason and the interval; None while it runs, or when they are already written."""
+    if status.finished_at is None:
+        return None
+    suite = spec.suite
+    if status.runner_error is not None:
+        verdict: EvaluationVerdict = "Inconclusive"
+        interval, reason = None, f"the runner could not run the suite: {status.runner_error}"
+    else:
+        counts = EvaluationCounts(status.passed or 0, status.failed or 0, status.errors or 0, status.not_run or 0)
+        verdict, interval, reason = evaluation_verdict(counts, suite.pass_rate, suite.min_cases, spec.confidence)
+    bounds = None if interval is None else {"lower": round(interval.lower, 4), "upper": round(interval.upper, 4)}
+    if (status.verdict, status.reason, status.interval and status.interval.wire()) == (verdict, reason, bounds):
+        return None
+    return {"verdict": verdict, "reason": reason, "interval": bounds}

@@ -5,7 +5,8 @@ kopf annotations; kopf timers would add a finalizer, so the periodic resync is a
 the operator writes nothing but children, status and Events, deleting an agent never waits for
 the operator, and an idle agent causes no writes. Triggers: the AgentDeployment itself, its
 revision Deployments (availability), ConfigMaps it takes its prompt from, a deleted Service, and a
-periodic resync that also retries after errors. The same watches feed the operator's cache
+periodic resync that also retries after errors. A finished AgentEvaluation gets its verdict
+(runtime/evaluations.py). The same watches feed the operator's cache
 (runtime/cache.py: agents, and the Deployments, ConfigMaps and Services it manages), so a reconcile
 reads no object from the API; the cache is filled once at start-up, then every agent is reconciled.
 With leader election on, every replica watches but only the one holding the Lease reconciles; a
@@ -28,6 +29,7 @@ import kopf
 from ..adapters.kube.agents import KubeAgents
 from ..adapters.kube.children import KubeChildren
 from ..adapters.kube.client import Connection, KubeClient, connection_from_environment
+from ..adapters.kube.evaluations import KubeEvaluations
 from ..adapters.kube.leases import KubeLeases
 from ..adapters.notifiers.pagerduty import PAGERDUTY_EVENTS_URL, PagerDutyNotifier
 from ..adapters.notifiers.slack import SlackNotifier
@@ -35,6 +37,7 @@ from ..adapters.notifiers.webhook import WebhookNotifier
 from ..adapters.routers.gateway_api import GatewayApiRouter
 from ..adapters.routers.istio import IstioRouter
 from ..api import resource
+from ..api.evaluation import EVALUATION_PLURAL
 from ..api.vocabulary import RouterKind
 from ..engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
 from ..ports.metrics import SignalProvider
@@ -42,6 +45,7 @@ from ..ports.notify import Notifier
 from ..ports.traffic import TrafficRouter
 from ..runtime import redaction
 from ..runtime.cache import CHILD_KINDS, CachedAgents, CachedChildren, WatchedState
+from ..runtime.evaluations import judge
 from ..runtime.leader import LeaderElector, LeaseTiming
 from ..runtime.reconciler import Reconciler, describe
 
@@ -260,6 +264,17 @@ class OperatorApp:
             agent = kwargs["labels"].get(LABEL_AGENT)
             if agent and deleted:  # someone removed the agent's Service: put it back now
                 await self._safely(kwargs["namespace"], agent)
+
+        @kopf.on.event(resource.GROUP, resource.VERSION, EVALUATION_PLURAL, registry=registry)
+        async def evaluation_changed(**kwargs: Any) -> None:
+            if kwargs["type"] == "DELETED" or self.client is None or not self._may_act():
+                return
+            try:
+                await judge(KubeEvaluations(self.client), dict(kwargs["body"]))
+            except Exception as error:  # the next change, or a restart's initial listing, tries again
+                log.warning(
+                    "judging AgentEvaluation %s/%s failed: %s", kwargs["namespace"], kwargs["name"], describe(error)
+                )
 
         @kopf.on.event("", "v1", "configmaps", registry=registry)
         async def config_map_changed(**kwargs: Any) -> None:

@@ -23,7 +23,7 @@ import httpx
 from kubernetes import config as k8s_config
 
 from agentops_operator.adapters.kube.client import connection_from_environment, sync_http_client
-from agentops_operator.api.crd import crd_manifest, incident_crd_manifest
+from agentops_operator.api.crd import crd_manifest, evaluation_crd_manifest, incident_crd_manifest
 
 from ..standin import ThreadedApiServer
 from ..testing.crds import CRDS, crd_established
@@ -121,9 +121,9 @@ def _ensure_namespace(stage: Stage) -> None:
 
 
 def install_missing_crds(stage: Stage, timeout: float = 30) -> None:
-    """Create the AgentDeployment, AgentIncident and (when missing) HTTPRoute CRDs, and wait until the
+    """Create the AgentDeployment, AgentIncident, AgentEvaluation and (when missing) HTTPRoute CRDs, and wait until the
     server serves them (a real server establishes a new CRD after a moment)."""
-    for crd in (crd_manifest(), incident_crd_manifest(), HTTPROUTE_CRD):
+    for crd in (crd_manifest(), incident_crd_manifest(), evaluation_crd_manifest(), HTTPROUTE_CRD):
         path = f"{CRDS}/{crd['metadata']['name']}"
         if stage.api.get(path).status_code == 404:
             _checked(stage.api.post(CRDS, json=crd), f"installing CRD {crd['metadata']['name']}")

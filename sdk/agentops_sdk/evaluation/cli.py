@@ -1,5 +1,7 @@
 """`agentops-eval SUITE [--url URL] [--json FILE] [--junit FILE]`: run an evaluation suite against
-an agent over HTTP and print what happened, case by case for what did not pass.
+an agent over HTTP and print what happened, case by case for what did not pass. In a Job,
+`agentops-eval --agentevaluation NAMESPACE/NAME` takes the suite from that AgentEvaluation and
+writes the results into its status (incluster.py).
 
 It exits 0 when the suite ran (the counts say how well; whether that is good enough is the operator's
 verdict, or yours), 2 when the suite is wrong (the message names the field), 1 when every case was an
@@ -14,9 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from .cases import SuiteError
+from .incluster import run_agentevaluation
 from .report import as_json, as_junit
 from .runner import SuiteResult, run_suite
 from .suite import suite_from
@@ -24,11 +28,25 @@ from .suite import suite_from
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="agentops-eval", description="Run an evaluation suite against an agent.")
-    parser.add_argument("suite", type=Path, help="the suite (YAML or JSON)")
+    parser.add_argument("suite", type=Path, nargs="?", help="the suite (YAML or JSON)")
+    parser.add_argument("--agentevaluation", metavar="NAMESPACE/NAME", help="run the suite of this AgentEvaluation")
     parser.add_argument("--url", help="the agent's base URL (wins over the suite's target.url)")
     parser.add_argument("--json", type=Path, help="write the full report as JSON here")
     parser.add_argument("--junit", type=Path, help="write a JUnit XML report here")
     args = parser.parse_args(argv)
+    if args.agentevaluation:
+        try:
+            code, ran = run_agentevaluation(args.agentevaluation, args.url)
+        except httpx.HTTPStatusError as error:
+            request = error.request
+            print(f"agentops-eval: the API answered {request.method} {request.url.path} with "
+                  f"{error.response.status_code}: {error.response.text[:300]}", file=sys.stderr)  # fmt: skip
+            return 1
+        if ran is not None:
+            print(summary(ran))
+        return code
+    if args.suite is None:
+        parser.error("give a suite file, or --agentevaluation NAMESPACE/NAME")
     try:
         suite = suite_from(_load(args.suite), args.url, args.suite.parent)
     except SuiteError as error:

@@ -41,8 +41,9 @@ class Suite:
     max_errors: int | None = None  # stop early after this many errors (None: never)
 
 
-def suite_from(raw: Any, url: str | None = None, base: Path = Path(".")) -> Suite:
-    """The suite in `raw` (a parsed YAML/JSON document); `base` resolves a relative dataset path."""
+def suite_from(raw: Any, url: str | None = None, base: Path = Path("."), cases: list[Case] | None = None) -> Suite:
+    """The suite in `raw` (a parsed YAML/JSON document); `base` resolves a relative dataset path;
+    `cases`, when given, are the dataset already read (from a ConfigMap, in the cluster)."""
     if not isinstance(raw, dict):
         raise SuiteError("the suite is an object with name, dataset, target and scorers")
     unknown = sorted(set(raw) - KNOWN)
@@ -56,7 +57,7 @@ def suite_from(raw: Any, url: str | None = None, base: Path = Path(".")) -> Suit
         raise SuiteError("scorers: a list of at least one scorer, e.g. [{type: contains}]")
     suite = Suite(
         name=name,
-        cases=_dataset(raw.get("dataset"), base),
+        cases=cases if cases is not None else _dataset(raw.get("dataset"), base),
         scorers=[build(spec, f"scorers[{i}]") for i, spec in enumerate(scorers)],
         target=target_from(raw.get("target"), url),
         pass_rate=_number(raw, "passRate", 0.9, 0.0, 1.0),

@@ -1,0 +1,100 @@
+"""`AgentEvaluation`: one run of one evaluation suite against one agent, and its results.
+
+The runner (`agentops-eval --agentevaluation NAMESPACE/NAME`, in a Job) reads the suite from the
+spec, calls the agent, and writes raw results into the status: counts and the cases that did not
+pass. The operator writes the verdict next to them (Pass, Fail or Inconclusive, with the pass rate's
+interval), from the counts alone: engine/evaluation_verdict.py. The suite has the runner's shape
+(agentops_sdk.evaluation.suite); its dataset is inline or a key of a ConfigMap the runner reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from .base import OneOf, WireModel
+from .spec import ConfigMapKeyRef
+
+EVALUATION_KIND = "AgentEvaluation"
+EVALUATION_PLURAL = "agentevaluations"
+MAX_CASES_IN_STATUS = 50  # failures first; the rest are counted, and the full report is the runner's log
+ScorerType = Literal["exact", "contains", "regex", "jsonSchema", "toolCalls", "maxLatency", "maxCost", "llmJudge"]
+EvaluationVerdict = Literal["Pass", "Fail", "Inconclusive"]
+
+
+class EvaluationDataset(OneOf):
+    """The cases: inline (small sets) or one JSON object per line in a ConfigMap key."""
+
+    inline: list[dict[str, Any]] | None = Field(
+        default=None, description="Cases, each with an input and what its scorers expect (see the runner's docs)."
+    )
+    config_map_key_ref: ConfigMapKeyRef | None = Field(
+        default=None, description="A ConfigMap key holding the cases as JSONL (one object per line)."
+    )
+
+
+class EvaluationScorer(WireModel, extra="allow"):
+    """One scorer and its options (seconds for maxLatency, usd for maxCost, url and model for llmJudge…)."""
+
+    type: ScorerType = Field(description="What it checks.")
+
+
+class EvaluationSuite(WireModel):
+    """The suite the runner runs."""
+
+    name: str = Field(min_length=1, max_length=63, description="The suite's name (reports and metrics).")
+    dataset: EvaluationDataset = Field(description="The cases.")
+    target: dict[str, Any] = Field(
+        description="How the agent is called: openai: {model} or request and answerPath, and url."
+    )
+    scorers: list[EvaluationScorer] = Field(min_length=1, description="What each answer is judged by.")
+    pass_rate: float = Field(default=0.9, ge=0, le=1, description="Required share of judged cases that pass.")
+    min_cases: int = Field(default=20, ge=1, description="Fewest judged cases for a verdict other than Inconclusive.")
+    timeout_seconds: float = Field(default=30, gt=0, description="Longest wait for the agent's answer to one case.")
+    parallelism: int = Field(default=4, ge=1, le=64, description="Cases called at once.")
+    max_errors: int | None = Field(default=None, ge=1, description="Stop after this many errors (unset: never).")
+
+
+class AgentEvaluationSpec(WireModel):
+    """Which suite to run, against which agent and revision."""
+
+    agent: str | None = Field(default=None, description="The AgentDeployment evaluated, if any.")
+    revision: str | None = Field(default=None, description="The revision evaluated, if any.")
+    suite: EvaluationSuite = Field(description="The suite.")
+    confidence: float = Field(default=0.95, gt=0, lt=1, description="Confidence of the pass rate's interval.")
+
+
+class CaseRecord(WireModel):
+    """One case that did not pass (or, with room left, one that did)."""
+
+    id: str = Field(description="The case's id.")
+    outcome: Literal["passed", "failed", "error"] = Field(description="passed, failed or error.")
+    detail: str = Field(default="", description="What the scorers said, or the error.")
+
+
+class PassRateInterval(WireModel):
+    """The interval of the pass rate, at the spec's confidence."""
+
+    lower: float = Field(description="Lower bound.")
+    upper: float = Field(description="Upper bound.")
+
+
+class AgentEvaluationStatus(WireModel):
+    """Raw results (the runner's) and the verdict (the operator's)."""
+
+    started_at: str | None = Field(default=None, description="When the runner began (RFC 3339).")
+    finished_at: str | None = Field(default=None, description="When the runner finished (RFC 3339).")
+    passed: int | None = Field(default=None, ge=0, description="Cases whose every scorer passed.")
+    failed: int | None = Field(default=None, ge=0, description="Cases a scorer failed.")
+    errors: int | None = Field(default=None, ge=0, description="Cases with no usable answer or judgment.")
+    not_run: int | None = Field(default=None, ge=0, description="Cases left out after maxErrors.")
+    pass_rate: float | None = Field(default=None, description="passed / (passed + failed).")
+    cases: list[CaseRecord] = Field(
+        default_factory=list, description=f"Failures, then errors, then passes; at most {MAX_CASES_IN_STATUS}."
+    )
+    cases_omitted: int | None = Field(default=None, ge=0, description="Cases not listed in cases.")
+    runner_error: str | None = Field(default=None, description="Why the runner could not run the suite.")
+    verdict: EvaluationVerdict | None = Field(default=None, description="The operator's verdict.")
+    reason: str | None = Field(default=None, description="The verdict in words: pass rate, interval, requirement.")
+    interval: PassRateInterval | None = Field(default=None, description="The pass rate's interval.")
