@@ -80,12 +80,12 @@ def runner_account(api: httpx.Client, evaluations: list[str], datasets: list[str
         api.post(path, json=body).raise_for_status()
 
 
-def account_folder(apiserver: Server, api: httpx.Client, folder: Path) -> Path:
+def account_folder(apiserver: Server, api: httpx.Client, folder: Path, account: str = RUNNER) -> Path:
     """What the kubelet mounts into the Job's Pod: the account's token and the cluster's CA."""
     folder.mkdir()
     if isinstance(apiserver, RealServer):
         request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}
-        response = api.post(f"/api/v1/namespaces/default/serviceaccounts/{RUNNER}/token", json=request)
+        response = api.post(f"/api/v1/namespaces/default/serviceaccounts/{account}/token", json=request)
         (folder / "token").write_text(response.raise_for_status().json()["status"]["token"])
         (folder / "ca.crt").write_bytes(apiserver.control_plane.authority.pair.cert.read_bytes())
     else:

@@ -44,7 +44,8 @@ def test_chart_rbac_matches_operator_requests(
     assert used - allowed == set(), f"the chart does not grant: {sorted(used - allowed)}"
     # A prompt ConfigMap is read with a GET only when the operator's watch has not reported it yet
     # (it depends on which watch event comes first): granted, but not always used.
-    sometimes = {("", "configmaps", "get")}
+    # The operator holds get on AgentEvaluations only so that the runner's Role may grant it.
+    sometimes = {("", "configmaps", "get"), ("agentops.dev", "agentevaluations", "get")}
     assert allowed - used - sometimes == set(), f"the chart grants unused verbs: {sorted(allowed - used)}"
 
 
@@ -82,12 +83,16 @@ def _scenario(kubectl: Kubectl, api: httpx.Client, metrics: StaticMetrics) -> No
     kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
     eventually(lambda: api.get("/apis/agentops.dev/v1alpha1/namespaces/default/agentincidents").json()["items"])
 
-    # A finished evaluation run (its runner's results written as admin here): the operator's verdict.
+    # The evaluation gate: the operator makes the run's objects; its runner's results (written as
+    # admin here) get the operator's verdict, and the revision serves.
+    agent = yaml.safe_load(EXAMPLE)
+    agent["metadata"]["name"] = "gated-agent"
+    suite = {"name": "s", "dataset": {"inline": [{"input": "x", "contains": ["y"]}]}, "scorers": [{"type": "contains"}]}
+    agent["spec"]["evaluation"] = {"suites": [suite], "target": {"openai": {"model": "m"}}}
+    kubectl("apply", "-f", "-", input=yaml.safe_dump(agent))
     runs = "/apis/agentops.dev/v1alpha1/namespaces/default/agentevaluations"
-    suite = {"name": "s", "dataset": {"inline": [{"input": "x"}]}, "target": {}, "scorers": [{"type": "exact"}]}
-    run = {"apiVersion": "agentops.dev/v1alpha1", "kind": "AgentEvaluation", "metadata": {"name": "run"}}
-    api.post(runs, json={**run, "spec": {"suite": suite}}).raise_for_status()
+    run = eventually(lambda: api.get(runs).json()["items"])[0]["metadata"]["name"]
     results = {"status": {"finishedAt": "2026-01-01T00:00:00Z", "passed": 40, "failed": 0, "errors": 0}}
     headers = {"Content-Type": "application/merge-patch+json"}
-    api.patch(f"{runs}/run/status", json=results, headers=headers).raise_for_status()
-    eventually(lambda: (api.get(f"{runs}/run").json().get("status") or {}).get("verdict") == "Pass")
+    api.patch(f"{runs}/{run}/status", json=results, headers=headers).raise_for_status()
+    kubectl("wait", "--for=condition=Ready", "agd/gated-agent", "--timeout=30s")

@@ -21,6 +21,7 @@ from agentops_operator.engine.decisions import (
     Delete,
     Observation,
     RemoveAnnotations,
+    RunSeen,
     Scale,
     SetTraffic,
     Workload,
@@ -74,6 +75,8 @@ class World:
     last: Decision | None = None
     controls_hash: str | None = None
     passing_measurements: int = 0  # measured values that satisfy CHECKS (judged independently of the engine)
+    evaluations: dict[str, RunSeen] = field(default_factory=dict)  # AgentEvaluation name -> its verdict
+    others: list[dict[str, Any]] = field(default_factory=list)  # other objects applied (Jobs, Roles, …)
 
     def tick(
         self,
@@ -121,6 +124,7 @@ class World:
             controls_hash=self.controls_hash,
             signals=signals,
             bundle_texts=dict(self.bundle_texts),
+            evaluations=dict(self.evaluations),
         )
         decision = decide(self.spec, self.status, observation, now)
         for action in decision.actions:
@@ -137,8 +141,10 @@ class World:
                 elif action.kind == "ConfigMap":
                     self.bundles[revision] = manifests.desired_hash(action.manifest)
                     self.bundle_texts[revision] = action.manifest["data"][manifests.BUNDLE_KEY]
-                else:
+                elif action.kind == "Service":
                     self.services[meta["name"]] = manifests.desired_hash(action.manifest)
+                else:
+                    self.others.append(action.manifest)
             elif isinstance(action, Scale):
                 revision = action.name.rsplit("-", 1)[1]
                 old = self.workloads[revision]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
 TOOL_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"  # tool and guardrail names, and references to tools
@@ -36,3 +36,17 @@ class OneOf(WireModel):
             names = [field.alias or name for name, field in type(self).model_fields.items()]
             raise ValueError(f"set exactly one of {', '.join(names[:-1])} or {names[-1]}")
         return self
+
+
+class ConfigMapKeyRef(WireModel):
+    """A key of a ConfigMap in the agent's namespace."""
+
+    name: ObjectName = Field(description="ConfigMap name.")
+    key: DataKey = Field(description="Key in the ConfigMap's data.")
+
+
+class SecretKeyRef(WireModel):
+    """A key of a Secret in the agent's namespace."""
+
+    name: ObjectName = Field(description="Secret name.")
+    key: DataKey = Field(description="Key in the Secret's data.")

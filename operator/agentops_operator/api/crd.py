@@ -80,6 +80,12 @@ def _convert(node: JsonDict, defs: JsonDict) -> JsonDict:
     return out
 
 
+ONE_DATASET = {
+    "rule": "has(self.inline) != has(self.configMapKeyRef)",
+    "message": "set exactly one of inline or configMapKeyRef",
+}
+
+
 def _spec_schema() -> JsonDict:
     spec = structural(AgentDeploymentSpec)
     spec["description"] = AgentDeploymentSpec.__doc__
@@ -124,6 +130,9 @@ def _spec_schema() -> JsonDict:
             "and refer to it with spec.prompt.configMapKeyRef",
         }
     ]
+    suites = spec["properties"]["evaluation"]["properties"]["suites"]
+    suites["x-kubernetes-list-type"], suites["x-kubernetes-list-map-keys"] = "map", ["name"]
+    suites["items"]["properties"]["dataset"]["x-kubernetes-validations"] = [ONE_DATASET]
     _runbook_rules(spec["properties"]["runbooks"]["items"])
     _runtime_rules(spec["properties"]["runtime"])
     _env_rules(spec["properties"]["runtime"]["properties"]["env"]["items"])
@@ -294,12 +303,7 @@ def incident_crd_manifest() -> JsonDict:
 def evaluation_crd_manifest() -> JsonDict:
     spec, status = structural(AgentEvaluationSpec), structural(AgentEvaluationStatus)
     spec["description"], status["description"] = AgentEvaluationSpec.__doc__, AgentEvaluationStatus.__doc__
-    spec["properties"]["suite"]["properties"]["dataset"]["x-kubernetes-validations"] = [
-        {
-            "rule": "has(self.inline) != has(self.configMapKeyRef)",
-            "message": "set exactly one of inline or configMapKeyRef",
-        }
-    ]
+    spec["properties"]["suite"]["properties"]["dataset"]["x-kubernetes-validations"] = [ONE_DATASET]
     columns = [
         {"name": "Agent", "type": "string", "jsonPath": ".spec.agent", "description": "The AgentDeployment."},
         {"name": "Revision", "type": "string", "jsonPath": ".spec.revision", "description": "The revision."},

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from .base import OneOf, WireModel
-from .spec import ConfigMapKeyRef
+from .base import ConfigMapKeyRef, OneOf, SecretKeyRef, WireModel
 
 EVALUATION_KIND = "AgentEvaluation"
 EVALUATION_PLURAL = "agentevaluations"
@@ -27,7 +26,9 @@ class EvaluationDataset(OneOf):
     """The cases: inline (small sets) or one JSON object per line in a ConfigMap key."""
 
     inline: list[dict[str, Any]] | None = Field(
-        default=None, description="Cases, each with an input and what its scorers expect (see the runner's docs)."
+        default=None,
+        max_length=200,
+        description="Up to 200 cases, each with an input and what its scorers expect; more go in a ConfigMap.",
     )
     config_map_key_ref: ConfigMapKeyRef | None = Field(
         default=None, description="A ConfigMap key holding the cases as JSONL (one object per line)."
@@ -40,20 +41,92 @@ class EvaluationScorer(WireModel, extra="allow"):
     type: ScorerType = Field(description="What it checks.")
 
 
-class EvaluationSuite(WireModel):
-    """The suite the runner runs."""
+class SuiteBody(WireModel):
+    """A suite: its cases, how each answer is judged, and what pass rate it needs."""
 
-    name: str = Field(min_length=1, max_length=63, description="The suite's name (reports and metrics).")
-    dataset: EvaluationDataset = Field(description="The cases.")
-    target: dict[str, Any] = Field(
-        description="How the agent is called: openai: {model} or request and answerPath, and url."
+    name: str = Field(
+        min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="The suite's name."
     )
-    scorers: list[EvaluationScorer] = Field(min_length=1, description="What each answer is judged by.")
+    dataset: EvaluationDataset = Field(description="The cases.")
+    scorers: list[EvaluationScorer] = Field(min_length=1, max_length=16, description="What each answer is judged by.")
     pass_rate: float = Field(default=0.9, ge=0, le=1, description="Required share of judged cases that pass.")
     min_cases: int = Field(default=20, ge=1, description="Fewest judged cases for a verdict other than Inconclusive.")
     timeout_seconds: float = Field(default=30, gt=0, description="Longest wait for the agent's answer to one case.")
     parallelism: int = Field(default=4, ge=1, le=64, description="Cases called at once.")
     max_errors: int | None = Field(default=None, ge=1, description="Stop after this many errors (unset: never).")
+
+
+class EvaluationSuite(SuiteBody):
+    """The suite the runner runs, with how it calls the agent."""
+
+    target: dict[str, Any] = Field(
+        description="How the agent is called: openai: {model} or request and answerPath, and url."
+    )
+
+
+DEFAULT_RUNNER_IMAGE = "ghcr.io/agentops-dev/agentops-eval:0.1.0"
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class RunnerSecret(WireModel):
+    """An environment variable of the runner from a Secret: a judge's key, a token for the agent."""
+
+    env: str = Field(min_length=1, max_length=128, pattern=ENV_NAME_PATTERN, description="Variable name.")
+    secret_key_ref: SecretKeyRef = Field(description="The Secret key it holds.")
+
+
+class EvaluationRunner(WireModel):
+    """The Job that runs each suite."""
+
+    image: str = Field(
+        default=DEFAULT_RUNNER_IMAGE,
+        min_length=1,
+        max_length=512,
+        description="An image with agentops-sdk[eval] installed (its agentops-eval is the entry point).",
+    )
+    secrets: list[RunnerSecret] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Variables from Secrets: an llmJudge's apiKeyEnv, or ${NAME} in a request header.",
+    )
+    deadline_seconds: int = Field(
+        default=900, ge=30, le=86400, description="Longest a run may take; then it is Inconclusive."
+    )
+
+
+class EvaluationGate(WireModel):
+    """Suites every new revision must pass before it gets any traffic, the first revision too."""
+
+    suites: list[SuiteBody] = Field(min_length=1, max_length=16, description="The suites, each run by its own Job.")
+    target: dict[str, Any] = Field(
+        description="How the runner calls the revision: openai: {model} (an OpenAI chat API), or request "
+        "and answerPath; the URL is the revision's own evaluation Service."
+    )
+    runner: EvaluationRunner = Field(default_factory=EvaluationRunner, description="The runner Jobs.")
+    max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Runs of a suite that end Inconclusive before the rollout pauses."
+    )
+    confidence: float = Field(default=0.95, gt=0, lt=1, description="Confidence of the pass rate's interval.")
+
+    @model_validator(mode="after")
+    def _unique_suites(self) -> EvaluationGate:
+        names = [s.name for s in self.suites]
+        if len(set(names)) != len(names):
+            raise ValueError("suite names must be unique")
+        return self
+
+
+class SuiteRun(WireModel):
+    """The latest run of one suite against the latest revision."""
+
+    suite: str = Field(description="The suite.")
+    revision: str = Field(description="The revision evaluated.")
+    attempt: int = Field(ge=1, description="1 for the first run; more after Inconclusive runs.")
+    run: str = Field(description="The AgentEvaluation of this run.")
+    started_at: str = Field(description="When the run was created (RFC 3339).")
+    verdict: EvaluationVerdict | None = Field(default=None, description="Pass, Fail or Inconclusive; unset: running.")
+    reason: str | None = Field(default=None, description="The verdict in words.")
+    pass_rate: float | None = Field(default=None, description="Passed / judged.")
 
 
 class AgentEvaluationSpec(WireModel):

@@ -13,7 +13,8 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from agentops_sdk import contract
 
-from .base import TOOL_NAME_PATTERN, DataKey, ObjectName, OneOf, WireModel
+from .base import TOOL_NAME_PATTERN, ConfigMapKeyRef, DataKey, ObjectName, OneOf, WireModel
+from .evaluation import EvaluationGate
 from .quantity import Quantity, parse_quantity
 from .rollout import Rollout
 from .runbooks import Budget, Monitoring, Notification, Runbook
@@ -205,13 +206,6 @@ class Model(WireModel):
     )
 
 
-class ConfigMapKeyRef(WireModel):
-    """A key of a ConfigMap in the agent's namespace."""
-
-    name: ObjectName = Field(description="ConfigMap name.")
-    key: DataKey = Field(description="Key in the ConfigMap's data.")
-
-
 class Prompt(WireModel):
     """The system prompt: inline text, or a reference to a ConfigMap key (exactly one)."""
 
@@ -287,6 +281,9 @@ class AgentDeploymentSpec(WireModel):
         default_factory=list,
         max_length=16,
         description="Receivers of incident and rollout notifications (Slack, webhook, PagerDuty).",
+    )
+    evaluation: EvaluationGate | None = Field(
+        default=None, description="Suites each new revision must pass before it gets traffic (the first one too)."
     )
     rollout: Rollout | None = Field(
         default=None, description="Progressive delivery; without it a new revision replaces the old one once available."

@@ -13,6 +13,7 @@ from pydantic import Field
 from agentops_sdk import contract
 
 from .base import WireModel
+from .evaluation import SuiteRun
 from .vocabulary import Outcome
 
 ConditionStatus = Literal["True", "False", "Unknown"]
@@ -200,6 +201,9 @@ class AgentDeploymentStatus(WireModel):
         description="Last known healthy signal values per revision (the PreviousRevision baseline).",
     )
     hold: Hold | None = Field(default=None, description="A revision rolled back or blocked by an incident.")
+    evaluation: list[SuiteRun] = Field(
+        default_factory=list, description="The latest revision's evaluation: the last run of each suite."
+    )
     receivers: dict[str, ReceiverStatus] = Field(
         default_factory=dict, description="Notification receivers' delivery state."
     )

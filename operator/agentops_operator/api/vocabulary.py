@@ -44,6 +44,11 @@ class Reason(StrEnum):
     PROMPT_NOT_FOUND = "PromptNotFound"  # the prompt's ConfigMap or key is missing
     TRAFFIC_ROUTING_FAILED = "TrafficRoutingFailed"  # the router could not set weights or mirrors
     REJECTED_BY_API_SERVER = "RejectedByAPIServer"  # a child object the spec implies was refused as invalid
+    # The evaluation gate (spec.evaluation)
+    EVALUATING = "Evaluating"  # the latest revision's suites are running; it gets no traffic yet
+    EVALUATION_PASSED = "EvaluationPassed"  # every suite passed: the revision may serve
+    EVALUATION_FAILED = "EvaluationFailed"  # a suite failed: the revision never serves
+    EVALUATION_INCONCLUSIVE = "EvaluationInconclusive"  # maxAttempts runs ended Inconclusive: a person decides
     # Rollout steps and manual actions
     STEP_STARTED = "StepStarted"  # the rollout moved to its next step
     STEP_PROMOTED = "StepPromoted"  # a person skipped the current step

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.spec import AgentDeploymentSpec
 from ..api.status import AgentDeploymentStatus, HistoryEntry
 from . import manifests
 from .decisions import Action, Apply, Delete, Observation, RecordIncident, Scale
+from .evaluation_gate import GatePhase
+from .evaluation_objects import evaluation_service, run_objects, runner_access
 from .history import RevisionPhase
 from .incident_records import incident_object
 from .incident_response import IncidentPhase
@@ -102,4 +105,23 @@ def incident_objects(status: AgentDeploymentStatus, observation: Observation, in
     never_needed = observation.controls_hash is None and not incidents.controls
     if not never_needed and observation.controls_hash != manifests.desired_hash(controls):
         actions.append(Apply(controls))
+    return actions
+
+
+def evaluation_actions(
+    spec: AgentDeploymentSpec, observation: Observation, revision: RevisionPhase, gate: GatePhase
+) -> list[Action]:
+    """While the latest revision is evaluated: its evaluation Service, and for runs starting now the
+    runner's access (a Role naming exactly the runs in flight) and each run's AgentEvaluation and Job."""
+    if spec.evaluation is None or (gate.open and not gate.started):
+        return []
+    identity = observation.identity
+    actions: list[Action] = []
+    wanted = evaluation_service(identity, revision.latest, revision.content)
+    if observation.services.get(wanted["metadata"]["name"]) != manifests.desired_hash(wanted):
+        actions.append(Apply(wanted))
+    if gate.started:
+        actions += [Apply(m) for m in runner_access(identity, spec.evaluation, sorted(gate.running))]
+        for run in gate.started:
+            actions += [Apply(m) for m in run_objects(identity, spec.evaluation, run, revision.content)]
     return actions

@@ -4,7 +4,8 @@ A short chain of named phases, each a pure function returning a frozen record:
 
 1. `record_revision` (history.py): the revision the spec describes, numbered in the history.
 2. `respond` (incident_response.py): runbooks judged, incidents opened or resolved, holds and
-   rollbacks, the live controls they imply.
+   rollbacks, the live controls they imply; `gate` (evaluation_gate.py): whether the latest revision
+   passed its evaluation suites, and which runs to start.
 3. `serve` (serving.py): the rollout's look (progressive.py), who serves, at what size.
 4. `revision_objects`, `services`, `pruned`, `incident_objects` (children.py) and `traffic`
    (traffic.py): the cluster as it should be, as actions for what differs.
@@ -23,9 +24,10 @@ from ..api.spec import AgentDeploymentSpec
 from ..api.status import AgentDeploymentStatus
 from ..api.vocabulary import ConditionType, EventType, Reason, Summary
 from . import annotations as manual
-from .children import incident_objects, pruned, revision_objects, services
+from .children import evaluation_actions, incident_objects, pruned, revision_objects, services
 from .conditions import set_condition
 from .decisions import Action, Decision, Event, FieldProblem, Observation, RemoveAnnotations
+from .evaluation_gate import gate
 from .history import kept_revisions, record_revision, with_outcomes
 from .incident_response import respond
 from .serving import ServingPhase, serve
@@ -42,7 +44,8 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     observation = replace(observation, annotations=manual.pending(on_object, status.handled_actions))
     route = route_of(spec)
     incidents = respond(spec, status, observation, revision.latest, route is not None, now)
-    serving = serve(spec, status, observation, revision, incidents, route is not None, now)
+    evaluation = gate(spec, status, observation, revision.latest, now)
+    serving = serve(spec, status, observation, revision, incidents, route is not None, now, evaluation)
     aborted = serving.rollout is not None and bool(serving.rollout.rollout.aborted_at)
     history = with_outcomes(revision.history, revision.latest, serving.stable, aborted)
     keep = kept_revisions(history, spec.revision_history_limit, revision.latest, serving.stable)
@@ -58,14 +61,15 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
         *([set_traffic] if set_traffic else []),
         *pruned(observation, history, keep, revision, serving.stable),
         *incident_objects(status, observation, incidents),
+        *evaluation_actions(spec, observation, revision, evaluation),
     ]
     new_status = compose_status(
-        status, observation, revision, history, serving, incidents, spec.replicas, now, handled=handled
+        status, observation, revision, history, serving, incidents, spec.replicas, now, handled=handled, gate=evaluation
     )
     return Decision(
         actions=tuple(actions),
         status=new_status,
-        events=(*revision.events, *incidents.events, *serving.events),
+        events=(*revision.events, *incidents.events, *evaluation.events, *serving.events),
         requeue_after=requeue_after(serving, observation),
         notices=(*incidents.notices, *serving.notices),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api.evaluation import EvaluationVerdict
 from ..api.status import AgentDeploymentStatus
 from ..api.vocabulary import EventType, NoticeKind, RouterKind
 from .manifests import Identity
@@ -27,6 +28,15 @@ class Workload:
     @property
     def available(self) -> bool:
         return self.observed_generation >= self.generation and self.available_replicas >= self.replicas
+
+
+@dataclass(frozen=True)
+class RunSeen:
+    """One evaluation run (AgentEvaluation) as observed: the operator's verdict, once written."""
+
+    verdict: EvaluationVerdict | None
+    reason: str | None = None
+    pass_rate: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +64,7 @@ class Observation:
     monitor_every: int | None = None  # seconds between monitoring passes (None: no metrics backend)
     controls_hash: str | None = None  # desired-hash annotation of the controls ConfigMap, if it exists
     bundle_texts: dict[str, str] = field(default_factory=dict)  # revision -> its stored bundle.json
+    evaluations: dict[str, RunSeen] = field(default_factory=dict)  # AgentEvaluation name -> what it says
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Which revision serves live traffic after this decision, and at what size. Pure.
 
 The first revision, and every new revision when `spec.rollout` has no steps, goes live directly:
-once available it becomes stable. With steps, a new revision is rolled out next to the stable one
+once available it becomes stable — after its evaluation suites pass, when `spec.evaluation` has
+any (evaluation_gate.py: until then it runs for the runner only, and gets no traffic). With steps,
+a new revision is rolled out next to the stable one
 (`progressive.advance`) and becomes stable when promoted. A revision an incident holds out of
 traffic gets no rollout: it waits at zero (or runs for its mirror, in shadow), and an incident's
 rollback names the revision that serves instead.
@@ -15,6 +17,7 @@ from ..api.spec import AgentDeploymentSpec
 from ..api.status import AgentDeploymentStatus
 from ..api.vocabulary import EventType, NoticeKind, Reason
 from .decisions import Event, Notice, Observation
+from .evaluation_gate import GatePhase
 from .history import RevisionPhase
 from .incident_response import IncidentPhase
 from .progressive import Look, RolloutPhase, advance
@@ -44,13 +47,17 @@ def serve(
     incidents: IncidentPhase,
     routed: bool,
     now: str,
+    gate: GatePhase,
 ) -> ServingPhase:
     latest, hold = revision.latest, incidents.hold
     stable = incidents.rollback_to or (status.stable_revision.hash if status.stable_revision else None)
     held = hold is not None and hold.revision == latest
     shadow_percent = hold.mirror_percent if held and hold is not None else None
-    rollout = None if held else _rollout(spec, status, observation, latest, stable, incidents, routed, now)
+    gated = not gate.open and latest != stable  # under evaluation, or failed it: no traffic at all
+    rollout = None if held or gated else _rollout(spec, status, observation, latest, stable, incidents, routed, now)
     latest_replicas = (spec.replicas if shadow_percent is not None else 0) if held else spec.replicas
+    if gated and gate.failed is not None:
+        latest_replicas = 0  # it will never serve: its Pods go, its Deployment stays for the history
     events: list[Event] = []
     if rollout is not None:
         latest_replicas = rollout.canary_replicas
@@ -58,7 +65,7 @@ def serve(
             stable = latest
             message = f"revision {revision.number} ({latest}) now serves all traffic"
             events.append(Event(EventType.NORMAL, Reason.REVISION_AVAILABLE, message))
-    elif not held and stable != latest and _available(observation, latest, spec.replicas):
+    elif not held and not gated and stable != latest and _available(observation, latest, spec.replicas):
         stable = latest
         message = f"revision {revision.number} ({latest}) is available and now serves traffic"
         events.append(Event(EventType.NORMAL, Reason.REVISION_AVAILABLE, message))

@@ -15,6 +15,7 @@ from ..api.status import AgentDeploymentStatus, ConditionStatus, HistoryEntry, H
 from ..api.vocabulary import ConditionType, Reason, Summary
 from .conditions import set_condition
 from .decisions import Observation
+from .evaluation_gate import GatePhase
 from .history import RevisionPhase
 from .incident_response import IncidentPhase
 from .serving import ServingPhase
@@ -40,6 +41,7 @@ def compose_status(
     now: str,
     *,
     handled: dict[str, str],
+    gate: GatePhase,
 ) -> AgentDeploymentStatus:
     identity = observation.identity
     refs = {e.hash: RevisionRef(number=e.number, hash=e.hash, name=identity.revision_name(e.hash)) for e in history}
@@ -47,6 +49,13 @@ def compose_status(
     has_paused = any(c.type == ConditionType.PAUSED for c in before.conditions)
     wanted, summary = _progress(observation, revision, serving, replicas, has_paused)
     wanted[ConditionType.READY] = _ready(observation, revision, stable_ref, replicas)
+    if not gate.open and serving.stable != revision.latest:
+        gated, summary = _gated(gate, revision)
+        wanted.update(gated)
+        if stable_ref is None:  # the first revision: nothing serves until it passes
+            wanted[ConditionType.READY] = Wanted(
+                status="False", reason=gated[ConditionType.PROGRESSING].reason, message="no revision serves yet"
+            )
     if incidents.hold is not None:
         wanted.update(_held(incidents.hold))
         summary = Summary.DEGRADED
@@ -75,6 +84,7 @@ def compose_status(
             "controls": incidents.controls,
             "hold": incidents.hold,
             "handled_actions": handled,
+            "evaluation": gate.runs,
         }
     )
 
@@ -154,3 +164,35 @@ def _held(hold: Hold) -> dict[ConditionType, Wanted]:
         ConditionType.DEGRADED: Wanted(status="True", reason=hold.reason, message=message),
         ConditionType.PROGRESSING: Wanted(status="False", reason=hold.reason, message=out),
     }
+
+
+def _gated(gate: GatePhase, revision: RevisionPhase) -> tuple[dict[ConditionType, Wanted], str]:
+    """The latest revision is under evaluation, or failed it: Progressing, Degraded and Paused say so."""
+    latest = f"revision {revision.number} ({revision.latest})"
+    healthy = Wanted(status="False", reason=Reason.AS_EXPECTED, message="no problems detected")
+    not_paused = Wanted(status="False", reason=Reason.AS_EXPECTED, message="not paused")
+    fix = "change the spec (a new revision is evaluated afresh), or fix what the run names"
+    if gate.failed is not None:
+        run = gate.failed
+        said = f"{latest} failed evaluation suite {run.suite}: {run.reason}; it gets no traffic; {fix}"
+        return {
+            ConditionType.PROGRESSING: Wanted(status="False", reason=Reason.EVALUATION_FAILED, message=said),
+            ConditionType.DEGRADED: Wanted(status="True", reason=Reason.EVALUATION_FAILED, message=said),
+            ConditionType.PAUSED: not_paused,
+        }, Summary.DEGRADED
+    if gate.exhausted is not None:
+        run = gate.exhausted
+        said = f"evaluation suite {run.suite} of {latest} was Inconclusive {run.attempt} times: {run.reason}; {fix}"
+        return {
+            ConditionType.PROGRESSING: Wanted(status="Unknown", reason=Reason.EVALUATION_INCONCLUSIVE, message=said),
+            ConditionType.DEGRADED: healthy,
+            ConditionType.PAUSED: Wanted(status="True", reason=Reason.EVALUATION_INCONCLUSIVE, message=said),
+        }, Summary.PAUSED
+    waiting = [r for r in gate.runs if r.verdict is None]
+    doing = ", ".join(f"{r.suite} (run {r.attempt}, AgentEvaluation {r.run})" for r in waiting)
+    said = f"evaluating {latest} before it gets traffic: " + (doing or "waiting for its Pods to become available")
+    return {
+        ConditionType.PROGRESSING: Wanted(status="True", reason=Reason.EVALUATING, message=said),
+        ConditionType.DEGRADED: healthy,
+        ConditionType.PAUSED: not_paused,
+    }, Summary.PROGRESSING

@@ -267,7 +267,12 @@ class OperatorApp:
 
         @kopf.on.event(resource.GROUP, resource.VERSION, EVALUATION_PLURAL, registry=registry)
         async def evaluation_changed(**kwargs: Any) -> None:
-            if kwargs["type"] == "DELETED" or self.client is None or not self._may_act():
+            deleted = kwargs["type"] == "DELETED"
+            news = self.state.child_seen("AgentEvaluation", dict(kwargs["body"]), deleted=deleted)
+            agent = kwargs["labels"].get(LABEL_AGENT)
+            if agent and news and (kwargs.get("status") or {}).get("verdict"):  # a gate's run was judged
+                await self._safely(kwargs["namespace"], agent)
+            if deleted or self.client is None or not self._may_act():
                 return
             try:
                 await judge(KubeEvaluations(self.client), dict(kwargs["body"]))

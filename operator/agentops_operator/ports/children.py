@@ -20,6 +20,7 @@ class Children:
     deployments: list[JsonDict] = field(default_factory=list)
     config_maps: list[JsonDict] = field(default_factory=list)
     services: list[JsonDict] = field(default_factory=list)
+    evaluations: list[JsonDict] = field(default_factory=list)  # AgentEvaluations (the evaluation gate's runs)
 
 
 class ChildRejected(Exception):

@@ -31,7 +31,7 @@ from ..ports.children import ChildObjects, Children
 JsonDict = dict[str, Any]
 Key = tuple[str, str]  # (namespace, name)
 OVERLAY_SECONDS = 30.0
-CHILD_KINDS = ("Deployment", "ConfigMap", "Service")
+CHILD_KINDS = ("Deployment", "ConfigMap", "Service", "AgentEvaluation")
 AGENT = "AgentDeployment"
 REMEMBERED_VERSIONS = 16  # per object: enough for the writes one reconcile makes, and their echoes
 
@@ -170,7 +170,7 @@ class WatchedState:
         def of(kind: str) -> list[JsonDict]:
             return list(self.children[kind].get((namespace, agent), {}).values())
 
-        return Children(of("Deployment"), of("ConfigMap"), of("Service"))
+        return Children(of("Deployment"), of("ConfigMap"), of("Service"), of("AgentEvaluation"))
 
 
 class CachedAgents:

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from ..api.resource import AgentDeployment
-from ..engine.decisions import FieldProblem, Observation, Workload
+from ..engine.decisions import FieldProblem, Observation, RunSeen, Workload
 from ..engine.manifests import BUNDLE_KEY, DESIRED_HASH, LABEL_REVISION, Identity, controls_name
 from ..engine.measurements import MeasurementPlan, Readings
 from ..ports.children import ChildObjects
@@ -104,4 +104,15 @@ async def observe(
         signals=signals,
         monitor_every=plan.monitor_every,
         controls_hash=_annotation(controls) if controls is not None else None,
+        evaluations={e["metadata"]["name"]: run_seen(e) for e in owned.evaluations if _owned_by(e, agent.uid)},
+    )
+
+
+def run_seen(evaluation: JsonDict) -> RunSeen:
+    status = evaluation.get("status") or {}
+    verdict = status.get("verdict")
+    return RunSeen(
+        verdict=verdict if verdict in ("Pass", "Fail", "Inconclusive") else None,
+        reason=status.get("reason"),
+        pass_rate=status.get("passRate") if isinstance(status.get("passRate"), int | float) else None,
     )

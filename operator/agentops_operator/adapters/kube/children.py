@@ -16,6 +16,11 @@ _PATHS = {
     "Service": "/api/v1/namespaces/{ns}/services",
     "Deployment": "/apis/apps/v1/namespaces/{ns}/deployments",
     "AgentIncident": f"/apis/{resource.GROUP}/{resource.VERSION}/namespaces/{{ns}}/agentincidents",
+    "AgentEvaluation": f"/apis/{resource.GROUP}/{resource.VERSION}/namespaces/{{ns}}/agentevaluations",
+    "Job": "/apis/batch/v1/namespaces/{ns}/jobs",
+    "ServiceAccount": "/api/v1/namespaces/{ns}/serviceaccounts",
+    "Role": "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles",
+    "RoleBinding": "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings",
 }
 
 
@@ -35,7 +40,10 @@ class KubeChildren:
         deployments = await self.client.get(_collection("Deployment", namespace), selector) or {}
         config_maps = await self.client.get(_collection("ConfigMap", namespace), selector) or {}
         services = await self.client.get(_collection("Service", namespace), selector) or {}
-        return Children(deployments.get("items", []), config_maps.get("items", []), services.get("items", []))
+        runs = await self.client.get(_collection("AgentEvaluation", namespace), selector) or {}
+        return Children(
+            deployments.get("items", []), config_maps.get("items", []), services.get("items", []), runs.get("items", [])
+        )
 
     async def get_secret(self, namespace: str, name: str) -> JsonDict | None:
         try:

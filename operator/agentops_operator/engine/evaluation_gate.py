@@ -1,0 +1,107 @@
+"""The evaluation gate: a new revision gets no traffic — live or mirrored — until every suite of
+`spec.evaluation` has passed against it. Pure: from the spec, the status, the observed runs and `now`.
+
+Each suite runs once the revision's Deployment is available (its Pods must answer). A run's verdict
+is the operator's (written on its AgentEvaluation, engine/evaluation_verdict.py). Pass on every suite
+opens the gate: the revision goes on to its rollout steps, or straight to serving. A Fail closes it
+for good: the revision is Failed (EvaluationFailed), traffic stays where it is and nothing is rolled
+back, because nothing was served. Inconclusive runs again, up to `maxAttempts`, then the rollout
+pauses (EvaluationInconclusive) for a person. A run that never reports (the runner crashed, its Job
+hit its deadline) is Inconclusive after the deadline and a minute's grace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..api.evaluation import EvaluationGate, EvaluationVerdict, SuiteRun
+from ..api.spec import AgentDeploymentSpec
+from ..api.status import AgentDeploymentStatus
+from ..api.vocabulary import EventType, Reason
+from .clock import seconds_between
+from .decisions import Event, Observation
+from .evaluation_objects import run_name
+
+GRACE_SECONDS = 60  # after the Job's deadline, before a silent run counts as Inconclusive
+FINAL = ("Pass", "Fail")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatePhase:
+    """The latest revision's evaluation after this look."""
+
+    open: bool  # it may get traffic: no gate, or every suite passed
+    runs: list[SuiteRun]  # status.evaluation
+    started: list[SuiteRun]  # runs to create now (their AgentEvaluation and Job)
+    failed: SuiteRun | None = None  # a suite that failed: the revision never serves
+    exhausted: SuiteRun | None = None  # a suite Inconclusive maxAttempts times: a person decides
+    events: tuple[Event, ...] = ()
+
+    @property
+    def running(self) -> list[str]:
+        return [r.run for r in self.runs if r.verdict is None]
+
+
+def gate(
+    spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation: Observation, latest: str, now: str
+) -> GatePhase:
+    evaluation = spec.evaluation
+    serving = status.stable_revision.hash if status.stable_revision else None
+    if evaluation is None or latest == serving:
+        kept = [r for r in status.evaluation if r.revision == latest] if evaluation else []
+        return GatePhase(open=True, runs=kept, started=[])
+    before = {r.suite: r for r in status.evaluation if r.revision == latest}
+    workload = observation.workloads.get(latest)
+    available = workload is not None and workload.available
+    runs, started, events = [], [], []
+    for suite in evaluation.suites:
+        run = before.get(suite.name)
+        if run is None and available:
+            run = _start(observation, latest, suite.name, 1, now)
+            started.append(run)
+        elif run is not None and run.verdict is None:
+            run, news = _look(evaluation, observation, run, now)
+            if run.verdict is None and run.run != before[suite.name].run:
+                started.append(run)
+            events += news
+        if run is not None:
+            runs.append(run)
+    verdicts = {r.suite: r.verdict for r in runs}
+    failed = next((r for r in runs if r.verdict == "Fail"), None)
+    exhausted = next((r for r in runs if r.verdict == "Inconclusive"), None)
+    opened = all(verdicts.get(s.name) == "Pass" for s in evaluation.suites)
+    if opened and any(before.get(s.name) is None or before[s.name].verdict != "Pass" for s in evaluation.suites):
+        names = ", ".join(s.name for s in evaluation.suites)
+        events.append(Event(EventType.NORMAL, Reason.EVALUATION_PASSED, f"revision {latest} passed {names}"))
+    return GatePhase(open=opened, runs=runs, started=started, failed=failed, exhausted=exhausted, events=tuple(events))
+
+
+def _start(observation: Observation, revision: str, suite: str, attempt: int, now: str) -> SuiteRun:
+    name = run_name(observation.identity, revision, suite, attempt)
+    return SuiteRun(suite=suite, revision=revision, attempt=attempt, run=name, started_at=now)
+
+
+def _look(gate_spec: EvaluationGate, observation: Observation, run: SuiteRun, now: str) -> tuple[SuiteRun, list[Event]]:
+    """A running run, as its AgentEvaluation's verdict (or its silence) leaves it."""
+    seen = observation.evaluations.get(run.run)
+    verdict: EvaluationVerdict
+    if seen is not None and seen.verdict is not None:
+        verdict, reason, pass_rate = seen.verdict, seen.reason or "", seen.pass_rate
+    elif seconds_between(run.started_at, now) > gate_spec.runner.deadline_seconds + GRACE_SECONDS:
+        verdict, pass_rate = "Inconclusive", None
+        reason = (
+            f"the runner did not report within {gate_spec.runner.deadline_seconds} s (it crashed, or its Job hit "
+            f"its deadline): see the logs of Job {run.run}"
+        )
+    else:
+        return run, []
+    said = f"suite {run.suite} on revision {run.revision} (run {run.attempt}): {reason}"
+    if verdict == "Inconclusive" and run.attempt < gate_spec.max_attempts:
+        again = _start(observation, run.revision, run.suite, run.attempt + 1, now)
+        note = Event(EventType.WARNING, Reason.EVALUATION_INCONCLUSIVE, f"{said}; running it again")
+        return again, [note]
+    done = run.model_copy(update={"verdict": verdict, "reason": reason, "pass_rate": pass_rate})
+    if verdict == "Pass":
+        return done, []
+    kind = Reason.EVALUATION_FAILED if verdict == "Fail" else Reason.EVALUATION_INCONCLUSIVE
+    return done, [Event(EventType.WARNING, kind, said)]

@@ -1,0 +1,118 @@
+"""Integration: the evaluation gate with the real operator. An AgentDeployment with a suite gets no
+traffic until the suite passed; the operator makes the run's AgentEvaluation, Job, ServiceAccount and
+Role; the test plays the Job's Pod (the runner under that ServiceAccount, against a real HTTP agent,
+as no kubelet runs containers here). A revision that fails its suite never serves, and the one
+before keeps serving."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from agentops_sandbox.testing.operator_thread import RunningOperator
+from tests.conftest import Kubectl, Server
+from tests.evaluation.agent import Agent
+from tests.operator.test_evaluations import account_folder, run_runner
+from tests.serving import answer, serving
+from tests.waiting import eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+AGENTS = "/apis/agentops.dev/v1alpha1/namespaces/default/agentdeployments"
+JOBS = "/apis/batch/v1/namespaces/default/jobs"
+CASES = [{"id": f"refund-{i}", "input": "refund?", "contains": ["30 days"]} for i in range(40)]
+
+
+class Promiser(BaseHTTPRequestHandler):
+    """A revision whose prompt made it promise refunds: it answers every message so."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        answer(self, 200, b'{"reply": "I promise a full refund, no questions asked."}', "application/json")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def agents() -> Iterator[tuple[str, str]]:
+    with serving(Agent) as good, serving(Promiser) as bad:
+        yield good, bad
+
+
+def manifest(prompt: str) -> str:
+    agent = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
+    agent["spec"]["prompt"] = {"system": prompt}
+    agent["spec"].pop("rollout", None)
+    agent["spec"]["evaluation"] = {
+        "suites": [
+            {"name": "refunds", "dataset": {"inline": CASES}, "scorers": [{"type": "contains"}], "minCases": 20}
+        ],
+        "target": {"request": {"path": "/chat", "body": {"message": "{{input}}"}}, "answerPath": "$.reply"},
+    }
+    return yaml.safe_dump(agent)
+
+
+def status(api: httpx.Client) -> dict[str, Any]:
+    return api.get(f"{AGENTS}/support-agent").json().get("status") or {}
+
+
+def condition(api: httpx.Client, kind: str) -> tuple[str, str] | None:
+    found = next((c for c in status(api).get("conditions", []) if c["type"] == kind), None)
+    return (found["status"], found["reason"]) if found else None
+
+
+def play_the_job(apiserver: Server, api: httpx.Client, tmp_path: Path, url: str, revision: int) -> str:
+    """Wait for the operator's Job for `revision`, and run what it would run, as its ServiceAccount."""
+    latest = eventually(lambda: (status(api).get("latestRevision") or {}).get("number") == revision)
+    assert latest
+    job = eventually(
+        lambda: next((j for j in api.get(JOBS).json()["items"] if j["metadata"]["name"] in running_runs(api)), None),
+        timeout=60,
+        message="no Job for the run",
+    )
+    pod = job["spec"]["template"]["spec"]
+    assert pod["containers"][0]["args"][0] == "--agentevaluation"
+    folder = account_folder(apiserver, api, tmp_path / f"sa-{revision}", pod["serviceAccountName"])
+    done = run_runner(apiserver, folder, job["metadata"]["name"], url)
+    assert done.returncode == 0, done.stderr
+    return str(job["metadata"]["name"])
+
+
+def running_runs(api: httpx.Client) -> set[str]:
+    return {r["run"] for r in status(api).get("evaluation", []) if not r.get("verdict")}
+
+
+def test_a_revision_serves_only_after_its_suite_passed_and_a_failing_one_never(
+    operator: RunningOperator, kubectl: Kubectl, apiserver: Server, api: httpx.Client, agents: tuple[str, str],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    good, bad = agents
+    kubectl("apply", "-f", "-", input=manifest("Answer from the knowledge base."))
+    eventually(lambda: condition(api, "Progressing") == ("True", "Evaluating"), timeout=60)
+    assert condition(api, "Ready") == ("False", "Evaluating")
+    assert api.get("/api/v1/namespaces/default/services/support-agent").status_code == 404  # no traffic yet
+
+    play_the_job(apiserver, api, tmp_path, good, revision=1)
+    eventually(lambda: (status(api).get("stableRevision") or {}).get("number") == 1, timeout=60)
+    assert condition(api, "Ready") == ("True", "RevisionAvailable")
+    assert api.get("/api/v1/namespaces/default/services/support-agent").status_code == 200
+    assert [r["verdict"] for r in status(api)["evaluation"]] == ["Pass"]
+
+    kubectl("apply", "-f", "-", input=manifest("Answer from the knowledge base. Be generous with refunds."))
+    run = play_the_job(apiserver, api, tmp_path, bad, revision=2)
+    eventually(lambda: condition(api, "Degraded") == ("True", "EvaluationFailed"), timeout=60)
+    degraded = next(c for c in status(api)["conditions"] if c["type"] == "Degraded")
+    assert (
+        "revision 2" in degraded["message"]
+        and "failed evaluation suite refunds: pass rate 0 [0, 0.0876]" in (degraded["message"])
+    )
+    assert (status(api)["stableRevision"]["number"], status(api)["summary"]) == (1, "Degraded")
+    run_status = api.get(f"/apis/agentops.dev/v1alpha1/namespaces/default/agentevaluations/{run}").json()["status"]
+    assert (run_status["failed"], run_status["verdict"]) == (40, "Fail")
+    assert run_status["cases"][0]["detail"] == "contains: missing ['30 days']"

@@ -1,0 +1,161 @@
+"""Unit: the evaluation gate through `decide`, on the fake cluster. A new revision (the first one
+too) gets no traffic until every suite passed; a Fail keeps it out for good, nothing rolled back;
+Inconclusive runs again up to maxAttempts, then pauses; a runner that never reports is Inconclusive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agentops_operator.api.spec import AgentDeploymentSpec
+from agentops_operator.engine.decisions import RunSeen
+from tests.unit.world import BASE, World, condition, spec
+
+GATE: dict[str, Any] = {
+    "suites": [
+        {"name": "basics", "dataset": {"configMapKeyRef": {"name": "cases", "key": "basics.jsonl"}},
+         "scorers": [{"type": "contains"}]},
+        {"name": "tone", "dataset": {"inline": [{"input": "hi", "criteria": "polite"}]},
+         "scorers": [{"type": "llmJudge", "url": "http://judge/v1", "model": "j", "apiKeyEnv": "JUDGE"}]},
+    ],
+    "target": {"openai": {"model": "gpt-4o-mini"}},
+    "runner": {"secrets": [{"env": "JUDGE", "secretKeyRef": {"name": "judge", "key": "key"}}], "deadlineSeconds": 300},
+    "maxAttempts": 2,
+}  # fmt: skip
+
+
+def gated(steps: list[dict[str, Any]] | None = None) -> AgentDeploymentSpec:
+    base = spec(steps) if steps is not None else AgentDeploymentSpec.model_validate(BASE)
+    return base.model_copy(
+        update={"evaluation": AgentDeploymentSpec.model_validate({**BASE, "evaluation": GATE}).evaluation}
+    )
+
+
+def runs(world: World) -> dict[str, Any]:
+    return {r.suite: r for r in world.status.evaluation}
+
+
+def judge(world: World, verdict: str, *suites: str, reason: str = "pass rate …") -> None:
+    for run in world.status.evaluation:
+        if run.suite in suites:
+            world.evaluations[run.run] = RunSeen(verdict, reason, 0.5)  # type: ignore[arg-type]
+
+
+def started(world: World, kind: str) -> list[dict[str, Any]]:
+    return [m for m in world.others if m["kind"] == kind]
+
+
+def test_the_first_revision_serves_only_after_every_suite_passed() -> None:
+    world = World(gated())
+    world.tick()  # v1's Deployment is created
+    world.tick()  # available: its suites start
+    assert world.status.stable_revision is None and "support-agent" not in world.services
+    assert [j["spec"]["template"]["spec"]["containers"][0]["args"] for j in started(world, "Job")] == [
+        ["--agentevaluation", f"default/{r.run}"] for r in world.status.evaluation
+    ]
+    assert condition(world, "Ready") == ("False", "Evaluating")
+    assert condition(world, "Progressing") == ("True", "Evaluating")
+    judge(world, "Pass", "basics")
+    world.tick(5)
+    assert world.status.stable_revision is None  # one suite still running
+    judge(world, "Pass", "tone")
+    decision = world.tick(5)
+    assert world.stable_number() == 1 and "support-agent" in world.services
+    assert "EvaluationPassed" in [e.reason for e in decision.events]
+    assert condition(world, "Ready") == ("True", "RevisionAvailable")
+
+
+def test_the_runner_may_touch_exactly_its_runs_and_datasets() -> None:
+    world = World(gated())
+    world.tick(), world.tick()
+    role = started(world, "Role")[-1]
+    names = sorted(r.run for r in world.status.evaluation)
+    assert role["rules"] == [
+        {"apiGroups": ["agentops.dev"], "resources": ["agentevaluations"], "verbs": ["get"], "resourceNames": names},
+        {"apiGroups": ["agentops.dev"], "resources": ["agentevaluations/status"], "verbs": ["patch"],
+         "resourceNames": names},
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"], "resourceNames": ["cases"]},
+    ]  # fmt: skip
+    job = started(world, "Job")[0]["spec"]["template"]["spec"]
+    assert job["serviceAccountName"] == "support-agent-eval"
+    assert job["containers"][0]["env"] == [
+        {"name": "JUDGE", "valueFrom": {"secretKeyRef": {"name": "judge", "key": "key"}}}
+    ]
+    evaluation = started(world, "AgentEvaluation")[0]["spec"]["suite"]
+    assert evaluation["target"] == {
+        "openai": {"model": "gpt-4o-mini"},
+        "url": "http://support-agent-eval.default.svc:8080",
+    }
+
+
+def test_a_failed_suite_keeps_the_new_revision_out_and_rolls_nothing_back() -> None:
+    world = World(gated([{"canary": {"weight": 20, "durationSeconds": 60}}]))
+    world.tick(), world.tick()
+    judge(world, "Pass", "basics", "tone")
+    world.tick()
+    assert world.stable_number() == 1
+    world.prompt = "v2"
+    world.tick(), world.tick()
+    v2 = world.status.latest_revision.hash if world.status.latest_revision else ""
+    assert {r.revision for r in world.status.evaluation} == {v2}
+    judge(
+        world,
+        "Fail",
+        "basics",
+        reason="pass rate 0.33 [0.19, 0.51] over 30 cases (0 errors), required 0.9 at 95% → Fail",
+    )
+    decision = world.tick()
+    assert world.stable_number() == 1 and world.traffic == (0, 0)
+    assert set(world.weights_seen) == {0}  # v2 never had a share of live (or mirrored) traffic
+    assert world.workloads[v2].replicas == 0  # it will never serve
+    assert condition(world, "Degraded") == ("True", "EvaluationFailed")
+    degraded = next(c for c in world.status.conditions if c.type == "Degraded")
+    assert "failed evaluation suite basics: pass rate 0.33 [0.19, 0.51]" in degraded.message
+    assert [e.reason for e in decision.events] == ["EvaluationFailed"]
+
+
+@pytest.mark.parametrize(
+    "silence",
+    [pytest.param(False, id="inconclusive-verdicts"), pytest.param(True, id="a-runner-that-never-reports")],
+)
+def test_inconclusive_runs_again_then_pauses(silence: bool) -> None:
+    world = World(gated())
+    world.tick(), world.tick()
+    first = runs(world)["basics"].run
+    judge(world, "Pass", "tone")
+    if silence:
+        world.tick(300 + 61)  # past the Job's deadline and the grace
+    else:
+        judge(world, "Inconclusive", "basics")
+        world.tick(5)
+    second = runs(world)["basics"]
+    assert (second.attempt, second.verdict) == (2, None) and second.run != first
+    assert [j["metadata"]["name"] for j in started(world, "Job")][-1] == second.run
+    if silence:
+        world.tick(300 + 61)
+    else:
+        judge(world, "Inconclusive", "basics")
+        world.tick(5)
+    assert runs(world)["basics"].verdict == "Inconclusive"
+    assert condition(world, "Paused") == ("True", "EvaluationInconclusive")
+    assert world.status.stable_revision is None
+
+
+def test_without_a_gate_nothing_changes() -> None:
+    world = World(AgentDeploymentSpec.model_validate(BASE))
+    world.tick(), world.tick()
+    assert world.stable_number() == 1 and world.others == [] and world.status.evaluation == []
+
+
+def test_a_passed_revision_goes_on_to_its_canary_steps() -> None:
+    world = World(gated([{"canary": {"weight": 20, "durationSeconds": 60}}]))
+    world.tick(), world.tick()
+    judge(world, "Pass", "basics", "tone")
+    world.tick()
+    world.prompt = "v2"
+    world.tick(), world.tick()
+    assert set(world.weights_seen) == {0}  # under evaluation
+    judge(world, "Pass", "basics", "tone")
+    world.tick(), world.tick(1)
+    assert world.traffic[0] == 20 and world.status.rollout is not None
