@@ -45,11 +45,13 @@ def agents() -> Iterator[tuple[str, str]]:
         yield good, bad
 
 
-def manifest(prompt: str) -> str:
+def manifest(prompt: str, **evaluation: Any) -> str:
     agent = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
     agent["spec"]["prompt"] = {"system": prompt}
     agent["spec"].pop("rollout", None)
+    agent["spec"]["monitoring"] = {"intervalSeconds": 1}
     agent["spec"]["evaluation"] = {
+        **evaluation,
         "suites": [
             {"name": "refunds", "dataset": {"inline": CASES}, "scorers": [{"type": "contains"}], "minCases": 20}
         ],
@@ -67,18 +69,20 @@ def condition(api: httpx.Client, kind: str) -> tuple[str, str] | None:
     return (found["status"], found["reason"]) if found else None
 
 
-def play_the_job(apiserver: Server, api: httpx.Client, tmp_path: Path, url: str, revision: int) -> str:
+def play_the_job(
+    apiserver: Server, api: httpx.Client, tmp_path: Path, url: str, revision: int, timeout: float = 60
+) -> str:
     """Wait for the operator's Job for `revision`, and run what it would run, as its ServiceAccount."""
     latest = eventually(lambda: (status(api).get("latestRevision") or {}).get("number") == revision)
     assert latest
     job = eventually(
         lambda: next((j for j in api.get(JOBS).json()["items"] if j["metadata"]["name"] in running_runs(api)), None),
-        timeout=60,
+        timeout=timeout,
         message="no Job for the run",
     )
     pod = job["spec"]["template"]["spec"]
     assert pod["containers"][0]["args"][0] == "--agentevaluation"
-    folder = account_folder(apiserver, api, tmp_path / f"sa-{revision}", pod["serviceAccountName"])
+    folder = account_folder(apiserver, api, tmp_path / job["metadata"]["name"], pod["serviceAccountName"])
     done = run_runner(apiserver, folder, job["metadata"]["name"], url)
     assert done.returncode == 0, done.stderr
     return str(job["metadata"]["name"])
@@ -116,3 +120,27 @@ def test_a_revision_serves_only_after_its_suite_passed_and_a_failing_one_never(
     run_status = api.get(f"/apis/agentops.dev/v1alpha1/namespaces/default/agentevaluations/{run}").json()["status"]
     assert (run_status["failed"], run_status["verdict"]) == (40, "Fail")
     assert run_status["cases"][0]["detail"] == "contains: missing ['30 days']"
+
+
+def test_a_scheduled_run_that_fails_on_the_serving_revision_opens_an_incident(
+    running: RunningOperator, kubectl: Kubectl, apiserver: Server, api: httpx.Client, agents: tuple[str, str],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Every minute the suite runs again on the serving revision; the knowledge base has gone stale
+    since it was promoted (the runner now reaches an agent that promises refunds)."""
+    good, bad = agents
+    kubectl("apply", "-f", "-", input=manifest("Answer from the knowledge base.", schedule="* * * * *"))
+    play_the_job(apiserver, api, tmp_path, good, revision=1)
+    eventually(lambda: (status(api).get("stableRevision") or {}).get("number") == 1, timeout=60)
+    play_the_job(apiserver, api, tmp_path, bad, revision=1, timeout=90)  # the next minute's run
+    incident = eventually(
+        lambda: next((i for i in status(api).get("incidents", []) if i["type"] == "EvaluationRegression"), None),
+        timeout=60,
+        message="no EvaluationRegression incident",
+    )
+    assert incident["revision"] == status(api)["stableRevision"]["hash"] and incident["severity"] == "error"
+    assert status(api)["stableRevision"]["number"] == 1  # notified, not rolled back (opt-in)
+    records = "/apis/agentops.dev/v1alpha1/namespaces/default/agentincidents"
+    assert eventually(
+        lambda: [r for r in api.get(records).json()["items"] if r["spec"]["type"] == "EvaluationRegression"]
+    )

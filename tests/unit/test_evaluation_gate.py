@@ -159,3 +159,32 @@ def test_a_passed_revision_goes_on_to_its_canary_steps() -> None:
     judge(world, "Pass", "basics", "tone")
     world.tick(), world.tick(1)
     assert world.traffic[0] == 20 and world.status.rollout is not None
+
+
+def test_a_scheduled_run_that_fails_opens_an_evaluation_regression_incident_until_one_passes() -> None:
+    world = World(gated())
+    world.spec = world.spec.model_copy(
+        update={"evaluation": world.spec.evaluation.model_copy(update={"schedule": "0 * * * *"})}  # type: ignore[union-attr]
+    )
+    world.tick(), world.tick()
+    judge(world, "Pass", "basics", "tone")
+    world.tick(1)
+    assert world.stable_number() == 1 and all(not r.scheduled for r in world.status.evaluation)
+    jobs = len(started(world, "Job"))
+    world.tick(30 * 60)  # half past: not yet
+    assert len(started(world, "Job")) == jobs
+    world.tick(31 * 60, signals={})  # past the hour: both suites run again on the serving revision
+    assert all(r.scheduled and r.verdict is None for r in world.status.evaluation)
+    assert len(started(world, "Job")) == jobs + 2
+    judge(world, "Fail", "basics")
+    judge(world, "Pass", "tone")
+    decision = world.tick(5, signals={})  # a monitoring pass sees the failure
+    incident = next(i for i in world.status.incidents if i.type == "EvaluationRegression")
+    assert incident.revision == world.status.stable_revision.hash  # type: ignore[union-attr]
+    assert world.stable_number() == 1  # notify only, by default: nothing rolled back
+    assert "EvaluationRegression" in [n.incident for n in decision.notices]
+    world.tick(60 * 60, signals={})  # the next hour
+    judge(world, "Pass", "basics", "tone")
+    world.tick(5, signals={})
+    world.tick(5, signals={})
+    assert not any(i.type == "EvaluationRegression" and not i.resolved_at for i in world.status.incidents)

@@ -9,9 +9,11 @@ interval), from the counts alone: engine/evaluation_verdict.py. The suite has th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from cronsim import CronSim, CronSimError
+from pydantic import Field, field_validator, model_validator
 
 from .base import ConfigMapKeyRef, OneOf, SecretKeyRef, WireModel
 
@@ -107,6 +109,22 @@ class EvaluationGate(WireModel):
         default=3, ge=1, le=10, description="Runs of a suite that end Inconclusive before the rollout pauses."
     )
     confidence: float = Field(default=0.95, gt=0, lt=1, description="Confidence of the pass rate's interval.")
+    schedule: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Cron schedule (UTC) to run the suites again on the serving revision, e.g. '0 */6 * * *'; "
+        "a failure opens an EvaluationRegression incident.",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, schedule: str | None) -> str | None:
+        if schedule is not None:
+            try:
+                CronSim(schedule, datetime(2026, 1, 1, tzinfo=UTC))
+            except CronSimError as error:
+                raise ValueError(f"not a cron expression ({error}); e.g. '0 */6 * * *' runs every six hours") from None
+        return schedule
 
     @model_validator(mode="after")
     def _unique_suites(self) -> EvaluationGate:
@@ -127,6 +145,7 @@ class SuiteRun(WireModel):
     verdict: EvaluationVerdict | None = Field(default=None, description="Pass, Fail or Inconclusive; unset: running.")
     reason: str | None = Field(default=None, description="The verdict in words.")
     pass_rate: float | None = Field(default=None, description="Passed / judged.")
+    scheduled: bool = Field(default=False, description="Run by spec.evaluation.schedule on the serving revision.")
 
 
 class AgentEvaluationSpec(WireModel):

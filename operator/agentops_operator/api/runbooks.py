@@ -15,8 +15,17 @@ from .base import TOOL_NAME_PATTERN, DataKey, ObjectName, WireModel
 from .promql import PromQL
 from .vocabulary import Baseline, NoticeKind
 
-IncidentType = Literal["PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge", "Custom"]
-DEFAULT_TYPES = ("PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge")
+IncidentType = Literal[
+    "PromptLeak", "ToolAbuse", "SafetyViolation", "CostSpike", "HallucinationSurge", "EvaluationRegression", "Custom"
+]
+DEFAULT_TYPES = (
+    "PromptLeak",
+    "ToolAbuse",
+    "SafetyViolation",
+    "CostSpike",
+    "HallucinationSurge",
+    "EvaluationRegression",
+)
 Severity = Literal["critical", "error", "warning", "info"]
 Signal = Literal[
     "prompt-leaks",
@@ -29,8 +38,10 @@ Signal = Literal[
     "guardrail-trigger-rate",
     "cost-per-hour",
     "sessions-per-minute",
+    "evaluation-regression",  # 1 while the stable revision's last scheduled evaluation failed (not Prometheus)
     "custom",
 ]
+EVALUATION_REGRESSION: Literal["evaluation-regression"] = "evaluation-regression"
 ActionType = Literal["Rollback", "Throttle", "RateLimitTool", "BlockTool", "Block", "Shadow", "Notify"]
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..api.runbooks import EVALUATION_REGRESSION
 from ..api.spec import AgentDeploymentSpec
 from ..api.status import AgentDeploymentStatus
 from ..api.vocabulary import ConditionType, EventType, Reason, Summary
@@ -30,6 +31,7 @@ from .decisions import Action, Decision, Event, FieldProblem, Observation, Remov
 from .evaluation_gate import gate
 from .history import kept_revisions, record_revision, with_outcomes
 from .incident_response import respond
+from .measurements import Sample
 from .serving import ServingPhase, serve
 from .status import compose_status
 from .traffic import route_of, traffic
@@ -43,8 +45,9 @@ def decide(spec: AgentDeploymentSpec, status: AgentDeploymentStatus, observation
     on_object = observation.annotations
     observation = replace(observation, annotations=manual.pending(on_object, status.handled_actions))
     route = route_of(spec)
-    incidents = respond(spec, status, observation, revision.latest, route is not None, now)
     evaluation = gate(spec, status, observation, revision.latest, now)
+    observation = with_regression(observation, revision.latest, evaluation.regression)
+    incidents = respond(spec, status, observation, revision.latest, route is not None, now)
     serving = serve(spec, status, observation, revision, incidents, route is not None, now, evaluation)
     aborted = serving.rollout is not None and bool(serving.rollout.rollout.aborted_at)
     history = with_outcomes(revision.history, revision.latest, serving.stable, aborted)
@@ -96,3 +99,12 @@ def invalid(
     new_status = status.model_copy(update=update)
     events = (Event(EventType.WARNING, reason, text),) if new_status != status else ()
     return Decision(actions=(), status=new_status, events=events)
+
+
+def with_regression(observation: Observation, serving: str, regression: float | None) -> Observation:
+    """The scheduled evaluation's verdict as a signal of the serving revision, read by the
+    EvaluationRegression runbook in a monitoring pass like any other signal (not from Prometheus)."""
+    if regression is None or observation.signals is None:
+        return observation
+    reading = {serving: Sample(value=regression, sessions=1)}
+    return replace(observation, signals={**observation.signals, EVALUATION_REGRESSION: reading})

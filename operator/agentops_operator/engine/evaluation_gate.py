@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cronsim import CronSim
+
 from ..api.evaluation import EvaluationGate, EvaluationVerdict, SuiteRun
 from ..api.spec import AgentDeploymentSpec
 from ..api.status import AgentDeploymentStatus
 from ..api.vocabulary import EventType, Reason
-from .clock import seconds_between
+from .clock import parse_time, seconds_between
 from .decisions import Event, Observation
 from .evaluation_objects import run_name
 
@@ -36,6 +38,7 @@ class GatePhase:
     failed: SuiteRun | None = None  # a suite that failed: the revision never serves
     exhausted: SuiteRun | None = None  # a suite Inconclusive maxAttempts times: a person decides
     events: tuple[Event, ...] = ()
+    regression: float | None = None  # 1: the serving revision's last scheduled run failed; None: none finished
 
     @property
     def running(self) -> list[str]:
@@ -47,9 +50,10 @@ def gate(
 ) -> GatePhase:
     evaluation = spec.evaluation
     serving = status.stable_revision.hash if status.stable_revision else None
-    if evaluation is None or latest == serving:
-        kept = [r for r in status.evaluation if r.revision == latest] if evaluation else []
-        return GatePhase(open=True, runs=kept, started=[])
+    if evaluation is None:
+        return GatePhase(open=True, runs=[], started=[])
+    if latest == serving:
+        return _reevaluate(evaluation, status, observation, latest, now)
     before = {r.suite: r for r in status.evaluation if r.revision == latest}
     workload = observation.workloads.get(latest)
     available = workload is not None and workload.available
@@ -76,9 +80,42 @@ def gate(
     return GatePhase(open=opened, runs=runs, started=started, failed=failed, exhausted=exhausted, events=tuple(events))
 
 
-def _start(observation: Observation, revision: str, suite: str, attempt: int, now: str) -> SuiteRun:
-    name = run_name(observation.identity, revision, suite, attempt)
-    return SuiteRun(suite=suite, revision=revision, attempt=attempt, run=name, started_at=now)
+def _reevaluate(
+    evaluation: EvaluationGate, status: AgentDeploymentStatus, observation: Observation, latest: str, now: str
+) -> GatePhase:
+    """The serving revision: runs in flight followed, and the suites run again when the schedule says."""
+    runs: list[SuiteRun] = []
+    started: list[SuiteRun] = []
+    events: list[Event] = []
+    for run in (r for r in status.evaluation if r.revision == latest):
+        if run.verdict is None:
+            looked, news = _look(evaluation, observation, run, now)
+            if looked.verdict is None and looked.run != run.run:
+                started.append(looked)
+            run, events = looked, events + news
+        runs.append(run)
+    finished = [r for r in runs if r.scheduled and r.verdict is not None]
+    regression = (1.0 if any(r.verdict == "Fail" for r in finished) else 0.0) if finished else None
+    if evaluation.schedule and all(r.verdict is not None for r in runs) and _due(evaluation.schedule, runs, now):
+        runs = [_start(observation, latest, s.name, 1, now, scheduled=True) for s in evaluation.suites]
+        started += runs
+    return GatePhase(open=True, runs=runs, started=started, events=tuple(events), regression=regression)
+
+
+def _due(schedule: str, runs: list[SuiteRun], now: str) -> bool:
+    """Whether the schedule fired since the last run (at once when the serving revision has none)."""
+    if not runs:
+        return True
+    last = max(parse_time(r.started_at) for r in runs)
+    return next(CronSim(schedule, last)) <= parse_time(now)
+
+
+def _start(
+    observation: Observation, revision: str, suite: str, attempt: int, now: str, scheduled: bool = False
+) -> SuiteRun:
+    digest_of = f"{suite}@{now}" if scheduled else suite  # each scheduled round gets runs of its own
+    name = run_name(observation.identity, revision, digest_of, attempt)
+    return SuiteRun(suite=suite, revision=revision, attempt=attempt, run=name, started_at=now, scheduled=scheduled)
 
 
 def _look(gate_spec: EvaluationGate, observation: Observation, run: SuiteRun, now: str) -> tuple[SuiteRun, list[Event]]:
@@ -97,7 +134,7 @@ def _look(gate_spec: EvaluationGate, observation: Observation, run: SuiteRun, no
         return run, []
     said = f"suite {run.suite} on revision {run.revision} (run {run.attempt}): {reason}"
     if verdict == "Inconclusive" and run.attempt < gate_spec.max_attempts:
-        again = _start(observation, run.revision, run.suite, run.attempt + 1, now)
+        again = _start(observation, run.revision, run.suite, run.attempt + 1, now, run.scheduled)
         note = Event(EventType.WARNING, Reason.EVALUATION_INCONCLUSIVE, f"{said}; running it again")
         return again, [note]
     done = run.model_copy(update={"verdict": verdict, "reason": reason, "pass_rate": pass_rate})

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..api.rollout import Rollout
+from ..api.runbooks import EVALUATION_REGRESSION
 from ..api.spec import AgentDeploymentSpec
 from ..api.status import AgentDeploymentStatus, Hold, RolloutStatus
 from .clock import seconds_between
@@ -132,6 +133,8 @@ def monitored_signals(spec: AgentDeploymentSpec) -> dict[str, tuple[str, str | N
     wanted: dict[str, tuple[str, str | None]] = {}
     for runbook in effective_runbooks(spec):
         detection = detection_of(runbook)
+        if detection.signal == EVALUATION_REGRESSION:  # the operator's own runs say it, not Prometheus
+            continue
         wanted[signal_key(runbook)] = (detection.signal, detection.query)
         if scales_with_session_rate(runbook):
             wanted[SESSION_RATE] = (SESSION_RATE, None)

@@ -8,7 +8,7 @@ mitigation.
 
 from __future__ import annotations
 
-from ..api.runbooks import Action, Detection, Runbook
+from ..api.runbooks import EVALUATION_REGRESSION, Action, Detection, Runbook
 from ..api.spec import AgentDeploymentSpec
 
 DEFAULT_RUNBOOKS: dict[str, Runbook] = {
@@ -46,6 +46,15 @@ DEFAULT_RUNBOOKS: dict[str, Runbook] = {
         resolve_after_seconds=300,
         detection=Detection(signal="grounding-score", below=0.5, min_sessions=10),
         actions=[Action(type="Shadow"), Action(type="Notify")],
+    ),
+    # A scheduled evaluation (spec.evaluation.schedule) failed on the serving revision. Notify only:
+    # rolling back is opt-in (a runbook of this type with a Rollback action).
+    "EvaluationRegression": Runbook(
+        type="EvaluationRegression",
+        severity="error",
+        resolve_after_seconds=0,
+        detection=Detection(signal=EVALUATION_REGRESSION, above=0),
+        actions=[Action(type="Notify")],
     ),
 }
 BUDGET = "Budget"  # the incident key of the spend budget (spec.budget), a CostSpike runbook of its own
