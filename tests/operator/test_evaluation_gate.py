@@ -144,3 +144,9 @@ def test_a_scheduled_run_that_fails_on_the_serving_revision_opens_an_incident(
     assert eventually(
         lambda: [r for r in api.get(records).json()["items"] if r["spec"]["type"] == "EvaluationRegression"]
     )
+
+
+def test_the_example_with_a_suite_is_accepted(kubectl: Kubectl) -> None:
+    out = kubectl("apply", "--dry-run=server", "-f", str(ROOT / "examples" / "support-agent-evaluated.yaml")).stdout
+    assert "configmap/support-evals created (server dry run)" in out
+    assert "agentdeployment.agentops.dev/support-agent created (server dry run)" in out

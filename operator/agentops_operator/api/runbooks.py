@@ -1,7 +1,7 @@
 """`spec.runbooks`, `spec.budget`, `spec.monitoring`, `spec.notifications`: always-on incident response.
 
 Runbooks map an incident type to a detection (a signal compared with an absolute bound or with a
-baseline) and to actions. The five defaults of the AgentOps incident table are on unless a
+baseline) and to actions. The six defaults (the AgentOps incident table, and EvaluationRegression) are on unless a
 runbook of the same type says `enabled: false`; a runbook of a default type replaces that default.
 """
 

@@ -271,7 +271,7 @@ class AgentDeploymentSpec(WireModel):
     runbooks: list[Runbook] = Field(
         default_factory=list,
         max_length=32,
-        description="Incident runbooks; the five defaults apply unless disabled here.",
+        description="Incident runbooks; the six defaults apply unless disabled here.",
     )
     budget: Budget | None = Field(default=None, description="Spending limit; exceeding it throttles the agent.")
     monitoring: Monitoring | None = Field(
