@@ -13,7 +13,7 @@ import yaml
 
 lua51 = pytest.importorskip("lupa.lua51")
 
-from tests.unit.world import World, spec  # noqa: E402
+from tests.unit.world import World, gated, judge, spec  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "charts" / "agentops-operator" / "argocd"
@@ -98,9 +98,28 @@ def degraded() -> World:
     return world
 
 
+def evaluating() -> World:
+    world = World(gated())
+    world.tick(), world.tick()  # the first revision's suites run
+    return world
+
+
+def evaluation_failed() -> World:
+    world = evaluating()
+    judge(world, "Pass", "basics", "tone")
+    world.tick()
+    world.prompt = "v2"
+    world.tick(), world.tick()
+    judge(world, "Fail", "basics")
+    world.tick()
+    return world
+
+
 @pytest.mark.parametrize(
     ("make", "generation", "expected"),
     [
+        pytest.param(evaluating, 1, "Progressing", id="evaluating-before-traffic"),
+        pytest.param(evaluation_failed, 1, "Degraded", id="evaluation-failed"),
         pytest.param(healthy, 1, "Healthy", id="serving"),
         pytest.param(progressing, 1, "Progressing", id="canary-step"),
         pytest.param(suspended, 1, "Suspended", id="awaiting-promotion"),

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from prometheus_client import REGISTRY
 
 from agentops_sandbox.testing.operator_thread import RunningOperator
 from tests.conftest import Kubectl, Server
@@ -107,6 +108,9 @@ def test_a_revision_serves_only_after_its_suite_passed_and_a_failing_one_never(
     assert condition(api, "Ready") == ("True", "RevisionAvailable")
     assert api.get("/api/v1/namespaces/default/services/support-agent").status_code == 200
     assert [r["verdict"] for r in status(api)["evaluation"]] == ["Pass"]
+    v1 = status(api)["stableRevision"]["hash"]
+    ratio = {"namespace": "default", "agent": "support-agent", "revision": v1, "suite": "refunds"}
+    assert REGISTRY.get_sample_value("agentops_evaluation_pass_ratio", ratio) == 1.0
 
     kubectl("apply", "-f", "-", input=manifest("Answer from the knowledge base. Be generous with refunds."))
     run = play_the_job(apiserver, api, tmp_path, bad, revision=2)
@@ -120,6 +124,8 @@ def test_a_revision_serves_only_after_its_suite_passed_and_a_failing_one_never(
     run_status = api.get(f"/apis/agentops.dev/v1alpha1/namespaces/default/agentevaluations/{run}").json()["status"]
     assert (run_status["failed"], run_status["verdict"]) == (40, "Fail")
     assert run_status["cases"][0]["detail"] == "contains: missing ['30 days']"
+    failed = {"namespace": "default", "agent": "support-agent", "suite": "refunds", "verdict": "Fail"}
+    assert (REGISTRY.get_sample_value("agentops_evaluation_runs_total", failed) or 0) >= 1
 
 
 def test_a_scheduled_run_that_fails_on_the_serving_revision_opens_an_incident(

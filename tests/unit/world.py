@@ -179,3 +179,30 @@ class World:
 def condition(world: World, kind: str) -> tuple[str, str]:
     found = next(c for c in world.status.conditions if c.type == kind)
     return found.status, found.reason
+
+
+# An evaluation gate of two suites (one dataset in a ConfigMap, one judged by an LLM), two attempts.
+GATE: dict[str, Any] = {
+    "suites": [
+        {"name": "basics", "dataset": {"configMapKeyRef": {"name": "cases", "key": "basics.jsonl"}},
+         "scorers": [{"type": "contains"}]},
+        {"name": "tone", "dataset": {"inline": [{"input": "hi", "criteria": "polite"}]},
+         "scorers": [{"type": "llmJudge", "url": "http://judge/v1", "model": "j", "apiKeyEnv": "JUDGE"}]},
+    ],
+    "target": {"openai": {"model": "gpt-4o-mini"}},
+    "runner": {"secrets": [{"env": "JUDGE", "secretKeyRef": {"name": "judge", "key": "key"}}], "deadlineSeconds": 300},
+    "maxAttempts": 2,
+}  # fmt: skip
+
+
+def gated(steps: list[dict[str, Any]] | None = None) -> AgentDeploymentSpec:
+    base = spec(steps) if steps is not None else AgentDeploymentSpec.model_validate(BASE)
+    return base.model_copy(
+        update={"evaluation": AgentDeploymentSpec.model_validate({**BASE, "evaluation": GATE}).evaluation}
+    )
+
+
+def judge(world: World, verdict: str, *suites: str, reason: str = "pass rate …") -> None:
+    for run in world.status.evaluation:
+        if run.suite in suites:
+            world.evaluations[run.run] = RunSeen(verdict, reason, 0.5)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """The operator's own Prometheus metrics (served on --metrics-port): what users of Argo Rollouts and
 Flagger ask for — reconciles, rollout weight and step, analysis values per check and arm,
-verdicts, promotions and aborts."""
+verdicts, promotions and aborts, incidents, and evaluation runs with their pass rates."""
 
 from __future__ import annotations
 
@@ -41,6 +41,16 @@ INCIDENTS = Counter(
     "Incidents opened (reopenings included), by type and severity.",
     ["namespace", "agent", "type", "severity"],
 )
+EVALUATION_PASS_RATIO = Gauge(
+    "agentops_evaluation_pass_ratio",
+    "Pass rate (passed / judged) of the last finished run of each evaluation suite.",
+    ["namespace", "agent", "revision", "suite"],
+)
+EVALUATION_RUNS = Counter(
+    "agentops_evaluation_runs_total",
+    "Evaluation runs finished, by verdict.",
+    ["namespace", "agent", "suite", "verdict"],
+)
 ROLLBACKS = Counter(
     "agentops_rollbacks_total", "Stable revisions taken out of traffic, by reason.", ["namespace", "agent", "reason"]
 )
@@ -64,6 +74,20 @@ def record(namespace: str, agent: str, before: AgentDeploymentStatus, decision: 
     if any(event.reason == Reason.PROMOTED for event in decision.events):
         PROMOTIONS.labels(namespace, agent).inc()
     _record_incidents(namespace, agent, before, decision)
+    _record_evaluations(namespace, agent, before, decision)
+
+
+def _record_evaluations(namespace: str, agent: str, before: AgentDeploymentStatus, decision: Decision) -> None:
+    """Runs that got their verdict in this decision; a run followed by its next attempt was Inconclusive."""
+    earlier = {(r.revision, r.suite): r for r in before.evaluation}
+    for run in decision.status.evaluation:
+        prev = earlier.get((run.revision, run.suite))
+        if prev is not None and prev.verdict is None and prev.run != run.run and run.attempt == prev.attempt + 1:
+            EVALUATION_RUNS.labels(namespace, agent, run.suite, "Inconclusive").inc()
+        if run.verdict is not None and (prev is None or prev.run != run.run or prev.verdict is None):
+            EVALUATION_RUNS.labels(namespace, agent, run.suite, run.verdict).inc()
+            if run.pass_rate is not None:
+                EVALUATION_PASS_RATIO.labels(namespace, agent, run.revision, run.suite).set(run.pass_rate)
 
 
 def _record_incidents(namespace: str, agent: str, before: AgentDeploymentStatus, decision: Decision) -> None:
