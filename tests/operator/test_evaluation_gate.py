@@ -20,6 +20,7 @@ from agentops_sandbox.testing.operator_thread import RunningOperator
 from tests.conftest import Kubectl, Server
 from tests.evaluation.agent import Agent
 from tests.operator.test_evaluations import account_folder, run_runner
+from tests.operator.test_kubectl_agents import agents as agents_plugin
 from tests.serving import answer, serving
 from tests.waiting import eventually
 
@@ -95,7 +96,7 @@ def running_runs(api: httpx.Client) -> set[str]:
 
 def test_a_revision_serves_only_after_its_suite_passed_and_a_failing_one_never(
     operator: RunningOperator, kubectl: Kubectl, apiserver: Server, api: httpx.Client, agents: tuple[str, str],
-    tmp_path: Path,
+    tmp_path: Path, kubeconfig: Path,
 ) -> None:  # fmt: skip
     good, bad = agents
     kubectl("apply", "-f", "-", input=manifest("Answer from the knowledge base."))
@@ -124,6 +125,9 @@ def test_a_revision_serves_only_after_its_suite_passed_and_a_failing_one_never(
     run_status = api.get(f"/apis/agentops.dev/v1alpha1/namespaces/default/agentevaluations/{run}").json()["status"]
     assert (run_status["failed"], run_status["verdict"]) == (40, "Fail")
     assert run_status["cases"][0]["detail"] == "contains: missing ['30 days']"
+    shown = agents_plugin(kubeconfig, "eval", "support-agent").stdout
+    assert "refunds" in shown and "Fail" in shown and "cases that did not pass" in shown
+    assert "contains: missing ['30 days']" in shown
     failed = {"namespace": "default", "agent": "support-agent", "suite": "refunds", "verdict": "Fail"}
     assert (REGISTRY.get_sample_value("agentops_evaluation_runs_total", failed) or 0) >= 1
 

@@ -10,6 +10,7 @@ from kubernetes import config as k8s_config
 
 from ..adapters.kube.client import connection_from_environment, sync_http_client
 from ..api import resource
+from ..api.evaluation import EVALUATION_PLURAL
 from ..api.incident import INCIDENT_PLURAL
 
 JsonDict = dict[str, Any]
@@ -54,6 +55,11 @@ class Cluster:
     def bundle(self, agent: str, revision: str) -> JsonDict | None:
         response = self.http.get(f"/api/v1/namespaces/{self.namespace}/configmaps/{agent}-{revision}")
         return self._json(response, f"bundle ConfigMap {agent}-{revision}") if response.status_code != 404 else None
+
+    def evaluations(self, agent: str) -> list[JsonDict]:
+        params = {"labelSelector": f"agentops.dev/agent={agent}"}
+        items = self._json(self.http.get(self._path(EVALUATION_PLURAL), params=params), "AgentEvaluations")["items"]
+        return list(items)
 
     def incidents(self, agent: str | None) -> list[JsonDict]:
         params = {"labelSelector": f"agentops.dev/agent={agent}"} if agent else {}

@@ -11,7 +11,7 @@ import yaml
 from rich.console import Console
 
 from ..engine import annotations as manual
-from . import views
+from . import eval_view, views
 from .cluster import Cluster, PluginError
 from .lint import is_agent, lint
 
@@ -39,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("history", help="the revisions kept, with their outcome").add_argument("name")
     incidents = commands.add_parser("incidents", help="AgentIncidents (of one agent, or all in the namespace)")
     incidents.add_argument("name", nargs="?")
+    commands.add_parser("eval", help="the latest evaluation run of each suite, and its failed cases").add_argument(
+        "name"
+    )
     diff = commands.add_parser("diff", help="what changed between two revisions, as YAML (prompt first)")
     diff.add_argument("name")
     diff.add_argument("old", nargs="?", help="revision number or hash (default: the one before NEW)")
@@ -83,6 +86,8 @@ def _run(console: Console, cluster: Cluster, args: argparse.Namespace) -> int:
         views.show_history(console, cluster.agent(args.name))
     elif args.command == "incidents":
         views.show_incidents(console, cluster.incidents(args.name))
+    elif args.command == "eval":
+        eval_view.show(console, cluster.agent(args.name), cluster.evaluations(args.name))
     elif args.command == "diff":
         return _diff(console, cluster, args.name, args.old, args.new)
     elif args.command == "rollback":
