@@ -47,10 +47,12 @@ def agents() -> Iterator[tuple[str, str]]:
         yield good, bad
 
 
-def manifest(prompt: str, **evaluation: Any) -> str:
+def manifest(prompt: str, steps: list[dict[str, Any]] | None = None, **evaluation: Any) -> str:
     agent = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
     agent["spec"]["prompt"] = {"system": prompt}
     agent["spec"].pop("rollout", None)
+    if steps:
+        agent["spec"]["rollout"] = {"steps": steps}
     agent["spec"]["monitoring"] = {"intervalSeconds": 1}
     agent["spec"]["evaluation"] = {
         **evaluation,
@@ -160,3 +162,22 @@ def test_the_example_with_a_suite_is_accepted(kubectl: Kubectl) -> None:
     out = kubectl("apply", "--dry-run=server", "-f", str(ROOT / "examples" / "support-agent-evaluated.yaml")).stdout
     assert "configmap/support-evals created (server dry run)" in out
     assert "agentdeployment.agentops.dev/support-agent created (server dry run)" in out
+
+
+def test_a_passing_suite_lets_the_canary_start(
+    operator: RunningOperator, kubectl: Kubectl, apiserver: Server, api: httpx.Client, agents: tuple[str, str],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    good, _ = agents
+    steps = [{"canary": {"weight": 50, "durationSeconds": 600}}]
+    kubectl("apply", "-f", "-", input=manifest("Answer from the knowledge base.", steps))
+    play_the_job(apiserver, api, tmp_path, good, revision=1)
+    eventually(lambda: (status(api).get("stableRevision") or {}).get("number") == 1, timeout=60)
+    kubectl("apply", "-f", "-", input=manifest("Answer from the knowledge base, kindly.", steps))
+    eventually(lambda: condition(api, "Progressing") == ("True", "Evaluating"), timeout=60)
+    assert not status(api).get("rollout")  # no canary while the suite runs
+    play_the_job(apiserver, api, tmp_path, good, revision=2)
+    rollout = eventually(
+        lambda: (status(api).get("rollout") or {}).get("weight") == 50 and status(api)["rollout"], timeout=60
+    )
+    assert rollout["stepIndex"] == 0 and status(api)["canaryRevision"]["number"] == 2

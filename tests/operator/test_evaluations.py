@@ -188,3 +188,19 @@ def test_the_runners_token_can_do_nothing_else(apiserver: Server, api: httpx.Cli
         }  # fmt: skip
     assert allowed == dict.fromkeys(allowed, 200)
     assert refused == dict.fromkeys(refused, 403)
+
+
+def test_a_judge_that_errors_makes_the_run_inconclusive_never_a_failure(
+    operator: RunningOperator, apiserver: Server, api: httpx.Client, agent_url: str, tmp_path: Path
+) -> None:
+    cases = [{"id": f"c{i}", "input": "refund?", "criteria": "polite"} for i in range(30)]
+    dead_judge = {"type": "llmJudge", "url": "http://127.0.0.1:9/v1", "model": "judge", "timeoutSeconds": 2}
+    run = evaluation("judged", {"inline": cases}, scorers=[dead_judge], maxErrors=5, parallelism=1)
+    api.post(f"{GROUP}/agentevaluations", json=run).raise_for_status()
+    runner_account(api, ["judged"], ["none"])
+    done = run_runner(apiserver, account_folder(apiserver, api, tmp_path / "sa"), "judged", agent_url)
+    assert done.returncode == 1  # nothing was judged
+    status = eventually(lambda: verdict(api, "judged"))
+    assert (status["failed"], status["errors"], status["verdict"]) == (0, 5, "Inconclusive")
+    assert status["reason"].startswith("the run stopped after 5 errors (25 cases not run)")
+    assert "the judge at http://127.0.0.1:9/v1 did not answer" in status["cases"][0]["detail"]
