@@ -169,6 +169,12 @@ def test_by_default_the_operator_manages_its_own_namespace_with_the_charts_right
         it.kubectl("apply", "-f", "-", input=json.dumps(stray))
         routed = _agent(namespace, "routed-agent", rollout={"trafficRouting": {"gatewayAPI": {"httpRouteName": "r"}}})
         it.kubectl("apply", "-f", "-", input=json.dumps(routed))
+        # The evaluation gate: under the chart's rights the operator creates the run, its Job, and the
+        # runner's ServiceAccount and Role (RBAC lets it grant only what it holds itself).
+        suite = {"name": "s", "dataset": {"inline": [{"input": "hi", "contains": ["hello"]}]}, "minCases": 1,
+                 "scorers": [{"type": "contains"}]}  # fmt: skip
+        gated = _agent(namespace, "gated-agent", evaluation={"suites": [suite], "target": {"openai": {"model": "m"}}})
+        it.kubectl("apply", "-f", "-", input=json.dumps(gated))
         _roll_out_two_revisions(it.kubectl, it.api, [_hooked(namespace, receiver, it.api)])
         eventually(lambda: _promoted_heard_by(f"/{namespace}"), message=f"no Promoted notice: {Receiver.received}")
         # No router rights unless enabled: the agent says so, and how to grant them.
@@ -181,6 +187,13 @@ def test_by_default_the_operator_manages_its_own_namespace_with_the_charts_right
         assert ready["reason"] == "TrafficRoutingFailed", ready
         assert "may not get HTTPRoute" in ready["message"] and "trafficRouting.gatewayAPI=true" in ready["message"]
         assert "status" not in it.api.get(f"{AGENTS.format('default')}/stray-agent").json()
+        jobs = f"/apis/batch/v1/namespaces/{namespace}/jobs"
+        job = eventually(
+            lambda: it.api.get(jobs, params={"labelSelector": "agentops.dev/agent=gated-agent"}).json()["items"]
+        )
+        assert job[0]["spec"]["template"]["spec"]["serviceAccountName"] == "gated-agent-eval"
+        role = it.api.get(f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/roles/gated-agent-eval").json()
+        assert role["rules"][0]["resourceNames"] == [job[0]["metadata"]["name"]]
         unexpected = [line for line in it.forbidden() if "httproutes" not in line]
         assert unexpected == [], "the chart's RBAC refused the operator:\n" + "\n".join(unexpected[:10])
 
