@@ -110,6 +110,21 @@ PANELS: list[tuple[str, str, list[tuple[str, str]]]] = [
         "short",
         [(f"sum by (agent, type) (agentops_incidents_open{{{OPERATOR}}})", "{{agent}} {{type}}")],
     ),
+    (
+        "Evaluation pass rate (last run of each suite)",
+        "percentunit",
+        [(f"agentops_evaluation_pass_ratio{{{OPERATOR}}}", "{{agent}} {{suite}} {{revision}}")],
+    ),
+    (
+        "Evaluation runs by verdict",
+        "short",
+        [
+            (
+                f"sum by (agent, suite, verdict) (increase(agentops_evaluation_runs_total{{{OPERATOR}}}{RATE}))",
+                "{{agent}} {{suite}} {{verdict}}",
+            )
+        ],
+    ),
 ]
 
 

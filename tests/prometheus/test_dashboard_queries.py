@@ -48,6 +48,8 @@ def test_every_panel_query_returns_data(prometheus: LocalPrometheus, tmp_path: P
     operator_metrics.ROLLOUT_MIRROR.labels("default", "dash").set(0)
     operator_metrics.ANALYSIS_VALUE.labels("default", "dash", "session-success-rate", "canary").set(0.95)
     operator_metrics.INCIDENTS_OPEN.labels("default", "dash", "CostSpike", "error").set(1)
+    operator_metrics.EVALUATION_PASS_RATIO.labels("default", "dash", "r1", "refunds").set(0.95)
+    operator_metrics.EVALUATION_RUNS.labels("default", "dash", "refunds", "Pass").inc()
     targets = [f"127.0.0.1:{agent_port}", f"127.0.0.1:{operator_port}"]
     prometheus.scrape(targets)
     for _ in range(3):  # sessions of every kind in three scrape intervals, so rate() has points to use
