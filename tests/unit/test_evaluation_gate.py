@@ -149,16 +149,61 @@ def test_a_scheduled_run_that_fails_opens_an_evaluation_regression_incident_unti
     assert len(started(world, "Job")) == jobs
     world.tick(31 * 60, signals={})  # past the hour: both suites run again on the serving revision
     assert all(r.scheduled and r.verdict is None for r in world.status.evaluation)
-    assert len(started(world, "Job")) == jobs + 2
+    assert len(started(world, "Job")) == jobs + 3  # every suite, those for evaluate steps too
     judge(world, "Fail", "basics")
-    judge(world, "Pass", "tone")
+    judge(world, "Pass", "tone", "deep")
     decision = world.tick(5, signals={})  # a monitoring pass sees the failure
     incident = next(i for i in world.status.incidents if i.type == "EvaluationRegression")
     assert incident.revision == world.status.stable_revision.hash  # type: ignore[union-attr]
     assert world.stable_number() == 1  # notify only, by default: nothing rolled back
     assert "EvaluationRegression" in [n.incident for n in decision.notices]
     world.tick(60 * 60, signals={})  # the next hour
-    judge(world, "Pass", "basics", "tone")
+    judge(world, "Pass", "basics", "tone", "deep")
     world.tick(5, signals={})
     world.tick(5, signals={})
     assert not any(i.type == "EvaluationRegression" and not i.resolved_at for i in world.status.incidents)
+
+
+@pytest.mark.parametrize(
+    ("verdict", "after"),
+    [
+        pytest.param("Pass", lambda w: w.traffic[0] == 50, id="pass-goes-on-to-the-next-canary-step"),
+        pytest.param(
+            "Fail",
+            lambda w: w.traffic[0] == 0 and w.status.rollout.abort_reason == "EvaluationFailed",
+            id="fail-aborts-the-canary",
+        ),
+    ],
+)
+def test_an_evaluate_step_runs_its_suite_against_the_canary(verdict: str, after: Any) -> None:
+    steps = [
+        {"canary": {"weight": 20, "durationSeconds": 60}},
+        {"evaluate": {"suite": "deep"}},
+        {"canary": {"weight": 50, "durationSeconds": 60}},
+    ]
+    world = World(gated(steps))
+    world.tick(), world.tick()
+    judge(world, "Pass", "basics", "tone")
+    world.tick()
+    world.prompt = "v2"
+    world.tick(), world.tick()
+    judge(world, "Pass", "basics", "tone")
+    world.tick(), world.tick(1)
+    assert world.traffic[0] == 20 and "deep" not in runs(world)  # before traffic: only basics and tone
+    world.tick(60), world.tick(1)  # the evaluate step begins; its run starts, at 20 % still
+    deep = runs(world)["deep"]
+    assert (deep.step, deep.verdict, world.traffic[0]) == (1, None, 20)
+    assert started(world, "Job")[-1]["metadata"]["name"] == deep.run
+    judge(world, verdict, "deep", reason="pass rate …")
+    world.tick(1), world.tick(1)
+    assert after(world)
+
+
+def test_an_evaluate_step_must_name_a_suite() -> None:
+    from agentops_operator.api.spec import cross_reference_problem
+
+    spec_ = gated([{"evaluate": {"suite": "nope"}}])
+    assert cross_reference_problem(spec_) == (
+        "spec.rollout.steps[0].evaluate.suite",
+        "'nope' is not a suite of spec.evaluation (suites: basics, tone, deep); name one, or add it",
+    )

@@ -181,13 +181,16 @@ def condition(world: World, kind: str) -> tuple[str, str]:
     return found.status, found.reason
 
 
-# An evaluation gate of two suites (one dataset in a ConfigMap, one judged by an LLM), two attempts.
+# An evaluation gate of two suites before traffic (one dataset in a ConfigMap, one judged by an LLM) and
+# one for evaluate steps, two attempts.
 GATE: dict[str, Any] = {
     "suites": [
         {"name": "basics", "dataset": {"configMapKeyRef": {"name": "cases", "key": "basics.jsonl"}},
          "scorers": [{"type": "contains"}]},
         {"name": "tone", "dataset": {"inline": [{"input": "hi", "criteria": "polite"}]},
          "scorers": [{"type": "llmJudge", "url": "http://judge/v1", "model": "j", "apiKeyEnv": "JUDGE"}]},
+        {"name": "deep", "beforeTraffic": False, "dataset": {"inline": [{"input": "hi", "contains": ["x"]}]},
+         "scorers": [{"type": "contains"}]},
     ],
     "target": {"openai": {"model": "gpt-4o-mini"}},
     "runner": {"secrets": [{"env": "JUDGE", "secretKeyRef": {"name": "judge", "key": "key"}}], "deadlineSeconds": 300},

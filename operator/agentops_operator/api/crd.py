@@ -97,8 +97,9 @@ def _spec_schema() -> JsonDict:
     rollout = spec["properties"]["rollout"]["properties"]
     rollout["steps"]["items"]["x-kubernetes-validations"] = [
         {
-            "rule": "[has(self.canary), has(self.shadow), has(self.pause), has(self.ramp)].filter(x, x).size() == 1",
-            "message": "each step sets exactly one of canary, shadow, pause or ramp",
+            "rule": "[has(self.canary), has(self.shadow), has(self.pause), has(self.ramp), has(self.evaluate)]"
+            ".filter(x, x).size() == 1",
+            "message": "each step sets exactly one of canary, shadow, pause, ramp or evaluate",
         }
     ]
     rollout["steps"]["items"]["properties"]["ramp"]["x-kubernetes-validations"] = [

@@ -50,6 +50,11 @@ class SuiteBody(WireModel):
         min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="The suite's name."
     )
     dataset: EvaluationDataset = Field(description="The cases.")
+    before_traffic: bool = Field(
+        default=True,
+        description="Run before the revision gets any traffic; false: only where an evaluate step of the rollout "
+        "names it (and on the schedule).",
+    )
     scorers: list[EvaluationScorer] = Field(min_length=1, max_length=16, description="What each answer is judged by.")
     pass_rate: float = Field(default=0.9, ge=0, le=1, description="Required share of judged cases that pass.")
     min_cases: int = Field(default=20, ge=1, description="Fewest judged cases for a verdict other than Inconclusive.")
@@ -146,6 +151,7 @@ class SuiteRun(WireModel):
     reason: str | None = Field(default=None, description="The verdict in words.")
     pass_rate: float | None = Field(default=None, description="Passed / judged.")
     scheduled: bool = Field(default=False, description="Run by spec.evaluation.schedule on the serving revision.")
+    step: int | None = Field(default=None, description="The rollout step (from 0) of an evaluate step's run.")
 
 
 class AgentEvaluationSpec(WireModel):

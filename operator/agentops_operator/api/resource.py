@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .spec import AgentDeploymentSpec, undeclared_tool
+from .spec import AgentDeploymentSpec, cross_reference_problem
 from .status import AgentDeploymentStatus
 
 GROUP = "agentops.dev"
@@ -86,7 +86,7 @@ class AgentDeployment:
             raise InvalidSpec(
                 path, f"{first['msg'].removeprefix('Value error, ')}; fix the manifest and apply it again"
             ) from None
-        if (problem := undeclared_tool(spec)) is not None:
+        if (problem := cross_reference_problem(spec)) is not None:
             raise InvalidSpec(*problem)
         try:
             status = AgentDeploymentStatus.model_validate(body.get("status") or {})

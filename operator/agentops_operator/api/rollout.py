@@ -68,13 +68,21 @@ class RampStep(WireModel):
         return self
 
 
+class EvaluateStep(WireModel):
+    """Run a suite of spec.evaluation against the new revision, with the traffic the step before gave it;
+    the rollout goes on when it passes and aborts when it fails."""
+
+    suite: str = Field(min_length=1, max_length=63, description="The name of a suite in spec.evaluation.suites.")
+
+
 class Step(OneOf):
-    """One rollout step: exactly one of canary, shadow, pause or ramp."""
+    """One rollout step: exactly one of canary, shadow, pause, ramp or evaluate."""
 
     canary: CanaryStep | None = Field(default=None, description="Weighted live traffic.")
     shadow: ShadowStep | None = Field(default=None, description="Mirrored traffic only, tools dry-run.")
     pause: PauseStep | None = Field(default=None, description="Wait for a duration or for a promote.")
     ramp: RampStep | None = Field(default=None, description="Gradual weights, expanded to canary steps.")
+    evaluate: EvaluateStep | None = Field(default=None, description="An evaluation suite run at this point.")
 
 
 # Rates (successes out of trials) the Sequential method judges, and which way is better for each.

@@ -304,3 +304,21 @@ def undeclared_tool(spec: AgentDeploymentSpec) -> tuple[str, str] | None:
                 )
                 return f"spec.runbooks[{i}].actions[{j}].tool", message
     return None
+
+
+def unknown_suite(spec: AgentDeploymentSpec) -> tuple[str, str] | None:
+    """The first evaluate step naming a suite spec.evaluation does not have, as (field, message)."""
+    suites = [s.name for s in spec.evaluation.suites] if spec.evaluation else []
+    for i, step in enumerate(spec.rollout.steps if spec.rollout else []):
+        if step.evaluate is not None and step.evaluate.suite not in suites:
+            listed = ", ".join(suites) or "none: spec.evaluation is unset"
+            return (
+                f"spec.rollout.steps[{i}].evaluate.suite",
+                f"{step.evaluate.suite!r} is not a suite of spec.evaluation (suites: {listed}); name one, or add it",
+            )
+    return None
+
+
+def cross_reference_problem(spec: AgentDeploymentSpec) -> tuple[str, str] | None:
+    """References across lists the CRD cannot check at a cost the API server accepts: the reconcile does."""
+    return undeclared_tool(spec) or unknown_suite(spec)

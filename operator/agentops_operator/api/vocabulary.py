@@ -89,6 +89,7 @@ class StepKind(StrEnum):
     CANARY = "canary"  # a share of live traffic for a duration
     SHADOW = "shadow"  # mirrored traffic only, tools dry-run
     PAUSE = "pause"  # wait: for a duration, or until promoted
+    EVALUATE = "evaluate"  # run an evaluation suite against the canary, then go on or abort
 
 
 class RouterKind(StrEnum):

@@ -48,6 +48,7 @@ class Look:
     analysis: Readings | None  # the checks' readings, when an analysis was measured this time
     interruption: Interruption | None  # a runbook taking the canary out of live traffic
     now: str
+    step_evaluation: tuple[str, str] | None = None  # (verdict, why) of this evaluate step's run, once final
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,6 +168,9 @@ def _walk(progress: Progress, plan: list[PlanStep], look: Look) -> None:
     if ro.paused:
         progress.message = ro.hold_message or f"paused ({ro.pause_reason}) at step {position}"
         return
+    if step.kind == StepKind.EVALUATE:
+        _evaluate(progress, plan, look, f"step {position} (evaluate {step.suite})")
+        return
     if step.duration is None:
         progress.update(paused=True, pause_reason=Reason.AWAITING_PROMOTION)
         progress.message = f"step {position} waits for a promote"
@@ -184,6 +188,21 @@ def _walk(progress: Progress, plan: list[PlanStep], look: Look) -> None:
         since = ro.last_analysis.time if ro.last_analysis else (ro.step_started_at or now)
         next_analysis = analysis.interval_seconds - seconds_between(since, now)
     progress.requeue_after = _soonest(None if duration_done else step.duration - elapsed, next_analysis)
+
+
+def _evaluate(progress: Progress, plan: list[PlanStep], look: Look, where: str) -> None:
+    """An evaluate step: on when its suite passes, abort when it fails, pause when it stays Inconclusive
+    (the run itself is the evaluation gate's, which starts it once this step has begun)."""
+    if look.step_evaluation is None:
+        progress.message = f"{where}: waiting for the suite's run"
+        return
+    verdict, why = look.step_evaluation
+    if verdict == "Pass":
+        _next_step(progress, plan, look.now)
+    elif verdict == "Fail":
+        abort(progress, Reason.EVALUATION_FAILED, f"{where} failed: {why}", look.now)
+    else:
+        pause(progress, Reason.EVALUATION_INCONCLUSIVE, f"{where} was inconclusive: {why}; promote or abort")
 
 
 def _soonest(*delays: float | None) -> float | None:

@@ -54,7 +54,9 @@ def serve(
     held = hold is not None and hold.revision == latest
     shadow_percent = hold.mirror_percent if held and hold is not None else None
     gated = not gate.open and latest != stable  # under evaluation, or failed it: no traffic at all
-    rollout = None if held or gated else _rollout(spec, status, observation, latest, stable, incidents, routed, now)
+    rollout = (
+        None if held or gated else _rollout(spec, status, observation, latest, stable, incidents, routed, now, gate)
+    )
     latest_replicas = (spec.replicas if shadow_percent is not None else 0) if held else spec.replicas
     if gated and gate.failed is not None:
         latest_replicas = 0  # it will never serve: its Pods go, its Deployment stays for the history
@@ -92,6 +94,7 @@ def _rollout(
     incidents: IncidentPhase,
     routed: bool,
     now: str,
+    gate: GatePhase,
 ) -> RolloutPhase | None:
     """One look at the rollout, when the spec has steps and a stable revision runs next to the latest."""
     rollout_spec = spec.rollout if spec.rollout and spec.rollout.steps else None
@@ -109,6 +112,7 @@ def _rollout(
         analysis=observation.analysis,
         interruption=incidents.interruption,
         now=now,
+        step_evaluation=gate.step_verdict,
     )
     return advance(look)
 

@@ -14,12 +14,15 @@ class PlanStep:
     weight: int = 0  # canary: percent of live traffic
     percent: int = 0  # shadow: percent of traffic mirrored
     duration: int | None = 0  # seconds; None: until promoted (a pause without duration)
+    suite: str | None = None  # evaluate: the suite run at this step
 
     def describe(self) -> str:
         if self.kind == StepKind.CANARY:
             return f"canary {self.weight}%"
         if self.kind == StepKind.SHADOW:
             return f"shadow {self.percent}%"
+        if self.kind == StepKind.EVALUATE:
+            return f"evaluate {self.suite}"
         return f"{self.kind}" if self.duration is None else f"{self.kind} {self.duration} s"
 
 
@@ -36,6 +39,8 @@ def expand(steps: list[Step]) -> list[PlanStep]:
             )
         elif step.pause is not None:
             plan.append(PlanStep(kind=StepKind.PAUSE, duration=step.pause.duration_seconds))
+        elif step.evaluate is not None:
+            plan.append(PlanStep(kind=StepKind.EVALUATE, suite=step.evaluate.suite))
         elif step.ramp is not None:
             ramp = step.ramp
             weights = [*range(ramp.from_weight, ramp.to_weight, ramp.step_weight), ramp.to_weight]

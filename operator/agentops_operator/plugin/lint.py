@@ -13,7 +13,7 @@ from agentops_sdk.leaks import MIN_WINDOW, shingles
 from ..api import resource
 from ..api.resource import field_path
 from ..api.rollout import HIGHER_IS_BETTER_RATES, LOWER_IS_BETTER_RATES
-from ..api.spec import AgentDeploymentSpec, undeclared_tool
+from ..api.spec import AgentDeploymentSpec, cross_reference_problem
 from ..engine.runbook_set import DEFAULT_RUNBOOKS
 
 JsonDict = dict[str, Any]
@@ -26,7 +26,7 @@ def lint(document: JsonDict) -> tuple[list[str], list[str]]:
     except ValidationError as error:
         return [f"{field_path('spec', tuple(e['loc']))}: {e['msg']}" for e in error.errors()], []
     errors: list[str] = []
-    if (problem := undeclared_tool(spec)) is not None:
+    if (problem := cross_reference_problem(spec)) is not None:
         errors.append(": ".join(problem))
     if not (document.get("metadata") or {}).get("name"):
         errors.append("metadata.name: required")
