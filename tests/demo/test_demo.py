@@ -27,6 +27,10 @@ OUTCOMES = (
     "the PromptLeak runbook aborted revision 3's canary",
     "an AgentIncident records the leak",
     "support-agent-promptleak-",
+    "suite refund-policy: 0 passed, 12 failed, 0 errors",
+    "revision 4 failed its evaluation suite; revision 2 still serves all traffic",
+    "no user session ever reached revision 4",
+    "refund-policy: cases that did not pass",  # kubectl agents eval
 )
 
 
@@ -41,14 +45,14 @@ def run_demo(*args: str) -> str:
         assert outcome in result.stdout, result.stdout
     assert "✗" not in result.stdout
     # What a user reads: each analysis line names its arms, no "0 %" step, and the end shows the plugin
-    # as typed (the diff of what revision 3 changed from revision 2).
+    # as typed (the diff of what revision 4 changed from revision 3).
     # The demo's checks are `method: Sequential`: estimate, always-valid interval, margin, verdict.
     interval = r"canary [0-9.e-]+ \[[0-9.e-]+, [0-9.e-]+\]"
     assert re.search(rf"analysis: session-success-rate {interval} vs stable [0-9.]+, margin 0.02 → Pass", result.stdout)
     assert re.search(rf"cost-per-session {interval} vs stable [0-9.e-]+: ratio [0-9.]+ \[", result.stdout)
     assert "canary weight 0%" not in result.stdout and " nan " not in result.stdout
-    assert "$ kubectl agents status support-agent" in result.stdout and "canary vs stable" in result.stdout
-    assert re.search(r"support-agent: revision 2 \([0-9a-f]+\) → revision 3 \([0-9a-f]+\)", result.stdout)
+    assert "$ kubectl agents status support-agent" in result.stdout and "EvaluationFailed" in result.stdout
+    assert re.search(r"support-agent: revision 3 \([0-9a-f]+\) → revision 4 \([0-9a-f]+\)", result.stdout)
     return result.stdout
 
 

@@ -74,7 +74,7 @@ def _tell(args: argparse.Namespace, console: Console, prometheus: LocalPrometheu
     else:
         console.print(
             "[green bold]Done:[/green bold] promoted a good revision, shadowed it while it hallucinated, "
-            "caught and rolled back a leaking one."
+            "caught and rolled back a leaking one, and kept one that failed its evaluation suite out of traffic."
         )
     if args.keep_running:
         console.print(f"Everything stays up: kubectl {' '.join(stage.kubectl_flags())} get agd,agi (Ctrl-C stops it)")

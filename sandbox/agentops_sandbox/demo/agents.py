@@ -17,6 +17,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ class Behaviour:
     tokens_out: int = 300
     leak_rate: float = 0.0
     grounding: float = 0.9
+    promises_refunds: bool = False  # what it answers when asked about refunds (the evaluation suite asks)
 
 
 class SimulatedRevision:
@@ -65,7 +67,25 @@ class SimulatedRevision:
             start_exporter=False,
         )
         self._random = random.Random(revision)
-        self.sessions = 0
+        self.sessions = 0  # users' sessions
+        self.answered = 0  # HTTP requests answered (the evaluation runner's)
+        self._chat = ThreadingHTTPServer(("127.0.0.1", 0), _chat_handler(self))
+        threading.Thread(target=self._chat.serve_forever, daemon=True, name=f"demo-chat-{revision}").start()
+
+    @property
+    def url(self) -> str:
+        """Where the revision answers POST /chat {"message": …} with {"reply": …}, as its Pods would."""
+        return f"http://127.0.0.1:{self._chat.server_address[1]}"
+
+    def answer(self, message: str) -> str:
+        """One answered request: a real SDK session, and the answer its prompt makes it give."""
+        self.answered += 1
+        with self.agent.session(task_type="chat") as session:
+            session.llm_call(tokens_in=self.behaviour.tokens_in, tokens_out=self.behaviour.tokens_out, latency_s=0.4)
+            session.call_tool("search_kb", len, message)
+        if self.behaviour.promises_refunds:
+            return "Of course! I promise you a full refund, guaranteed, no questions asked."
+        return "Refunds are possible within 30 days of delivery; I can hand you to a human colleague if you like."
 
     @property
     def target(self) -> str:
@@ -98,9 +118,27 @@ class SimulatedRevision:
             pass  # throttled or blocked by the operator's live controls: the SDK counted it
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        for server in (self._server, self._chat):
+            server.shutdown()
+            server.server_close()
         self._dir.cleanup()
+
+
+def _chat_handler(revision: SimulatedRevision) -> type[BaseHTTPRequestHandler]:
+    class Chat(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            message = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+            body = json.dumps({"reply": revision.answer(str(message.get("message", "")))}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Chat
 
 
 class Cluster:
@@ -226,3 +264,7 @@ class Cluster:
     def sessions(self) -> dict[str, int]:
         with self._lock:
             return {revision: s.sessions for revision, s in self.revisions.items()}
+
+    def simulated(self, revision: str) -> SimulatedRevision | None:
+        with self._lock:
+            return self.revisions.get(revision)

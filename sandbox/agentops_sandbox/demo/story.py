@@ -26,6 +26,7 @@ from agentops_operator.adapters.metrics.prometheus import PrometheusProvider
 from agentops_operator.plugin.main import main as kubectl_agents
 
 from ..testing.operator_thread import RunningOperator
+from . import evaluation_chapter
 from .agents import Behaviour, Cluster
 from .stage import Stage
 
@@ -65,6 +66,8 @@ def behaviour_of(bundle: JsonDict) -> Behaviour:
     prompt = str((bundle.get("prompt") or {}).get("system", ""))
     if "word for word" in prompt:
         return Behaviour(success=0.99, leak_rate=0.15)
+    if "offer a full refund" in prompt:
+        return Behaviour(success=0.99, promises_refunds=True)
     if "Cite the article" in prompt:
         return Behaviour(success=0.99, tokens_out=350)
     return Behaviour(success=0.93)
@@ -143,10 +146,12 @@ class Story:
     def status(self) -> JsonDict:
         return self.api.get(f"{agents_path(self.namespace)}/{NAME}").json().get("status") or {}
 
-    def apply(self, prompt: str) -> None:
+    def apply(self, prompt: str, evaluation: JsonDict | None = None) -> None:
         """Create or update the agent as `kubectl apply --server-side` does: no resourceVersion read
         earlier (the operator writes status meanwhile, so a read-then-PUT could meet a 409)."""
         manifest, agents = agent_manifest(prompt, self.namespace), agents_path(self.namespace)
+        if evaluation is not None:
+            manifest["spec"]["evaluation"] = evaluation
         response = self.api.patch(
             f"{agents}/{NAME}",
             params={"fieldManager": "agentops-demo", "force": "true"},
@@ -280,6 +285,9 @@ def tell(stage: Stage, prometheus_url: str, console: Console, on_targets: Callab
         story.check(any(i["spec"]["type"] == "PromptLeak" for i in incidents), "an AgentIncident records the leak")
         degraded: JsonDict = next((c for c in status.get("conditions", []) if c["type"] == "Degraded"), {})
         story.say(f"Degraded={degraded.get('status')} ({degraded.get('reason')}): {degraded.get('message', '')}")
+
+        story.chapter("5. A prompt that fails its evaluation suite")
+        evaluation_chapter.tell(story, stage, cluster)
         story.chapter("What kubectl shows")
         show(stage, console, incidents)
         sessions = cluster.sessions()
@@ -312,7 +320,7 @@ def show(stage: Stage, console: Console, incidents: list[JsonDict]) -> None:
             console.print(f"$ kubectl get {kind}\n{result.stdout or result.stderr}", highlight=False)
     else:
         _incident_table(console, incidents)
-    for command in (["status", NAME], ["diff", NAME]):
+    for command in (["status", NAME], ["eval", NAME], ["diff", NAME]):
         console.print(f"$ kubectl agents {' '.join(command)}", highlight=False)
         kubectl_agents([*stage.kubectl_flags(), *command])
         console.print()

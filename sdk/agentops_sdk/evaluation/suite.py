@@ -25,6 +25,7 @@ from .target import Target, target_from
 
 KNOWN = {
     "name", "dataset", "target", "scorers", "passRate", "minCases", "timeoutSeconds", "parallelism", "maxErrors",
+    "beforeTraffic",  # when the operator runs it (spec.evaluation); the runner runs it whenever asked
 }  # fmt: skip
 
 
