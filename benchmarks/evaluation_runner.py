@@ -1,7 +1,7 @@
 """The evaluation runner's throughput and memory, and how fast the operator's verdict follows a run.
 
-1. 500 cases (`--cases`) against an HTTP agent that runs each request as an SDK session (3 LLM calls,
-   a tool call, a guardrail; the demo's support agent, answering at once): `agentops-eval` as a
+1. 500 cases (`--cases`) against the demo's support agent over HTTP (each request a real SDK session,
+   an LLM call and a tool call, answered at once): `agentops-eval` as a
    subprocess, with `parallelism` 1, 4 and 16, beside a baseline in the same run — the same number of
    plain httpx POSTs in as many threads, no scoring, no report. Prints cases per second, the ratio to
    the baseline, and the runner's peak RSS.
@@ -16,24 +16,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 import yaml
-from prometheus_client import CollectorRegistry
 
-import agentops_sdk
+from agentops_sandbox.demo.agents import Behaviour, SimulatedRevision
 from agentops_sandbox.standin import ThreadedApiServer
 from agentops_sandbox.testing.operator_thread import RunningOperator
 
@@ -42,39 +37,13 @@ BUNDLE = {
     "model": {"provider": "openai", "name": "gpt-4o-mini"},
     "prompt": {"system": "You are the support assistant of Acme. Answer from the knowledge base only."},
     "tools": [{"name": "search_kb", "sideEffects": "None"}],
-    "guardrails": [{"name": "pii", "stage": "Output", "action": "Redact"}],
 }
 
 
-def demo_agent() -> tuple[ThreadingHTTPServer, str]:
-    folder = Path(tempfile.mkdtemp())
-    (folder / "bundle.json").write_text(json.dumps(BUNDLE))
-    agent = agentops_sdk.init(
-        name="support-agent", namespace="bench", revision="r1", bundle_path=folder, controls_path=folder,
-        registry=CollectorRegistry(), log_stream=open(os.devnull, "w"), start_exporter=False,  # noqa: SIM115
-    )  # fmt: skip
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            message = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["message"]
-            with agent.session(user_id="eval", task_type="support") as session:
-                for _ in range(3):
-                    session.llm_call(tokens_in=800, tokens_out=300, latency_s=0.0)
-                session.call_tool("search_kb", len, message)
-                session.guardrail("pii", triggered=False)
-            body = json.dumps({"reply": f"Refunds are possible within 30 days. ({message})"}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+def demo_agent() -> tuple[SimulatedRevision, str]:
+    """The demo's support agent (a simulated revision's Pods: each request a real SDK session)."""
+    revision = SimulatedRevision("bench", "support-agent", "r1", BUNDLE, Behaviour())
+    return revision, revision.url
 
 
 def baseline(url: str, cases: int, parallelism: int) -> float:
@@ -136,7 +105,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=500)
     parser.add_argument("--verdicts", type=int, default=20)
     args = parser.parse_args()
-    server, url = demo_agent()
+    agent, url = demo_agent()
     try:
         print(f"{args.cases} cases against an SDK agent over HTTP on 127.0.0.1")
         for parallelism in (1, 4, 16):
@@ -147,7 +116,7 @@ def main() -> None:
                 f"(ratio {rate / plain:.2f}); runner peak RSS {peak:.0f} MB"
             )
     finally:
-        server.shutdown()
+        agent.close()
     waits = verdict_latency(args.verdicts)
     print(
         f"results -> verdict in status (stand-in, {len(waits)} runs): median {statistics.median(waits) * 1000:.0f} ms, "

@@ -287,17 +287,8 @@ def incident_crd_manifest() -> JsonDict:
         {"name": "Occurrences", "type": "integer", "jsonPath": ".status.occurrences", "description": "Times detected."},
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
     ]
-    schema = {
-        "type": "object",
-        "description": "AgentIncident records one incident of an agent revision: detection, actions, timeline.",
-        "properties": {
-            "apiVersion": {"type": "string", "description": "agentops.dev/v1alpha1."},
-            "kind": {"type": "string", "description": "AgentIncident."},
-            "metadata": {"type": "object"},
-            "spec": spec,
-            "status": status,
-        },
-    }
+    what = "AgentIncident records one incident of an agent revision: detection, actions, timeline."
+    schema = _record_schema(INCIDENT_KIND, what, spec, status)
     return _definition(INCIDENT_PLURAL, "agentincident", INCIDENT_KIND, ["agi"], columns, schema)
 
 
@@ -317,19 +308,24 @@ def evaluation_crd_manifest() -> JsonDict:
         {"name": "Verdict", "type": "string", "jsonPath": ".status.verdict", "description": "The operator's verdict."},
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
     ]
-    schema = {
+    what = "AgentEvaluation is one run of an evaluation suite against an agent: raw results and a verdict."
+    schema = {**_record_schema(EVALUATION_KIND, what, spec, status), "required": ["spec"]}
+    return _definition(EVALUATION_PLURAL, "agentevaluation", EVALUATION_KIND, ["agev"], columns, schema)
+
+
+def _record_schema(kind: str, description: str, spec: JsonDict, status: JsonDict) -> JsonDict:
+    """The top of the schema of one of the operator's records (AgentIncident, AgentEvaluation)."""
+    return {
         "type": "object",
-        "description": "AgentEvaluation is one run of an evaluation suite against an agent: raw results and a verdict.",
-        "required": ["spec"],
+        "description": description,
         "properties": {
             "apiVersion": {"type": "string", "description": "agentops.dev/v1alpha1."},
-            "kind": {"type": "string", "description": "AgentEvaluation."},
+            "kind": {"type": "string", "description": f"{kind}."},
             "metadata": {"type": "object"},
             "spec": spec,
             "status": status,
         },
     }
-    return _definition(EVALUATION_PLURAL, "agentevaluation", EVALUATION_KIND, ["agev"], columns, schema)
 
 
 def _definition(
