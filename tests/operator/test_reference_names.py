@@ -30,6 +30,11 @@ def _env(kind: str) -> dict[str, Any]:
     return {"runtime": {"env": [{"name": "X", "valueFrom": {kind: {"name": "{}", "key": "k"}}}]}}
 
 
+def _suite(dataset: dict[str, Any], **evaluation: Any) -> dict[str, Any]:
+    suite = {"name": "s", "dataset": dataset, "scorers": [{"type": "contains"}]}
+    return {"evaluation": {"suites": [suite], "target": {"openai": {"model": "m"}}, **evaluation}}
+
+
 # Where each reference field sits in an otherwise valid agent; "{}" marks the reference.
 PLACES: dict[str, dict[str, Any]] = {
     "spec.runtime.env[0].valueFrom.secretKeyRef.name": _env("secretKeyRef"),
@@ -45,6 +50,10 @@ PLACES: dict[str, dict[str, Any]] = {
     "spec.rollout.trafficRouting.istio.virtualServiceName": {
         "rollout": {"trafficRouting": {"istio": {"virtualServiceName": "{}"}}, "steps": [{"canary": {"weight": 20}}]}
     },
+    "spec.evaluation.suites[0].dataset.configMapKeyRef.name": _suite({"configMapKeyRef": {"name": "{}", "key": "k"}}),
+    "spec.evaluation.runner.secrets[0].secretKeyRef.name": _suite(
+        {"inline": [{"input": "x"}]}, runner={"secrets": [{"env": "KEY", "secretKeyRef": {"name": "{}", "key": "k"}}]}
+    ),
 }
 
 
