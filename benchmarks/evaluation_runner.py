@@ -107,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     agent, url = demo_agent()
     try:
-        print(f"{args.cases} cases against an SDK agent over HTTP on 127.0.0.1")
+        print(f"{args.cases} cases against the demo agent over HTTP on 127.0.0.1")
         for parallelism in (1, 4, 16):
             plain = baseline(url, args.cases, parallelism)
             rate, peak = runner(url, args.cases, parallelism, Path(tempfile.mkdtemp()))
