@@ -181,3 +181,25 @@ def test_a_passing_suite_lets_the_canary_start(
         lambda: (status(api).get("rollout") or {}).get("weight") == 50 and status(api)["rollout"], timeout=60
     )
     assert rollout["stepIndex"] == 0 and status(api)["canaryRevision"]["number"] == 2
+
+
+@pytest.mark.kube_only
+def test_a_runner_that_never_reports_is_inconclusive_and_runs_again(
+    operator: RunningOperator, kubectl: Kubectl, api: httpx.Client
+) -> None:
+    """Nobody plays the Job: its runner crashed before writing a word. After the Job's deadline and a
+    minute's grace the run is Inconclusive (never Pass or Fail), and the suite runs again."""
+    kubectl("apply", "-f", "-", input=manifest("Answer from the knowledge base.", runner={"deadlineSeconds": 30}))
+    first = eventually(lambda: status(api).get("evaluation"), timeout=60)[0]
+    assert (first["attempt"], first.get("verdict")) == (1, None)
+    again = eventually(
+        lambda: next((r for r in status(api).get("evaluation", []) if r["attempt"] == 2), None),
+        timeout=150,  # 30 s deadline + 60 s grace, and a resync
+        message="the silent run was not retried",
+    )
+    assert again.get("verdict") is None and again["run"] != first["run"]
+    assert (status(api).get("stableRevision") or {}).get("number") is None  # no traffic on a silent run
+    jobs = api.get(JOBS, params={"labelSelector": "agentops.dev/agent=support-agent"}).json()["items"]
+    assert {j["metadata"]["name"] for j in jobs} == {first["run"], again["run"]}
+    inconclusive = {"namespace": "default", "agent": "support-agent", "suite": "refunds", "verdict": "Inconclusive"}
+    assert (REGISTRY.get_sample_value("agentops_evaluation_runs_total", inconclusive) or 0) >= 1

@@ -124,6 +124,10 @@ def test_the_runner_reports_and_the_operator_judges(
         done = run_runner(apiserver, folder, name, agent_url)
         assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("suite mixed: 10 passed, 20 failed, 0 errors; pass rate 0.33")
+    # The Job's log keeps the whole report (the AgentEvaluation lists at most 50 cases).
+    logged = next(line for line in done.stdout.splitlines() if line.startswith("report "))
+    assert len(json.loads(logged.removeprefix("report "))["cases"]) == 30
+    assert any(line.startswith("junit <?xml") for line in done.stdout.splitlines())
 
     good_status = eventually(lambda: verdict(api, "good"), message="no verdict on good")
     assert (good_status["passed"], good_status["failed"], good_status["verdict"]) == (60, 0, "Pass")

@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         if ran is not None:
             print(summary(ran))
+            # The AgentEvaluation lists 50 cases at most: the Job's log keeps every one, machine-readable.
+            print("report " + json.dumps(as_json(ran), separators=(",", ":")))
+            print("junit " + as_junit(ran).replace("\n", " "))
+            _write(ran, args.json, args.junit)
         return code
     if args.suite is None:
         parser.error("give a suite file, or --agentevaluation NAMESPACE/NAME")
@@ -54,11 +58,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result = run_suite(suite)
     print(summary(result))
-    if args.json:
-        args.json.write_text(json.dumps(as_json(result), indent=2) + "\n")
-    if args.junit:
-        args.junit.write_text(as_junit(result) + "\n")
+    _write(result, args.json, args.junit)
     return 1 if result.cases and result.pass_rate is None else 0
+
+
+def _write(result: SuiteResult, json_path: Path | None, junit_path: Path | None) -> None:
+    if json_path:
+        json_path.write_text(json.dumps(as_json(result), indent=2) + "\n")
+    if junit_path:
+        junit_path.write_text(as_junit(result) + "\n")
 
 
 def _load(path: Path) -> Any:
