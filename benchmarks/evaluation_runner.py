@@ -1,15 +1,15 @@
 """The evaluation runner's throughput and memory, and how fast the operator's verdict follows a run.
 
 1. 500 cases (`--cases`) against the demo's support agent over HTTP (each request a real SDK session,
-   an LLM call and a tool call, answered at once): `agentops-eval` as a
-   subprocess, with `parallelism` 1, 4 and 16, beside a baseline in the same run — the same number of
-   plain httpx POSTs in as many threads, no scoring, no report. Prints cases per second, the ratio to
-   the baseline, and the runner's peak RSS.
-2. On the API stand-in with the real operator: the time from a run's results landing in its
-   AgentEvaluation status (what the runner's last write does) to the operator's verdict there, over
-   `--verdicts` runs (median and max).
+   an LLM call and a tool call, answered at once): `agentops-eval` as a subprocess, with `parallelism`
+   1, 4 and 16, beside a baseline in the same run — the same number of plain httpx POSTs in as many
+   threads, no scoring, no report. Prints cases per second, the ratio to the baseline, and the
+   runner's peak RSS.
+2. On the API stand-in (or `--server kube`, the real local control plane) with the real operator: the
+   time from a run's results landing in its AgentEvaluation status (what the runner's last write does)
+   to the operator's verdict there, over `--verdicts` runs (median and max).
 
-    .venv/bin/python benchmarks/evaluation_runner.py [--cases 500] [--verdicts 20]
+    .venv/bin/python benchmarks/evaluation_runner.py [--cases 500] [--verdicts 20] [--server standin|kube]
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ import httpx
 import yaml
 
 from agentops_sandbox.demo.agents import Behaviour, SimulatedRevision
-from agentops_sandbox.standin import ThreadedApiServer
+from agentops_sandbox.testing.crds import crd_established
 from agentops_sandbox.testing.operator_thread import RunningOperator
+from bench_targets import open_target
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = {
@@ -74,29 +75,39 @@ def runner(url: str, cases: int, parallelism: int, folder: Path) -> tuple[float,
     return cases / report["seconds"], peak
 
 
-def verdict_latency(runs: int) -> list[float]:
+def verdict_latency(runs: int, server: str) -> list[float]:
     """Seconds from results in an AgentEvaluation's status to the operator's verdict there."""
     waits = []
-    with ThreadedApiServer() as server, httpx.Client(base_url=server.url, timeout=10) as api:
-        for crd in sorted((ROOT / "crds").glob("*.yaml")):
-            api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=yaml.safe_load(crd.read_text()))
-        kubeconfig = server.write_kubeconfig(Path(tempfile.mkdtemp()) / "kubeconfig")
-        operator = RunningOperator(kubeconfig).start()
-        runs_path = "/apis/agentops.dev/v1alpha1/namespaces/default/agentevaluations"
-        suite = {"name": "s", "dataset": {"inline": [{"input": "x"}]}, "target": {}, "scorers": [{"type": "exact"}]}
-        headers = {"Content-Type": "application/merge-patch+json"}
-        try:
-            for i in range(runs):
-                run = {"apiVersion": "agentops.dev/v1alpha1", "kind": "AgentEvaluation", "metadata": {"name": f"r{i}"}}
-                api.post(runs_path, json={**run, "spec": {"suite": suite}}).raise_for_status()
-                results = {"status": {"finishedAt": "2026-01-01T00:00:00Z", "passed": 50, "failed": 0, "errors": 0}}
-                started = time.perf_counter()
-                api.patch(f"{runs_path}/r{i}/status", json=results, headers=headers).raise_for_status()
-                while not (api.get(f"{runs_path}/r{i}").json().get("status") or {}).get("verdict"):
-                    time.sleep(0.005)  # a benchmark's polling granularity, not a test's wait
-                waits.append(time.perf_counter() - started)
-        finally:
-            operator.stop()
+    target = open_target(server)
+    try:
+        with target.client(timeout=10) as api:
+            for crd in sorted((ROOT / "crds").glob("*.yaml")):
+                manifest = yaml.safe_load(crd.read_text())
+                api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=manifest)
+                while not crd_established(api, manifest["metadata"]["name"]):
+                    time.sleep(0.1)
+            operator = RunningOperator(target.operator_kubeconfig()).start()
+            runs_path = "/apis/agentops.dev/v1alpha1/namespaces/default/agentevaluations"
+            suite = {"name": "s", "dataset": {"inline": [{"input": "x"}]}, "target": {}, "scorers": [{"type": "exact"}]}
+            headers = {"Content-Type": "application/merge-patch+json"}
+            try:
+                for i in range(runs):
+                    meta = {
+                        "apiVersion": "agentops.dev/v1alpha1",
+                        "kind": "AgentEvaluation",
+                        "metadata": {"name": f"r{i}"},
+                    }
+                    api.post(runs_path, json={**meta, "spec": {"suite": suite}}).raise_for_status()
+                    results = {"status": {"finishedAt": "2026-01-01T00:00:00Z", "passed": 50, "failed": 0, "errors": 0}}
+                    started = time.perf_counter()
+                    api.patch(f"{runs_path}/r{i}/status", json=results, headers=headers).raise_for_status()
+                    while not (api.get(f"{runs_path}/r{i}").json().get("status") or {}).get("verdict"):
+                        time.sleep(0.005)  # a benchmark's polling granularity, not a test's wait
+                    waits.append(time.perf_counter() - started)
+            finally:
+                operator.stop()
+    finally:
+        target.close()
     return waits
 
 
@@ -104,6 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=500)
     parser.add_argument("--verdicts", type=int, default=20)
+    parser.add_argument("--server", choices=("standin", "kube"), default="standin", help="where verdicts are timed")
     args = parser.parse_args()
     agent, url = demo_agent()
     try:
@@ -117,10 +129,10 @@ def main() -> None:
             )
     finally:
         agent.close()
-    waits = verdict_latency(args.verdicts)
+    waits = verdict_latency(args.verdicts, args.server)
     print(
-        f"results -> verdict in status (stand-in, {len(waits)} runs): median {statistics.median(waits) * 1000:.0f} ms, "
-        f"max {max(waits) * 1000:.0f} ms"
+        f"results -> verdict in status ({args.server}, {len(waits)} runs): "
+        f"median {statistics.median(waits) * 1000:.0f} ms, max {max(waits) * 1000:.0f} ms"
     )
 
 

@@ -69,7 +69,7 @@ class SimulatedRevision:
         self._random = random.Random(revision)
         self.sessions = 0  # users' sessions
         self.answered = 0  # HTTP requests answered (the evaluation runner's)
-        self._chat = ThreadingHTTPServer(("127.0.0.1", 0), _chat_handler(self))
+        self._chat = _ChatServer(("127.0.0.1", 0), _chat_handler(self))
         threading.Thread(target=self._chat.serve_forever, daemon=True, name=f"demo-chat-{revision}").start()
 
     @property
@@ -122,6 +122,13 @@ class SimulatedRevision:
             server.shutdown()
             server.server_close()
         self._dir.cleanup()
+
+
+class _ChatServer(ThreadingHTTPServer):
+    """Many callers at once (a runner with parallelism 16): a deeper accept queue than the default 5."""
+
+    request_queue_size = 128
+    daemon_threads = True
 
 
 def _chat_handler(revision: SimulatedRevision) -> type[BaseHTTPRequestHandler]:
