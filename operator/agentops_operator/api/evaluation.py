@@ -15,11 +15,13 @@ from typing import Any, Literal
 from cronsim import CronSim, CronSimError
 from pydantic import Field, field_validator, model_validator
 
+from agentops_sdk import contract
+
 from .base import ConfigMapKeyRef, OneOf, SecretKeyRef, WireModel
 
 EVALUATION_KIND = "AgentEvaluation"
 EVALUATION_PLURAL = "agentevaluations"
-MAX_CASES_IN_STATUS = 50  # failures first; the rest are counted, and the full report is the runner's log
+MAX_CASES_IN_STATUS = contract.EVALUATION_CASES_IN_STATUS  # failures first; the rest counted, all in the log
 ScorerType = Literal["exact", "contains", "regex", "jsonSchema", "toolCalls", "maxLatency", "maxCost", "llmJudge"]
 EvaluationVerdict = Literal["Pass", "Fail", "Inconclusive"]
 

@@ -4,8 +4,9 @@ readings of the measurements `plan_measurements` asked for (taken in `measuring.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, get_args
 
+from ..api.evaluation import EvaluationVerdict
 from ..api.resource import AgentDeployment
 from ..engine.decisions import FieldProblem, Observation, RunSeen, Workload
 from ..engine.manifests import BUNDLE_KEY, DESIRED_HASH, LABEL_REVISION, Identity, controls_name
@@ -112,7 +113,7 @@ def run_seen(evaluation: JsonDict) -> RunSeen:
     status = evaluation.get("status") or {}
     verdict = status.get("verdict")
     return RunSeen(
-        verdict=verdict if verdict in ("Pass", "Fail", "Inconclusive") else None,
+        verdict=verdict if verdict in get_args(EvaluationVerdict) else None,
         reason=status.get("reason"),
         pass_rate=status.get("passRate") if isinstance(status.get("passRate"), int | float) else None,
     )

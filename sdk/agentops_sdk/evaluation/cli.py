@@ -88,9 +88,7 @@ def summary(result: SuiteResult) -> str:
     ]
     for case in result.cases:
         if case.outcome == "failed":
-            lines.append(
-                f"  failed {case.id}: " + "; ".join(f"{s.scorer}: {s.detail}" for s in case.scores if not s.passed)
-            )
+            lines.append(f"  failed {case.id}: " + "; ".join(case.problems))
         elif case.outcome == "error":
             lines.append(f"  error  {case.id}: {case.error}")
     return "\n".join(lines)

@@ -18,14 +18,13 @@ from typing import Any
 
 import httpx
 
+from .. import contract
 from .cases import Case, SuiteError, parse_cases
 from .runner import SuiteResult, run_suite
 from .suite import suite_from
 
 GROUP_PATH = "/apis/agentops.dev/v1alpha1"
 ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
-MAX_CASES_IN_STATUS = 50  # as the AgentEvaluation CRD documents; the log has the full report
-ORDER = {"failed": 0, "error": 1, "passed": 2}
 
 
 def api_client() -> httpx.Client:
@@ -75,23 +74,19 @@ def _configmap_cases(api: httpx.Client, namespace: str, suite: dict[str, Any]) -
 
 
 def status_of(result: SuiteResult) -> dict[str, Any]:
-    ordered = sorted(result.cases, key=lambda c: ORDER[c.outcome])
-    listed = ordered[:MAX_CASES_IN_STATUS]
+    ordered = result.worst_first()
+    listed = ordered[: contract.EVALUATION_CASES_IN_STATUS]
     return {
         "passed": result.count("passed"),
         "failed": result.count("failed"),
         "errors": result.count("error"),
         "notRun": result.not_run,
         "passRate": result.pass_rate,
-        "cases": [{"id": c.id, "outcome": c.outcome, "detail": _detail(c)} for c in listed],
+        "cases": [
+            {"id": c.id, "outcome": c.outcome, "detail": (c.error or "; ".join(c.problems))[:500]} for c in listed
+        ],
         "casesOmitted": len(ordered) - len(listed),
     }
-
-
-def _detail(case: Any) -> str:
-    if case.error:
-        return str(case.error)[:500]
-    return "; ".join(f"{s.scorer}: {s.detail}" for s in case.scores if s.passed is not True)[:500]
 
 
 def _patch(api: httpx.Client, path: str, status: dict[str, Any]) -> None:

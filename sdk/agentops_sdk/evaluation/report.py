@@ -9,8 +9,6 @@ from typing import Any
 
 from .runner import SuiteResult
 
-ORDER = {"failed": 0, "error": 1, "passed": 2}
-
 
 def as_json(result: SuiteResult) -> dict[str, Any]:
     return {
@@ -21,7 +19,7 @@ def as_json(result: SuiteResult) -> dict[str, Any]:
         "notRun": result.not_run,
         "passRate": result.pass_rate,
         "seconds": round(result.seconds, 3),
-        "cases": [_case(asdict(c)) for c in sorted(result.cases, key=lambda c: ORDER[c.outcome])],
+        "cases": [_case(asdict(c)) for c in result.worst_first()],
     }
 
 
@@ -52,7 +50,7 @@ def as_junit(result: SuiteResult) -> str:
         element = ElementTree.SubElement(
             suite, "testcase", classname=result.suite, name=case.id, time=f"{case.latency_s or 0:.3f}"
         )
-        lines = [f"{s.scorer}: {s.detail}" for s in case.scores if s.passed is not True]
+        lines = case.problems
         if case.outcome == "failed":
             ElementTree.SubElement(element, "failure", message=lines[0]).text = "\n".join(lines)
         elif case.outcome == "error":

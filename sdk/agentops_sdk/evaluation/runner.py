@@ -24,6 +24,7 @@ from .suite import Suite
 from .target import CallError
 
 Outcome = Literal["passed", "failed", "error"]
+WORST_FIRST: dict[str, int] = {"failed": 0, "error": 1, "passed": 2}
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ class CaseResult:
     error: str | None = None
     answer: str | None = None  # the first 500 characters, for the report
 
+    @property
+    def problems(self) -> list[str]:
+        """What each scorer that did not pass said ("contains: missing ['30 days']")."""
+        return [f"{s.scorer}: {s.detail}" for s in self.scores if s.passed is not True]
+
 
 @dataclass
 class SuiteResult:
@@ -53,6 +59,10 @@ class SuiteResult:
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for c in self.cases if c.outcome == outcome)
+
+    def worst_first(self) -> list[CaseResult]:
+        """Failures, then errors, then passes: what a truncated view must show first."""
+        return sorted(self.cases, key=lambda c: WORST_FIRST[c.outcome])
 
     @property
     def pass_rate(self) -> float | None:
