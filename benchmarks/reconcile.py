@@ -108,7 +108,8 @@ class Recorder:
             return
 
     def _on_deployment(self, obj: dict[str, Any], now: float) -> None:
-        name = obj["metadata"].get("labels", {}).get("agentops.dev/agent")
+        labels = obj["metadata"].get("labels", {})
+        name = labels.get("agentops.dev/agent") or labels.get("plain.agentops.dev/agent")
         if name:
             self.deployed.setdefault((obj["metadata"]["namespace"], name), now)
 
@@ -247,7 +248,9 @@ def measure_bulk(
     start = time.perf_counter()
     names = [f"bulk-{index:04d}" for index in range(count)]
     collection = f"/apis/agentops.dev/v1alpha1/namespaces/{namespace}/agentdeployments"
+    sent: dict[str, float] = {}
     for name in names:
+        sent[name] = time.perf_counter()
         api.post(collection, json=agent(name)).raise_for_status()
     posted = time.perf_counter() - start
     done = wait_until(lambda: all((namespace, n) in recorder.ready for n in names), 600)
@@ -265,6 +268,12 @@ def measure_bulk(
         f"s){'' if done else ' (timed out)'}; operator CPU {result.cpu_seconds:.1f} s, peak RSS "
         f"{result.peak_rss_mb:.0f} MB"
     )
+    to_children = [recorder.deployed[(namespace, n)] - at for n, at in sent.items() if (namespace, n) in recorder.deployed]
+    if to_children:
+        print(
+            f"{who}: apply -> revision Deployment during the load, over {len(to_children)} agents: "
+            f"p50 {statistics.median(to_children):.3f} s, p99 {percentile(to_children, 0.99):.3f} s"
+        )
     return result
 
 
