@@ -268,7 +268,9 @@ def measure_bulk(
         f"s){'' if done else ' (timed out)'}; operator CPU {result.cpu_seconds:.1f} s, peak RSS "
         f"{result.peak_rss_mb:.0f} MB"
     )
-    to_children = [recorder.deployed[(namespace, n)] - at for n, at in sent.items() if (namespace, n) in recorder.deployed]
+    to_children = [
+        recorder.deployed[(namespace, n)] - at for n, at in sent.items() if (namespace, n) in recorder.deployed
+    ]
     if to_children:
         print(
             f"{who}: apply -> revision Deployment during the load, over {len(to_children)} agents: "

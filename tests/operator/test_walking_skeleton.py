@@ -148,6 +148,9 @@ def test_prompt_from_a_configmap_is_hashed_and_watched(
     kubectl("apply", "-f", str(ROOT / "examples" / "support-agent-prompt-configmap.yaml"))
     kubectl("wait", "--for=condition=Ready", "agd/triage-agent", "--timeout=30s")
     first = stable_hash(api, "triage-agent")
+    # The operator's ConfigMap watch selects this label (its only write to an object it does not own).
+    labels = api.get(f"{CONFIGMAPS}/triage-prompt").json()["metadata"].get("labels", {})
+    assert labels.get("agentops.dev/watched") == "true", labels
     kubectl(
         "patch",
         "configmap",

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from agentops_operator.engine.manifests import BUNDLE_KEY, LABEL_AGENT
+from agentops_operator.engine.manifests import BUNDLE_KEY, LABEL_AGENT, LABEL_WATCHED
 from agentops_operator.ports.agents import NopAgents
-from agentops_operator.ports.children import NopChildren
+from agentops_operator.ports.children import Forbidden, NopChildren
 from agentops_operator.runtime import cache
 from agentops_operator.runtime.cache import CachedAgents, CachedChildren, WatchedState
 
@@ -110,3 +110,51 @@ def test_an_answer_slower_than_the_watch_never_takes_the_cache_back() -> None:
     state.child_seen("Deployment", available)
     state.child_written("Deployment", deployment)  # the answer to our apply, after the controller's update
     assert state.children_of("ns", "a").deployments[0]["status"] == {"ok": 1}
+
+
+class PromptApi(NopChildren):
+    """A user's prompt ConfigMap: read with a GET, labelled by a patch (or refused)."""
+
+    def __init__(self, labels: dict[str, str], refuse: bool = False) -> None:
+        self.config_map = {"metadata": {"namespace": "ns", "name": "p", "labels": labels}, "data": {"prompt": "Hi"}}
+        self.refuse = refuse
+        self.gets = 0
+        self.labelled: list[dict[str, str]] = []
+
+    async def get_config_map(self, namespace: str, name: str) -> dict[str, Any] | None:
+        self.gets += 1
+        return self.config_map
+
+    async def label_config_map(self, namespace: str, name: str, labels: dict[str, str]) -> dict[str, Any] | None:
+        if self.refuse:
+            raise Forbidden("patch", "ConfigMap", namespace, name)
+        self.labelled.append(labels)
+        self.config_map["metadata"]["labels"].update(labels)
+        return self.config_map
+
+
+async def read_twice(api: PromptApi) -> WatchedState:
+    state = WatchedState()
+    children = CachedChildren(api, state)
+    for _ in range(2):
+        found = await children.get_config_map("ns", "p")
+        assert found is not None and found["data"] == {"prompt": "Hi"}
+    return state
+
+
+@pytest.mark.parametrize(
+    ("labels", "refuse", "gets", "labelled", "kept"),
+    [
+        pytest.param({}, False, 1, [{LABEL_WATCHED: "true"}], True, id="unlabelled-is-labelled-once-then-watched"),
+        pytest.param({LABEL_WATCHED: "true"}, False, 1, [], True, id="labelled-by-its-owner-no-write"),
+        pytest.param({}, True, 2, [], False, id="label-refused-read-each-time"),
+    ],
+)
+async def test_a_prompt_config_map_is_labelled_for_the_watch_once_then_read_from_it(
+    labels: dict[str, str], refuse: bool, gets: int, labelled: list[dict[str, str]], kept: bool
+) -> None:
+    """The operator watches only ConfigMaps labelled agentops.dev/watched=true: a prompt it must follow
+    gets the label once; if it may not add it, the prompt is read again at each reconcile (never stale)."""
+    api = PromptApi(labels, refuse)
+    state = await read_twice(api)
+    assert (api.gets, api.labelled, ("ns", "p") in state.prompts) == (gets, labelled, kept)

@@ -25,6 +25,10 @@ LABEL_AGENT = "agentops.dev/agent"
 LABEL_REVISION = "agentops.dev/revision"
 LABEL_NAME = "app.kubernetes.io/name"
 LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
+# The operator's ConfigMap watch selects this label (the API server filters, so memory follows the
+# agents, not the cluster): on its own ConfigMaps, and added to the prompt ConfigMaps agents reference.
+LABEL_WATCHED = "agentops.dev/watched"
+WATCHED = "true"
 MANAGED_BY = "agentops-operator"
 DESIRED_HASH = "agentops.dev/desired-hash"
 BUNDLE_KEY = contract.BUNDLE_FILE  # the bundle ConfigMap's key is the file name the agent reads
@@ -77,7 +81,7 @@ def bundle_config_map(identity: Identity, revision: str, bundle: JsonDict) -> Js
             "metadata": {
                 "name": identity.revision_name(revision),
                 "namespace": identity.namespace,
-                "labels": labels(identity, revision),
+                "labels": {**labels(identity, revision), LABEL_WATCHED: WATCHED},
                 "ownerReferences": [identity.owner_reference()],
             },
             "immutable": True,
@@ -212,7 +216,7 @@ def controls_config_map(identity: Identity, per_revision: dict[str, JsonDict]) -
             "metadata": {
                 "name": controls_name(identity),
                 "namespace": identity.namespace,
-                "labels": labels(identity),
+                "labels": {**labels(identity), LABEL_WATCHED: WATCHED},
                 "ownerReferences": [identity.owner_reference()],
             },
             "data": {CONTROLS_KEY: json.dumps(document, indent=2, sort_keys=True) + "\n"},

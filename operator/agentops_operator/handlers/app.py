@@ -2,13 +2,15 @@
 
 Only event and index handlers are used: they keep no state on the objects (no finalizers, no
 kopf annotations; kopf timers would add a finalizer, so the periodic resync is a plain task), so
-the operator writes nothing but children, status and Events, deleting an agent never waits for
+the operator writes nothing but children, status, Events and the label its ConfigMap watch selects on
+the prompt ConfigMaps agents reference; deleting an agent never waits for
 the operator, and an idle agent causes no writes. Triggers: the AgentDeployment itself, its
 revision Deployments (availability), ConfigMaps it takes its prompt from, a deleted Service, and a
 periodic resync that also retries after errors. A finished AgentEvaluation gets its verdict
 (runtime/evaluations.py). The same watches feed the operator's cache
 (runtime/cache.py: agents, and the Deployments, ConfigMaps and Services it manages), so a reconcile
 reads no object from the API; the cache is filled once at start-up, then every agent is reconciled.
+The children's watches are label-selected by the API server (kopf's `label_selectors`).
 With leader election on, every replica watches but only the one holding the Lease reconciles; a
 replica that wins the Lease resyncs every agent at once.
 """
@@ -39,7 +41,7 @@ from ..adapters.routers.istio import IstioRouter
 from ..api import resource
 from ..api.evaluation import EVALUATION_PLURAL
 from ..api.vocabulary import RouterKind
-from ..engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, MANAGED_BY
+from ..engine.manifests import LABEL_AGENT, LABEL_MANAGED_BY, LABEL_WATCHED, MANAGED_BY, WATCHED
 from ..ports.metrics import SignalProvider
 from ..ports.notify import Notifier
 from ..ports.traffic import TrafficRouter
@@ -214,6 +216,10 @@ class OperatorApp:
         @kopf.on.startup(registry=registry)
         async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
             settings.watching.server_timeout = 300
+            # The API server filters the children's watches: memory follows the agents, not the cluster.
+            for child in (("apps", "v1", "deployments"), ("", "v1", "services")):
+                settings.watching.label_selectors[child] = f"{LABEL_MANAGED_BY}={MANAGED_BY}"
+            settings.watching.label_selectors["", "v1", "configmaps"] = f"{LABEL_WATCHED}={WATCHED}"
             self._resync_task = asyncio.get_running_loop().create_task(self._resync_forever())
             self._prime_task = asyncio.get_running_loop().create_task(self._prime())
             if self.config.leader_election:

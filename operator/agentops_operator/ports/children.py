@@ -51,6 +51,11 @@ class ChildObjects(Protocol):
 
     async def get_secret(self, namespace: str, name: str) -> JsonDict | None: ...
 
+    async def label_config_map(self, namespace: str, name: str, labels: dict[str, str]) -> JsonDict | None:
+        """Adds labels to a ConfigMap the operator reads but does not own (a prompt its watch must
+        select); returns it as written, None if it is gone. Raises Forbidden without the right."""
+        ...
+
     async def apply(self, manifest: JsonDict) -> JsonDict | None:
         """Returns the object as written."""
         ...
@@ -74,6 +79,9 @@ class NopChildren:
         return None
 
     async def get_secret(self, namespace: str, name: str) -> JsonDict | None:
+        return None
+
+    async def label_config_map(self, namespace: str, name: str, labels: dict[str, str]) -> JsonDict | None:
         return None
 
     async def apply(self, manifest: JsonDict) -> JsonDict | None:

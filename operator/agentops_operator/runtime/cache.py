@@ -18,17 +18,19 @@ equality (resourceVersions are opaque).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.decisions import Event
-from ..engine.manifests import BUNDLE_KEY, LABEL_AGENT
+from ..engine.manifests import BUNDLE_KEY, LABEL_AGENT, LABEL_WATCHED, WATCHED
 from ..ports.agents import Agents
-from ..ports.children import ChildObjects, Children
+from ..ports.children import ChildObjects, Children, Forbidden
 
 JsonDict = dict[str, Any]
+log = logging.getLogger(__name__)
 Key = tuple[str, str]  # (namespace, name)
 OVERLAY_SECONDS = 30.0
 CHILD_KINDS = ("Deployment", "ConfigMap", "Service", "AgentEvaluation")
@@ -207,23 +209,36 @@ class CachedChildren:
     def __init__(self, api: ChildObjects, state: WatchedState) -> None:
         self.api = api
         self.state = state
+        self._unlabelled: set[Key] = set()  # prompt ConfigMaps the operator may not label
 
     async def list_children(self, namespace: str, agent: str) -> Children:
         return self.state.children_of(namespace, agent)
 
     async def get_config_map(self, namespace: str, name: str) -> JsonDict | None:
-        """A prompt ConfigMap: from the watch once it reported it, else read once (and kept: the
-        watch reports its changes from then on)."""
+        """A prompt ConfigMap: from the watch once it reported it, else read once and kept, as the
+        watch reports its changes from then on. The watch selects `LABEL_WATCHED`: a ConfigMap without
+        it gets the label (one patch); one the operator may not label is not kept, but read each time."""
         cached = self.state.prompts.get((namespace, name))
         if cached is not None:
             return cached
         found = await self.api.get_config_map(namespace, name)
+        if found is not None and ((found.get("metadata") or {}).get("labels") or {}).get(LABEL_WATCHED) != WATCHED:
+            try:
+                found = await self.api.label_config_map(namespace, name, {LABEL_WATCHED: WATCHED})
+            except Forbidden as error:
+                if (namespace, name) not in self._unlabelled:  # said once; read again at every reconcile
+                    self._unlabelled.add((namespace, name))
+                    log.warning("%s: an edit of it reaches its agents at the next resync, not at once", error)
+                return found
         if found is not None:
             self.state.prompt_seen(found)
         return found
 
     async def get_secret(self, namespace: str, name: str) -> JsonDict | None:
         return await self.api.get_secret(namespace, name)
+
+    async def label_config_map(self, namespace: str, name: str, labels: dict[str, str]) -> JsonDict | None:
+        return await self.api.label_config_map(namespace, name, labels)
 
     async def apply(self, manifest: JsonDict) -> JsonDict | None:
         applied = await self.api.apply(manifest)

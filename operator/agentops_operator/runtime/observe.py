@@ -9,7 +9,7 @@ from typing import Any, get_args
 from ..api.evaluation import EvaluationVerdict
 from ..api.resource import AgentDeployment
 from ..engine.decisions import FieldProblem, Observation, RunSeen, Workload
-from ..engine.manifests import BUNDLE_KEY, DESIRED_HASH, LABEL_REVISION, Identity, controls_name
+from ..engine.manifests import BUNDLE_KEY, DESIRED_HASH, LABEL_REVISION, LABEL_WATCHED, WATCHED, Identity, controls_name
 from ..engine.measurements import MeasurementPlan, Readings
 from ..ports.children import ChildObjects
 
@@ -82,9 +82,11 @@ async def observe(
     bundles: dict[str, str | None] = {}
     bundle_texts: dict[str, str] = {}
     for cm in mine:
-        revision = (cm["metadata"].get("labels") or {}).get(LABEL_REVISION)
+        labels = cm["metadata"].get("labels") or {}
+        revision = labels.get(LABEL_REVISION)
         if revision is not None:
-            bundles[revision] = _annotation(cm)
+            if labels.get(LABEL_WATCHED) == WATCHED:  # else written before the label: applied once more
+                bundles[revision] = _annotation(cm)
             if isinstance(text := (cm.get("data") or {}).get(BUNDLE_KEY), str):
                 bundle_texts[revision] = text
     controls = next((cm for cm in mine if cm["metadata"]["name"] == controls_name(identity)), None)

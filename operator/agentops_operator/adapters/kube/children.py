@@ -35,6 +35,17 @@ class KubeChildren:
     async def get_config_map(self, namespace: str, name: str) -> JsonDict | None:
         return await self.client.get(f"{_collection('ConfigMap', namespace)}/{segment(name)}")
 
+    async def label_config_map(self, namespace: str, name: str, labels: dict[str, str]) -> JsonDict | None:
+        path = f"{_collection('ConfigMap', namespace)}/{segment(name)}"
+        try:
+            return await self.client.merge_patch(path, {"metadata": {"labels": labels}}, resource.FIELD_MANAGER)
+        except KubeApiError as error:
+            if error.code == 403:
+                raise Forbidden("patch", "ConfigMap", namespace, name) from None
+            if error.code == 404:
+                return None
+            raise
+
     async def list_children(self, namespace: str, agent: str) -> Children:
         selector = {"labelSelector": f"{LABEL_AGENT}={agent},{LABEL_MANAGED_BY}={MANAGED_BY}"}
         deployments = await self.client.get(_collection("Deployment", namespace), selector) or {}
