@@ -78,9 +78,14 @@ class KubeTarget:
     name = "real control plane"
     writes_label = "the operator's API writes"
 
-    def __init__(self) -> None:
+    def __init__(self, nodes: int = 2, unlimited_controllers: bool = False) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="agentops-bench-kube-")
-        self.cluster = LocalControlPlane(Path(self._dir.name), audit_users=(OPERATOR_USER, PLAIN_USER)).start()
+        self.cluster = LocalControlPlane(
+            Path(self._dir.name),
+            nodes=nodes,
+            audit_users=(OPERATOR_USER, PLAIN_USER),
+            unlimited_controllers=unlimited_controllers,
+        ).start()
 
     def client(self, **kwargs: Any) -> httpx.Client:
         return self.cluster.client(**kwargs)
@@ -115,5 +120,7 @@ class KubeTarget:
         self._dir.cleanup()
 
 
-def open_target(name: str) -> Target:
-    return KubeTarget() if name == "kube" else StandInTarget()
+def open_target(name: str, nodes: int = 2, unlimited_controllers: bool = False) -> Target:
+    """The server by name; `nodes` (kwok nodes of 3,000 Pods each) and `unlimited_controllers` (no client
+    rate limits in the controller manager and scheduler) apply to the real control plane."""
+    return KubeTarget(nodes, unlimited_controllers) if name == "kube" else StandInTarget()

@@ -9,7 +9,8 @@ prints:
 1. apply → children latency over 200 agents applied one after another: from the POST of an
    AgentDeployment to its revision Deployment existing, and to Ready=True (p50/p99);
 2. 1,000 agents applied at once: time until all are Ready, and the operator's peak RSS;
-3. the operator's writes to the API during 10 s of idleness afterwards (goal: 0);
+3. the operator's writes to the API during 35 s of idleness afterwards, which span one periodic resync
+   (goal: 0), and the CPU that idleness costs;
 4. with `--baseline`: the same bulk run, first, by a plain kopf operator written the obvious way
    (`plain_operator.py`, namespace `plain`), and both operators' requests per agent by verb, time to
    all Ready, CPU seconds and peak RSS, with ours as ratios to it (#14's goals: ≤ 10 requests per new
@@ -146,17 +147,25 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=1000)
     parser.add_argument("--latency-agents", type=int, default=200)
     parser.add_argument("--baseline", action="store_true", help="compare with a plain kopf operator")
+    parser.add_argument(
+        "--unlimited-controllers",
+        action="store_true",
+        help="real control plane: no client rate limits in the controller manager and scheduler (kwokctl's "
+        "--disable-qps-limits), so they do not set the pace",
+    )
+    parser.add_argument("--idle-seconds", type=float, default=35.0, help="idle window (spans one 30 s resync)")
     args = parser.parse_args()
     for server in ["standin", "kube"] if args.server == "both" else [args.server]:
-        target = open_target(server)
+        pods = 2 * args.agents + args.latency_agents if args.baseline else args.agents + args.latency_agents
+        target = open_target(server, nodes=max(2, -(-pods // 3000)), unlimited_controllers=args.unlimited_controllers)
         try:
             print(f"== on the {target.name} ==")
-            run(target, args.agents, args.latency_agents, args.baseline)
+            run(target, args.agents, args.latency_agents, args.baseline, args.idle_seconds)
         finally:
             target.close()
 
 
-def run(target: Target, agents: int, latency_agents: int, baseline: bool) -> None:
+def run(target: Target, agents: int, latency_agents: int, baseline: bool, idle_seconds: float) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="agentops-bench-"))
     with target.client(timeout=30) as api:
         api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd_manifest()).raise_for_status()
@@ -172,12 +181,13 @@ def run(target: Target, agents: int, latency_agents: int, baseline: bool) -> Non
             if plain is not None:
                 compare(ours, plain)
             time.sleep(2)
-            before = target.operator_writes()
-            time.sleep(10)
-            after = target.operator_writes()
+            before, cpu_before = target.operator_writes(), cpu_seconds(operator.pid)
+            time.sleep(idle_seconds)
+            after, idle_cpu = target.operator_writes(), cpu_seconds(operator.pid) - cpu_before
             print(
                 f"{target.writes_label}: {before} to bring {agents + latency_agents} agents up, "
-                f"{after - before} during 10 s idle afterwards"
+                f"{after - before} during {idle_seconds:.0f} s idle afterwards (operator CPU {idle_cpu:.1f} s, "
+                f"peak RSS {peak_rss_mb(operator.pid):.0f} MB)"
             )
             if os.environ.get("BENCH_AUDIT") and isinstance(target, StandInTarget):  # requests by route, busiest first
                 audit = target.server.call(lambda s: dict(s.routes.requests) if s.routes else {})
@@ -253,7 +263,7 @@ def measure_bulk(
         sent[name] = time.perf_counter()
         api.post(collection, json=agent(name)).raise_for_status()
     posted = time.perf_counter() - start
-    done = wait_until(lambda: all((namespace, n) in recorder.ready for n in names), 600)
+    done = wait_until(lambda: all((namespace, n) in recorder.ready for n in names), 600 + 0.3 * count)
     elapsed = time.perf_counter() - start
     ready_count = sum(1 for n in names if (namespace, n) in recorder.ready)
     result = Bulk(

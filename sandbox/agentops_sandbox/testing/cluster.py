@@ -89,6 +89,7 @@ class LocalControlPlane:
         binaries: Path | None = None,
         audit: bool = False,
         audit_users: tuple[str, ...] = (),
+        unlimited_controllers: bool = False,
     ) -> None:
         self.bin = binaries or binaries_dir()
         missing = [b for b in BINARIES if not (self.bin / b).exists()]
@@ -103,6 +104,10 @@ class LocalControlPlane:
         self.logs = self.dir / "logs"
         self.logs.mkdir(exist_ok=True)
         self.nodes = nodes
+        # As kwokctl's --disable-qps-limits: the controller manager and scheduler talk to the API server
+        # without their default client rate limits (20 and 50 requests/s), for scale benchmarks, where
+        # those limits and not the code under test would set the pace.
+        self._controller_qps = ["--kube-api-qps=5000", "--kube-api-burst=10000"] if unlimited_controllers else []
         self.port = free_port()
         self.url = f"https://127.0.0.1:{self.port}"
         self.children: list[Child] = []
@@ -280,6 +285,7 @@ class LocalControlPlane:
             f"--root-ca-file={pki.cert}",
             f"--cluster-signing-cert-file={pki.cert}",
             f"--cluster-signing-key-file={pki.key}",
+            *self._controller_qps,
             "--v=0",
         )
         scheduler = self._write_kubeconfig(
@@ -293,6 +299,7 @@ class LocalControlPlane:
             "--bind-address=127.0.0.1",
             f"--secure-port={free_port()}",
             "--leader-elect=false",
+            *self._controller_qps,
             "--v=0",
         )
 
