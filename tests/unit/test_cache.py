@@ -158,3 +158,12 @@ async def test_a_prompt_config_map_is_labelled_for_the_watch_once_then_read_from
     api = PromptApi(labels, refuse)
     state = await read_twice(api)
     assert (api.gets, api.labelled, ("ns", "p") in state.prompts) == (gets, labelled, kept)
+
+
+def test_agents_are_kept_without_managed_fields() -> None:
+    """At 10,000 agents the cache is most of the operator's memory; no reconcile reads managedFields."""
+    state = WatchedState()
+    body = agent("1", step=0)
+    body["metadata"]["managedFields"] = [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}]
+    state.agent_seen(body)
+    assert state.agent("ns", "a") == agent("1", step=0) and "managedFields" in body["metadata"]  # kopf's untouched

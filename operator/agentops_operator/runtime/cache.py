@@ -47,6 +47,15 @@ def _version(obj: JsonDict | None) -> str | None:
     return None if obj is None else (obj.get("metadata") or {}).get("resourceVersion")
 
 
+def without_managed_fields(body: JsonDict) -> JsonDict:
+    """An agent as the cache keeps it: all but `metadata.managedFields`, which no reconcile reads and
+    which is a good part of a body (a field per writer: kubectl, the operator, controllers)."""
+    meta = body.get("metadata") or {}
+    if "managedFields" not in meta:
+        return body
+    return {**body, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+
+
 def slim(obj: JsonDict) -> JsonDict:
     """The fields a reconcile reads of a child: identity, labels, annotations, owners, replicas and
     status, and a bundle ConfigMap's bundle (to re-create a deleted Deployment from it)."""
@@ -102,7 +111,7 @@ class WatchedState:
             self.agents.pop(key, None)
             self._overlays.pop(key, None)
             return True
-        self.agents[key] = body
+        self.agents[key] = without_managed_fields(body)
         overlay = self._overlays.get(key)
         if overlay is not None and _version(overlay[0]) == _version(body):
             del self._overlays[key]
@@ -148,7 +157,7 @@ class WatchedState:
     # -- the operator's own writes -----------------------------------------------------------------
     def agent_written(self, body: JsonDict | None) -> None:
         if body is not None and "metadata" in body and not self._already_reported(AGENT, body):
-            self._overlays[_key(body)] = (body, time.monotonic() + OVERLAY_SECONDS)
+            self._overlays[_key(body)] = (without_managed_fields(body), time.monotonic() + OVERLAY_SECONDS)
 
     # -- reads -------------------------------------------------------------------------------------
     def agent(self, namespace: str, name: str) -> JsonDict | None:
