@@ -44,6 +44,7 @@ from . import metrics
 from .measuring import Measurer
 from .notify import deliver
 from .observe import observe
+from .routes import RouteMemo
 
 JsonDict = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ class Reconciler:
         self.metrics: SignalProvider = metrics or NopSignalProvider()
         self.measurer = Measurer(self.metrics, lambda key: self._requeue(*key, 0.0), deadline=metrics_deadline)
         self.routers = routers or {}
+        self.routes = RouteMemo()  # each route's traffic as last set: a steady agent does not read it again
         self.notifiers = notifiers or {}
         self._timers: dict[tuple[str, str], tuple[float, asyncio.TimerHandle]] = {}
         self._pending: set[asyncio.Task[None]] = set()
@@ -290,7 +292,11 @@ class Reconciler:
             router = self.routers.get(action.router)
             if router is None:
                 raise RoutingError(f"no {action.router} router is configured in this operator")
+            if self.routes.already_set(agent.namespace, action):
+                return
+            self.routes.forget(agent.namespace, action)
             await router.set_traffic(agent.namespace, action)
+            self.routes.was_set(agent.namespace, action)
         elif isinstance(action, Apply):
             log.info("applying %s %s/%s", action.kind, agent.namespace, action.name)
             await self.children.apply(action.manifest)
