@@ -22,9 +22,10 @@ ENV_CONTROLS_PATH: Final = "AGENTOPS_CONTROLS_PATH"
 ENV_METRICS_PORT: Final = "AGENTOPS_METRICS_PORT"
 DEFAULT_METRICS_PORT: Final = 9090
 
-# The controls document: these keys at the top level (every revision) or under REVISIONS.<hash>.
 # AgentEvaluation status lists at most this many cases (the runner writes them, the CRD documents it).
 EVALUATION_CASES_IN_STATUS: Final = 50
+
+# The controls document: these keys at the top level (every revision) or under REVISIONS.<hash>.
 REVISIONS: Final = "revisions"
 MODE: Final = "mode"
 SESSIONS_PER_MINUTE: Final = "sessionsPerMinute"

@@ -119,6 +119,7 @@ class PromptApi(NopChildren):
         self.config_map = {"metadata": {"namespace": "ns", "name": "p", "labels": labels}, "data": {"prompt": "Hi"}}
         self.refuse = refuse
         self.gets = 0
+        self.patches = 0  # attempts, refused or not
         self.labelled: list[dict[str, str]] = []
 
     async def get_config_map(self, namespace: str, name: str) -> dict[str, Any] | None:
@@ -126,6 +127,7 @@ class PromptApi(NopChildren):
         return self.config_map
 
     async def label_config_map(self, namespace: str, name: str, labels: dict[str, str]) -> dict[str, Any] | None:
+        self.patches += 1
         if self.refuse:
             raise Forbidden("patch", "ConfigMap", namespace, name)
         self.labelled.append(labels)
@@ -158,6 +160,7 @@ async def test_a_prompt_config_map_is_labelled_for_the_watch_once_then_read_from
     api = PromptApi(labels, refuse)
     state = await read_twice(api)
     assert (api.gets, api.labelled, ("ns", "p") in state.prompts) == (gets, labelled, kept)
+    assert api.patches <= 1  # a refused label is not asked for again at every reconcile
 
 
 def test_agents_are_kept_without_managed_fields() -> None:

@@ -218,7 +218,7 @@ class CachedChildren:
     def __init__(self, api: ChildObjects, state: WatchedState) -> None:
         self.api = api
         self.state = state
-        self._unlabelled: set[Key] = set()  # prompt ConfigMaps the operator may not label
+        self._unlabelled: set[Key] = set()  # prompt ConfigMaps the operator may not label (until it restarts)
 
     async def list_children(self, namespace: str, agent: str) -> Children:
         return self.state.children_of(namespace, agent)
@@ -231,13 +231,14 @@ class CachedChildren:
         if cached is not None:
             return cached
         found = await self.api.get_config_map(namespace, name)
+        if (namespace, name) in self._unlabelled:  # refused once: read at every reconcile, not patched again
+            return found
         if found is not None and ((found.get("metadata") or {}).get("labels") or {}).get(LABEL_WATCHED) != WATCHED:
             try:
                 found = await self.api.label_config_map(namespace, name, {LABEL_WATCHED: WATCHED})
             except Forbidden as error:
-                if (namespace, name) not in self._unlabelled:  # said once; read again at every reconcile
-                    self._unlabelled.add((namespace, name))
-                    log.warning("%s: an edit of it reaches its agents at the next resync, not at once", error)
+                self._unlabelled.add((namespace, name))
+                log.warning("%s: an edit of it reaches its agents at the next resync, not at once", error)
                 return found
         if found is not None:
             self.state.prompt_seen(found)

@@ -21,6 +21,10 @@ RECHECK_SECONDS = 300.0
 RouteKey = tuple[str, str, str, str | None]  # (namespace, router, route name, rule name)
 
 
+def _route(namespace: str, traffic: SetTraffic) -> RouteKey:
+    return namespace, traffic.router, traffic.route_name, traffic.rule_name
+
+
 class RouteMemo:
     def __init__(self, clock: Callable[[], float] = time.monotonic, recheck_seconds: float = RECHECK_SECONDS) -> None:
         self._clock = clock
@@ -29,15 +33,12 @@ class RouteMemo:
 
     def already_set(self, namespace: str, traffic: SetTraffic) -> bool:
         """True when this route was set to exactly this traffic less than `recheck_seconds` ago."""
-        known = self._set.get((namespace, traffic.router, traffic.route_name, traffic.rule_name))
+        known = self._set.get(_route(namespace, traffic))
         return known is not None and known[0] == traffic and self._clock() < known[1]
 
     def was_set(self, namespace: str, traffic: SetTraffic) -> None:
-        self._set[(namespace, traffic.router, traffic.route_name, traffic.rule_name)] = (
-            traffic,
-            self._clock() + self._recheck,
-        )
+        self._set[_route(namespace, traffic)] = (traffic, self._clock() + self._recheck)
 
     def forget(self, namespace: str, traffic: SetTraffic) -> None:
         """A failed write: read the object again next time."""
-        self._set.pop((namespace, traffic.router, traffic.route_name, traffic.rule_name), None)
+        self._set.pop(_route(namespace, traffic), None)
